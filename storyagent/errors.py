@@ -1,0 +1,50 @@
+"""One exception hierarchy. The CLI turns any of these into a one-line message
+and a non-zero exit; anything else is a bug and keeps its traceback."""
+
+from __future__ import annotations
+
+
+class StoryagentError(Exception):
+    """Base of every error a user can cause or fix. `str(err)` is one line."""
+
+    exit_code = 1
+
+
+class StoryboardError(StoryagentError):
+    """A storyboard file or object is malformed; the message names the JSON path."""
+
+    exit_code = 2
+
+
+class PremiseError(StoryagentError):
+    """The premise is empty or unusable."""
+
+    exit_code = 2
+
+
+class PlanError(StoryagentError):
+    """A planner could not produce a valid storyboard."""
+
+
+class LLMError(PlanError):
+    """The LLM server is unreachable, timed out, or does not know the model."""
+
+
+class BackendError(StoryagentError):
+    """A backend is unknown, not installed or not configured."""
+
+
+class ModelNotFoundError(BackendError):
+    """Local model weights are missing or incomplete."""
+
+
+class VoiceError(StoryagentError):
+    """Speech synthesis failed."""
+
+
+class RenderError(StoryagentError):
+    """A shot or the film could not be rendered or encoded."""
+
+
+class BusyError(StoryagentError):
+    """Another run holds the film folder."""

@@ -1,0 +1,206 @@
+"""The timeline: the single source of timing for render, sound, subtitles and
+exports. Built from the storyboard and the *measured* length of every spoken
+line, so a shot is never shorter than what is said in it.
+
+Film time runs: title card, shots (a dissolve or wipe overlaps the end of one
+shot with the start of the next), end credits.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storyagent.language import PAUSE_BETWEEN_LINES
+from storyagent.storyboard import Mood, Storyboard, TransitionKind
+
+LEAD_IN = 0.4  # seconds of picture before the first line of a shot
+TAIL = 0.6  # seconds of picture after the last line, so speech never runs into a cut
+OVERLAPPING = {TransitionKind.DISSOLVE, TransitionKind.WIPE}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Sentence(_Model):
+    text: str
+    start: float = Field(description="Seconds from the start of the line.")
+    end: float
+
+
+class SpokenLine(_Model):
+    """A line as the voice stage spoke it: its audio and measured timing."""
+
+    shot_id: str
+    index: int = Field(description="Position of the line in its shot.")
+    speaker: str
+    text: str
+    audio: str = Field(description="Path of the WAV file.")
+    duration: float
+    sentences: list[Sentence] = Field(default_factory=list)
+
+
+class VoicePlacement(_Model):
+    line: SpokenLine
+    start: float = Field(description="Film seconds where the line starts.")
+
+
+class ShotPlacement(_Model):
+    shot_id: str
+    scene_id: str
+    start: float = Field(description="Film seconds where the shot's first frame shows.")
+    duration: float = Field(description="Seconds of picture rendered for the shot, overlaps included.")
+    transition_in: TransitionKind
+    transition_in_duration: float = Field(description="Seconds overlapped with (or faded from) what comes before.")
+    transition_out: TransitionKind
+    transition_out_duration: float
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+
+class EffectPlacement(_Model):
+    tag: str
+    shot_id: str
+    start: float
+    duration: float
+    volume_db: float = 0.0
+    ambience: bool = Field(default=False, description="A location bed rather than a cue from the storyboard.")
+
+
+class MusicSection(_Model):
+    scene_id: str
+    mood: Mood
+    start: float
+    duration: float
+
+
+class Card(_Model):
+    kind: str = Field(description="'title' or 'credits'.")
+    start: float
+    duration: float
+
+
+class Timeline(_Model):
+    fps: int
+    width: int
+    height: int
+    duration: float
+    cards: list[Card]
+    shots: list[ShotPlacement]
+    voice: list[VoicePlacement]
+    effects: list[EffectPlacement] = Field(default_factory=list)
+    music: list[MusicSection]
+
+    def shot(self, shot_id: str) -> ShotPlacement:
+        return next(s for s in self.shots if s.shot_id == shot_id)
+
+    def frames(self, seconds: float) -> int:
+        return round(seconds * self.fps)
+
+    @property
+    def frame_count(self) -> int:
+        return self.frames(self.duration)
+
+
+def shot_length(planned: float, line_durations: list[float]) -> float:
+    """A shot lasts as planned, or longer when its lines need the time."""
+    if not line_durations:
+        return planned
+    spoken = sum(line_durations) + PAUSE_BETWEEN_LINES * (len(line_durations) - 1)
+    return max(planned, LEAD_IN + spoken + TAIL)
+
+
+def build_timeline(
+    board: Storyboard,
+    spoken: list[SpokenLine],
+    *,
+    fps: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    title_seconds: float = 3.0,
+    credits_seconds: float = 4.0,
+) -> Timeline:
+    fps = fps or board.render.fps
+    by_shot: dict[str, list[SpokenLine]] = {}
+    for line in sorted(spoken, key=lambda l: l.index):
+        by_shot.setdefault(line.shot_id, []).append(line)
+
+    def snap(seconds: float) -> float:  # every boundary on a frame, so exports agree to the frame
+        return round(seconds * fps) / fps
+
+    cards = [Card(kind="title", start=0.0, duration=snap(title_seconds))] if title_seconds > 0 else []
+    cursor = snap(title_seconds) if title_seconds > 0 else 0.0
+    shots: list[ShotPlacement] = []
+    voice: list[VoicePlacement] = []
+    effects: list[EffectPlacement] = []
+    music: list[MusicSection] = []
+
+    for scene in board.scenes:
+        scene_start = cursor
+        for shot in scene.shots:
+            lines = by_shot.get(shot.id, [])
+            duration = snap(shot_length(shot.camera.duration, [l.duration for l in lines]))
+            kind_in = shot.transition_in.kind
+            overlap = 0.0
+            if shots and kind_in in OVERLAPPING:
+                overlap = snap(min(shot.transition_in.duration, duration / 3, shots[-1].duration / 3))
+            start = snap(cursor - overlap)
+            placement = ShotPlacement(
+                shot_id=shot.id,
+                scene_id=scene.id,
+                start=start,
+                duration=duration,
+                transition_in=kind_in,
+                transition_in_duration=overlap if kind_in in OVERLAPPING else _edge(shot.transition_in, duration),
+                transition_out=shot.transition_out.kind,
+                transition_out_duration=_edge(shot.transition_out, duration),
+            )
+            shots.append(placement)
+            # Speech starts after the overlap, so a line is never heard over the previous shot.
+            at = start + overlap + LEAD_IN
+            for line in lines:
+                voice.append(VoicePlacement(line=line, start=round(at, 4)))
+                at += line.duration + PAUSE_BETWEEN_LINES
+            for cue in shot.sound:
+                cue_start = min(cue.at, duration)
+                length = cue.duration if cue.duration is not None else duration - cue_start
+                effects.append(
+                    EffectPlacement(
+                        tag=cue.tag,
+                        shot_id=shot.id,
+                        start=round(start + cue_start, 4),
+                        duration=round(max(0.05, min(length, duration - cue_start)), 4),
+                        volume_db=cue.volume_db,
+                    )
+                )
+            cursor = start + duration
+        music.append(MusicSection(scene_id=scene.id, mood=scene.mood, start=scene_start, duration=cursor - scene_start))
+
+    if credits_seconds > 0:
+        cards.append(Card(kind="credits", start=cursor, duration=snap(credits_seconds)))
+        cursor += snap(credits_seconds)
+    # Music carries over the title and credits so the film opens and closes with the score.
+    if music:
+        music[0].duration += music[0].start
+        music[0].start = 0.0
+        music[-1].duration = cursor - music[-1].start
+
+    return Timeline(
+        fps=fps,
+        width=width or board.render.width,
+        height=height or board.render.height,
+        duration=snap(cursor),
+        cards=cards,
+        shots=shots,
+        voice=voice,
+        effects=effects,
+        music=music,
+    )
+
+
+def _edge(transition, shot_duration: float) -> float:
+    if transition.kind == TransitionKind.CUT:
+        return 0.0
+    return min(transition.duration, shot_duration / 3)
