@@ -1,0 +1,3 @@
+from storyagent.cli import main
+
+main()

@@ -1,0 +1,65 @@
+"""Shot renderers: each turns one shot of the storyboard into a stream of frames.
+
+A backend is one module in this package that registers a class with
+`@register("name")`. The editor never knows which backend drew a shot.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from storyagent.errors import BackendError
+from storyagent.storyboard import Storyboard
+
+
+class ShotJob(BaseModel):
+    """Everything a renderer needs for one shot. Identity comes from the
+    storyboard's cast fields and the reference sheets in `cast_dir`."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    board: Storyboard
+    shot_id: str
+    frames: int = Field(gt=0, description="Number of frames to produce.")
+    width: int
+    height: int
+    fps: int
+    cast_dir: Path | None = Field(default=None, description="Folder of cast/<character id>.png reference sheets.")
+
+
+class ShotRenderer(Protocol):
+    """Produces exactly `job.frames` RGB uint8 frames of shape (height, width, 3)."""
+
+    name: str
+
+    def frames(self, job: ShotJob) -> Iterator[np.ndarray]: ...
+
+
+_REGISTRY: dict[str, Callable[..., ShotRenderer]] = {}
+_BACKEND_MODULES = {"animatic": "storyagent.render.animatic", "dit": "storyagent.render.dit"}
+
+
+def register(name: str) -> Callable[[type], type]:
+    def wrap(cls: type) -> type:
+        _REGISTRY[name] = cls
+        return cls
+
+    return wrap
+
+
+def available() -> list[str]:
+    return sorted(_BACKEND_MODULES)
+
+
+def get_renderer(name: str, **options: object) -> ShotRenderer:
+    """Build a renderer by name; heavy imports happen only here, on demand."""
+    if name not in _BACKEND_MODULES:
+        raise BackendError(f"unknown renderer '{name}'; choose one of: {', '.join(available())}")
+    importlib.import_module(_BACKEND_MODULES[name])
+    return _REGISTRY[name](**options)
