@@ -1,0 +1,347 @@
+"""Streaming video IO through ffmpeg: raw RGB frames go through a pipe, one at
+a time, so no shot or film is ever held in memory.
+
+We use the static ffmpeg that `imageio-ffmpeg` ships (libx264, AAC, libass),
+so encoding works the same on every machine; `ffprobe` is optional.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from storyagent.errors import RenderError
+
+INTERMEDIATE_CRF = 16  # shot clips are decoded again by the editor: keep them near-lossless
+INTERMEDIATE_PRESET = "ultrafast"  # cheap to write and to decode; size does not matter for intermediates
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg  # resolves the bundled binary; imported here to keep `import storyagent` light
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+# -- running ffmpeg ------------------------------------------------------------
+
+
+class FFmpeg:
+    """One ffmpeg process with its stderr drained in the background, so a
+    chatty ffmpeg can never block on a full pipe while we feed it frames."""
+
+    def __init__(self, args: Sequence[str], *, stdin: bool = False, stdout: bool = False, what: str = "ffmpeg"):
+        self.what = what
+        self._stderr: deque[str] = deque(maxlen=20)
+        try:
+            self.proc = subprocess.Popen(
+                [ffmpeg_exe(), "-hide_banner", "-y", *([] if stdin else ["-nostdin"]), "-loglevel", "error", *args],
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                bufsize=0,
+            )
+        except OSError as err:
+            raise RenderError(f"{what}: cannot start ffmpeg: {err.strerror or err}") from None
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").strip()
+            if line:
+                self._stderr.append(line)
+
+    def last_error(self) -> str:
+        return self._stderr[-1] if self._stderr else f"exit code {self.proc.returncode}"
+
+    def write(self, frame: np.ndarray) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
+        except (BrokenPipeError, OSError):
+            self.proc.wait()
+            self._drain.join(timeout=5)
+            raise RenderError(f"{self.what}: ffmpeg stopped: {self.last_error()}") from None
+
+    def read_exact(self, size: int) -> bytearray | None:
+        """The next `size` bytes of stdout, or None at a clean end of stream."""
+        assert self.proc.stdout is not None
+        buf = bytearray(size)
+        view = memoryview(buf)
+        got = 0
+        while got < size:
+            n = self.proc.stdout.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        if got == 0:
+            return None
+        if got < size:
+            self.finish()
+            raise RenderError(f"{self.what}: truncated frame ({got} of {size} bytes)")
+        return buf
+
+    def finish(self) -> None:
+        """Close stdin, wait, and turn a failure into a one-line RenderError."""
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+        code = self.proc.wait()
+        self._drain.join(timeout=5)
+        if code != 0:
+            raise RenderError(f"{self.what}: ffmpeg failed: {self.last_error()}")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+        self._drain.join(timeout=5)
+
+
+def raw_input_args(width: int, height: int, fps: int) -> list[str]:
+    """ffmpeg input options for packed RGB frames on stdin."""
+    return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(fps), "-i", "pipe:0"]
+
+
+def check_frame(frame: np.ndarray, width: int, height: int, what: str) -> None:
+    if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
+        raise RenderError(
+            f"{what}: frame is {frame.dtype}{list(frame.shape)}, expected uint8[{height}, {width}, 3]"
+        )
+
+
+def check_size(width: int, height: int, what: str) -> None:
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise RenderError(f"{what}: frame size {width}x{height} must be positive and even for H.264 yuv420p")
+
+
+def partial_path(path: Path) -> Path:
+    """Where a file is written before it is renamed into place: a killed run
+    never leaves a half-written file under the real name."""
+    return path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+
+
+# -- shot clips ----------------------------------------------------------------
+
+
+def write_clip(
+    frames: Iterable[np.ndarray],
+    path: str | os.PathLike[str],
+    fps: int,
+    width: int,
+    height: int,
+    crf: int = INTERMEDIATE_CRF,
+) -> Path:
+    """Encode RGB uint8 frames of shape (height, width, 3) into an H.264 clip.
+
+    Streams: each frame goes to ffmpeg as it arrives. Atomic: the clip appears
+    under `path` only once it is complete."""
+    path = Path(path)
+    what = path.name
+    check_size(width, height, what)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = partial_path(path)
+    ff = FFmpeg(
+        [*raw_input_args(width, height, fps), "-an",
+         "-c:v", "libx264", "-preset", INTERMEDIATE_PRESET, "-crf", str(crf), "-pix_fmt", "yuv420p", str(tmp)],
+        stdin=True,
+        what=what,
+    )
+    count = 0
+    try:
+        for frame in frames:
+            check_frame(frame, width, height, what)
+            ff.write(frame)
+            count += 1
+        if count == 0:
+            raise RenderError(f"{what}: no frames to encode")
+        ff.finish()
+    except BaseException:
+        ff.kill()
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+    return path
+
+
+def read_frames(path: str | os.PathLike[str], width: int, height: int) -> Iterator[np.ndarray]:
+    """Decode a clip to RGB uint8 frames of shape (height, width, 3), scaled if
+    the clip has another size. Closing the iterator early stops ffmpeg."""
+    path = Path(path)
+    if not path.is_file():
+        raise RenderError(f"{path}: clip not found")
+    ff = FFmpeg(
+        ["-i", str(path), "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "pipe:1"],
+        stdout=True,
+        what=path.name,
+    )
+    size = width * height * 3
+    try:
+        while (buf := ff.read_exact(size)) is not None:
+            yield np.frombuffer(buf, dtype=np.uint8).reshape(height, width, 3)
+        ff.finish()
+    finally:
+        ff.kill()
+
+
+# -- probing ---------------------------------------------------------------------
+
+
+class StreamInfo(BaseModel):
+    index: int
+    kind: str = Field(description="'video', 'audio', 'subtitle' or 'data'.")
+    codec: str
+    pix_fmt: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    frames: int | None = Field(default=None, description="Number of frames (video) or packets, when known.")
+    duration: float | None = None
+
+
+class MediaInfo(BaseModel):
+    path: str
+    duration: float = Field(description="Container duration in seconds.")
+    streams: list[StreamInfo]
+
+    def first(self, kind: str) -> StreamInfo | None:
+        return next((s for s in self.streams if s.kind == kind), None)
+
+    @property
+    def video(self) -> StreamInfo:
+        stream = self.first("video")
+        if stream is None:
+            raise RenderError(f"{self.path}: no video stream")
+        return stream
+
+    @property
+    def width(self) -> int:
+        return self.video.width or 0
+
+    @property
+    def height(self) -> int:
+        return self.video.height or 0
+
+    @property
+    def fps(self) -> float:
+        return self.video.fps or 0.0
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Streams, codecs, size, frame rate and duration of a media file (ffprobe
+    when installed, else parsed from `ffmpeg -i`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise RenderError(f"{path}: file not found")
+    if shutil.which("ffprobe"):
+        return _probe_ffprobe(path)
+    return _probe_ffmpeg(path)
+
+
+def _rate(text: str | None) -> float | None:
+    if not text or text in ("0/0", "N/A"):
+        return None
+    return float(Fraction(text))
+
+
+def _num(value: object, kind: type = float):
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _probe_ffprobe(path: Path) -> MediaInfo:
+    run = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode != 0:
+        last = run.stderr.strip().splitlines()[-1:] or [f"exit code {run.returncode}"]
+        raise RenderError(f"{path.name}: ffprobe failed: {last[0]}")
+    data = json.loads(run.stdout)
+    streams = [
+        StreamInfo(
+            index=s["index"],
+            kind=s.get("codec_type", "data"),
+            codec=s.get("codec_name", "unknown"),
+            pix_fmt=s.get("pix_fmt"),
+            width=s.get("width"),
+            height=s.get("height"),
+            fps=_rate(s.get("avg_frame_rate")) if s.get("codec_type") == "video" else None,
+            sample_rate=_num(s.get("sample_rate"), int),
+            channels=s.get("channels"),
+            frames=_num(s.get("nb_frames"), int),
+            duration=_num(s.get("duration")),
+        )
+        for s in data.get("streams", [])
+    ]
+    return MediaInfo(path=str(path), duration=_num(data.get("format", {}).get("duration")) or 0.0, streams=streams)
+
+
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_STREAM = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data): (\w+)(.*)")
+_FRAME_COUNT = re.compile(r"frame=\s*(\d+)")
+
+
+def _probe_ffmpeg(path: Path) -> MediaInfo:
+    # `ffmpeg -i` with no output describes the input on stderr and exits 1 by design.
+    run = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    text = run.stderr
+    match = _DURATION.search(text)
+    if not match:
+        last = text.strip().splitlines()[-1:] or ["no output"]
+        raise RenderError(f"{path.name}: ffmpeg cannot read it: {last[0]}")
+    hours, minutes, seconds = match.groups()
+    streams: list[StreamInfo] = []
+    for index, kind, codec, rest in _STREAM.findall(text):
+        size = re.search(r", (\d{2,5})x(\d{2,5})", rest)
+        fps = re.search(r", ([\d.]+) fps", rest)
+        rate = re.search(r", (\d+) Hz", rest)
+        pix = re.search(r"\), (\w+)\(|, (yuv\w+|rgb\w+|gray\w*)", rest)
+        layout = re.search(r"Hz, (\w+)", rest)
+        channels = {"mono": 1, "stereo": 2}.get(layout.group(1)) if layout else None
+        streams.append(
+            StreamInfo(
+                index=int(index),
+                kind=kind.lower(),
+                codec=codec,
+                pix_fmt=(pix.group(1) or pix.group(2)) if pix else None,
+                width=int(size.group(1)) if size else None,
+                height=int(size.group(2)) if size else None,
+                fps=float(fps.group(1)) if fps else None,
+                sample_rate=int(rate.group(1)) if rate else None,
+                channels=channels,
+            )
+        )
+    video = next((s for s in streams if s.kind == "video"), None)
+    if video is not None:
+        # Count packets without decoding: cheap, and exact for our constant-frame-rate files.
+        count = subprocess.run(
+            [ffmpeg_exe(), "-hide_banner", "-i", str(path), "-map", f"0:{video.index}", "-c", "copy", "-f", "null", "-"],
+            capture_output=True,
+            text=True,
+        )
+        counts = _FRAME_COUNT.findall(count.stderr)
+        video.frames = int(counts[-1]) if counts else None
+    return MediaInfo(path=str(path), duration=int(hours) * 3600 + int(minutes) * 60 + float(seconds), streams=streams)

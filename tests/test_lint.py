@@ -1,0 +1,140 @@
+"""Each film-grammar rule, once caught and once satisfied."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from storyagent.lint import lint
+from storyagent.storyboard import Storyboard
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def board(*scenes: list[dict], target: float | None = None, language: str = "en", extra_character: bool = False) -> Storyboard:
+    """A storyboard of the given scenes (lists of shots) in one location."""
+    shots = [shot for scene in scenes for shot in scene]
+    characters = [{"id": "bear", "name": "Bear"}, {"id": "bird", "name": "Bird"}]
+    if extra_character:
+        characters.append({"id": "fox", "name": "Fox"})
+    return Storyboard.model_validate(
+        {
+            "title": "Test",
+            "language": language,
+            "target_duration": target or sum(s["camera"]["duration"] for s in shots),
+            "characters": characters,
+            "locations": [{"id": "ice", "name": "Ice", "biome": "sea-ice"}],
+            "scenes": [{"id": f"sc{i}", "location": "ice", "shots": scene} for i, scene in enumerate(scenes)],
+        }
+    )
+
+
+_count = iter(range(10_000))
+
+
+def shot(size: str = "medium", angle: str = "eye-level", who: str = "bear", direction: str = "neutral",
+         text: str | None = None, speaker: str = "narrator", duration: float = 5.0) -> dict:
+    return {
+        "id": f"s{next(_count)}",
+        "characters": [{"character": who, "direction": direction}] if who else [],
+        "camera": {"size": size, "angle": angle, "duration": duration},
+        "lines": [{"speaker": speaker, "text": text}] if text else [],
+    }
+
+
+def codes(b: Storyboard) -> set[str]:
+    return {issue.code for issue in lint(b)}
+
+
+def good_scene() -> list[dict]:
+    return [shot("wide", who="bear"), shot("medium", who="bird"), shot("close-up", who="bear")]
+
+
+def test_a_well_made_board_is_clean() -> None:
+    assert lint(board(good_scene(), good_scene())) == []
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.storyboard.json")), ids=lambda p: p.name)
+def test_examples_lint_clean(path: Path) -> None:
+    assert lint(Storyboard.load(path)) == []
+
+
+def test_narration_longer_than_its_shot_is_an_error() -> None:
+    long_text = "The bear walked and walked across the ice for many days and nights without rest."
+    issues = lint(board([shot("wide", text=long_text, duration=3), shot("close-up")]))
+    error = next(i for i in issues if i.code == "narration-too-long")
+    assert error.level == "error" and error.shot is not None
+    assert "narration-too-long" not in codes(board([shot("wide", text=long_text, duration=8), shot("close-up")]))
+
+
+def test_chinese_narration_is_timed_by_characters() -> None:
+    text = "在遥远的北方，住着一只小北极熊，他每天都梦见企鹅。"  # ~22 characters, about 5.5 s
+    assert "narration-too-long" in codes(board([shot("wide", text=text, duration=3)], language="zh"))
+    assert "narration-too-long" not in codes(board([shot("wide", text=text, duration=7)], language="zh"))
+
+
+def test_total_duration_far_from_target() -> None:
+    scene = good_scene()
+    assert "duration-off-target" in codes(board(scene, target=60))
+    severe = next(i for i in lint(board(good_scene(), target=100)) if i.code == "duration-off-target")
+    assert severe.level == "error"
+    assert "duration-off-target" not in codes(board(good_scene(), target=15.5))
+
+
+def test_scene_without_establishing_shot() -> None:
+    issues = lint(board([shot("medium"), shot("close-up", who="bird"), shot("wide")]))
+    assert [i.code for i in issues] == ["no-establishing-shot"]
+    assert "no-establishing-shot" not in codes(board([shot("extreme-wide"), shot("close-up")]))
+
+
+def test_jump_cut_same_size_angle_subject() -> None:
+    bird = shot("close-up", who="bird")
+    issues = lint(board([shot("wide"), shot("medium"), shot("medium"), bird]))
+    assert [i.code for i in issues] == ["jump-cut"]
+    assert codes(board([shot("wide"), shot("medium"), shot("medium", angle="low"), bird])) == set()
+    assert codes(board([shot("wide"), shot("medium"), shot("medium", who="bird")])) == set()
+
+
+def test_speaking_character_never_shown() -> None:
+    issues = lint(board([shot("wide", who="bear", text="Hello there.", speaker="bird"), shot("close-up")]))
+    assert any(i.code == "character-never-shown" and i.level == "error" for i in issues)
+    assert "character-never-shown" not in codes(
+        board([shot("wide", who="bird"), shot("close-up", who="bear", text="Hello there.", speaker="bird")])
+    )
+
+
+def test_heard_before_seen() -> None:
+    assert "heard-before-seen" in codes(
+        board([shot("wide", who="bear", text="Hello.", speaker="bird"), shot("close-up", who="bird")])
+    )
+    assert "heard-before-seen" not in codes(
+        board([shot("wide", who="bird"), shot("close-up", who="bear", text="Hello.", speaker="bird")])
+    )
+
+
+def test_screen_direction_flip_within_a_scene() -> None:
+    flip = [shot("wide", direction="left-to-right"), shot("medium", direction="right-to-left")]
+    assert "screen-direction-flip" in codes(board(flip + [shot("close-up", who="bird")]))
+    kept = [shot("wide", direction="left-to-right"), shot("medium", direction="left-to-right")]
+    assert "screen-direction-flip" not in codes(board(kept + [shot("close-up", who="bird")]))
+    # a new scene may change direction
+    scene_a = [shot("wide", direction="left-to-right"), shot("close-up", who="bird")]
+    scene_b = [shot("wide", direction="right-to-left"), shot("close-up", who="bird")]
+    assert "screen-direction-flip" not in codes(board(scene_a, scene_b))
+
+
+def test_too_little_size_variety() -> None:
+    monotone = [shot("wide", who="bear" if i % 2 else "bird") for i in range(6)]
+    assert "little-size-variety" in codes(board(monotone))
+    assert "little-size-variety" not in codes(board(good_scene(), good_scene()))
+
+
+def test_unused_character_and_location() -> None:
+    b = board(good_scene(), extra_character=True)
+    assert "unused-character" in codes(b)
+    data = json.loads(board(good_scene()).to_json())
+    data["locations"].append({"id": "sea", "name": "Sea", "biome": "open-sea"})
+    assert "unused-location" in codes(Storyboard.model_validate(data))
+    assert {"unused-character", "unused-location"}.isdisjoint(codes(board(good_scene())))
