@@ -4,6 +4,7 @@ StoryagentError becomes one red line and a non-zero exit, never a traceback."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -33,7 +34,7 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-StoryboardFile = Annotated[Path, typer.Argument(help="A storyboard JSON file.", show_default=False)]
+StoryboardFile = Annotated[Path, typer.Argument(metavar="STORYBOARD", help="A storyboard JSON file.", show_default=False)]
 
 
 @app.command()
@@ -62,8 +63,7 @@ def lint(
     as_json: Annotated[bool, typer.Option("--json", help="Print the issues as a JSON list.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
 ) -> None:
-    """Review a storyboard's film grammar: narration that cannot fit its shot,
-    jump cuts, missing establishing shots, 180-degree flips, duration.
+    """Review a storyboard's film grammar: narration that cannot fit its shot, jump cuts, missing establishing shots, 180-degree flips, duration.
 
     Exits 1 when there are errors (or warnings with --strict).
     """
@@ -82,6 +82,125 @@ def lint(
     failing = [i for i in issues if i.level == "error" or strict]
     if failing:
         raise typer.Exit(1)
+
+
+# Options shared by `make` and `render` (and, for planning, `plan`).
+Planner = Annotated[str, typer.Option("--planner", help="auto (llm when one is configured, else template), template or llm.")]
+Duration = Annotated[float, typer.Option("--duration", "-d", help="Target film length in seconds.", min=5, max=3600)]
+Language = Annotated[str | None, typer.Option("--lang", help="Narration language: en or zh (default: the premise's).")]
+Seed = Annotated[int, typer.Option("--seed", help="Another seed tells another story from the same premise.", min=0)]
+Style = Annotated[str | None, typer.Option("--style", help="Visual style in words, e.g. 'watercolour storybook'.")]
+LlmBaseUrl = Annotated[str | None, typer.Option("--llm-base-url", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama.")]
+LlmModel = Annotated[str | None, typer.Option("--llm-model", help="Model name on the LLM server.")]
+Renderer = Annotated[str | None, typer.Option("--renderer", help="animatic (CPU, default) or dit (a video diffusion model; needs --model).")]
+Model = Annotated[str | None, typer.Option("--model", help="Local diffusers model folder for --renderer dit.")]
+Resolution = Annotated[str | None, typer.Option("--resolution", help="WIDTHxHEIGHT, e.g. 1280x720 (default) or 1920x1080.")]
+Fps = Annotated[int | None, typer.Option("--fps", help="Frames per second (default 24).", min=1, max=120)]
+VoiceEngine = Annotated[str | None, typer.Option("--voice-engine", help="piper, espeak, openai or coqui (default: the best available).")]
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", help="Shots rendered at once (default: CPU cores, at most 4).", min=1)]
+BurnSubtitles = Annotated[bool, typer.Option("--burn-subtitles", help="Burn subtitles into the picture (a soft track is always included).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the result.")]
+LogJson = Annotated[bool, typer.Option("--log-json", help="Print progress as JSON lines on stdout.")]
+OutDir = Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (default: named after the title).")]
+
+
+def _render_options(renderer: str | None, model: str | None, resolution: str | None, fps: int | None,
+                    voice_engine: str | None, jobs: int | None, burn_subtitles: bool) -> dict:
+    options: dict = {"renderer": renderer, "model": model, "fps": fps, "voice_engine": voice_engine,
+                     "burn_subtitles": burn_subtitles}
+    if jobs:
+        options["jobs"] = jobs
+    if resolution:
+        match = re.fullmatch(r"(\d+)[xX](\d+)", resolution.strip())
+        if not match or int(match[1]) % 2 or int(match[2]) % 2:
+            raise typer.BadParameter(f"'{resolution}' is not WIDTHxHEIGHT with even numbers, e.g. 1280x720",
+                                     param_hint="--resolution")
+        options["width"], options["height"] = int(match[1]), int(match[2])
+    return options
+
+
+def _reporter(quiet: bool, log_json: bool):
+    from storyagent.progress import JsonLines, Quiet as Silent, RichProgress
+
+    if log_json:
+        return JsonLines()
+    if quiet:
+        return Silent()
+    return RichProgress()
+
+
+def _report(result, quiet: bool) -> None:
+    if result.stopped_for_review:
+        out.print(f"Stopped for review. Edit [bold]{result.storyboard}[/bold], then run:\n"
+                  f"  storyagent render {result.storyboard}")
+        return
+    if quiet:
+        out.print(str(result.film))
+        return
+    out.print(f"[green]Film ready:[/green] {result.film}")
+    out.print(f"Storyboard to edit: {result.storyboard}  (then: storyagent render {result.storyboard})")
+
+
+@app.command()
+def make(
+    premise: Annotated[str, typer.Argument(metavar="PREMISE", help="What the film is about, in one line, e.g. \"polar bear visits penguins\".", show_default=False)],
+    out_dir: OutDir = None,
+    planner: Planner = "auto",
+    duration: Duration = 90.0,
+    language: Language = None,
+    seed: Seed = 0,
+    style: Style = None,
+    llm_base_url: LlmBaseUrl = None,
+    llm_model: LlmModel = None,
+    renderer: Renderer = None,
+    model: Model = None,
+    resolution: Resolution = None,
+    fps: Fps = None,
+    voice_engine: VoiceEngine = None,
+    jobs: Jobs = None,
+    burn_subtitles: BurnSubtitles = False,
+    review: Annotated[bool, typer.Option("--review", help="Stop after planning so you can edit storyboard.json first.")] = False,
+    quiet: Quiet = False,
+    log_json: LogJson = False,
+) -> None:
+    """Make a finished film from one line: plan, cast, voice, render, score, mix, edit.
+
+    Writes a folder with film.mp4, storyboard.json (edit it and run `storyagent render`), subtitles, timeline.otio / .edl for your editor, a contact sheet, every shot and stem. Runs offline on a CPU by default; run the same command again to resume after a crash.
+    """
+    from storyagent.film import make as make_film
+
+    options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles)
+    with _reporter(quiet, log_json) as progress:
+        result = make_film(premise, out_dir, progress=progress, planner=planner, duration=duration, language=language,
+                           seed=seed, style=style, llm_base_url=llm_base_url, llm_model=llm_model, review=review,
+                           **options)
+    _report(result, quiet or log_json)
+
+
+@app.command()
+def render(
+    path: StoryboardFile,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (default: the storyboard's own folder).")] = None,
+    renderer: Renderer = None,
+    model: Model = None,
+    resolution: Resolution = None,
+    fps: Fps = None,
+    voice_engine: VoiceEngine = None,
+    jobs: Jobs = None,
+    burn_subtitles: BurnSubtitles = False,
+    quiet: Quiet = False,
+    log_json: LogJson = False,
+) -> None:
+    """Render a storyboard into a film, e.g. after you edited it.
+
+    Only what your edits touched is made again: shots, voice lines and the mix are reused when what they are made from has not changed.
+    """
+    from storyagent.film import render as render_film
+
+    options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles)
+    with _reporter(quiet, log_json) as progress:
+        result = render_film(path, out_dir, progress=progress, **options)
+    _report(result, quiet or log_json)
 
 
 def _where(shot: str | None) -> str:

@@ -1,0 +1,266 @@
+"""The editor: cards, shot clips and transitions, composed frame by frame in
+numpy and piped to one ffmpeg encode with the mix and the subtitles.
+
+Every picture source (a card or a shot) is a `Layer` on the film's frame grid.
+At most two layers are live at a time (the two sides of a dissolve or wipe),
+each read lazily from its own ffmpeg decoder or card generator, so memory
+stays flat however long the film is. moviepy is not used here: as a per-frame
+compositor it is several times slower than numpy (see ../shared/NOTES.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from storyagent.errors import RenderError
+from storyagent.storyboard import TransitionKind
+from storyagent.timeline import Timeline
+from storyagent.video import FFmpeg, check_frame, check_size, partial_path, raw_input_args, read_frames
+
+FILM_PRESET = "veryfast"
+FILM_CRF = 20
+AUDIO_BITRATE = "192k"
+WIPE_SOFTNESS = 0.03  # width of the wipe's soft edge, as a fraction of the frame width
+
+FrameSource = Callable[[], Iterator[np.ndarray]]
+
+
+@dataclass
+class Layer:
+    """One picture source placed on the film's frame grid."""
+
+    name: str
+    start: int  # first film frame
+    length: int
+    source: FrameSource
+    enter: TransitionKind = TransitionKind.CUT  # how it replaces the layer beneath while they overlap
+    overlap: int = 0  # frames shared with the previous layer
+    fade_in: int = 0  # frames rising from black
+    fade_out: int = 0  # frames sinking to black
+    _frames: Iterator[np.ndarray] | None = field(default=None, init=False, repr=False)
+    _shown: int = field(default=0, init=False, repr=False)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+    def next_frame(self, width: int, height: int) -> np.ndarray:
+        if self._frames is None:
+            self._frames = self.source()
+        frame = next(self._frames, None)
+        if frame is None:
+            raise RenderError(f"{self.name}: ran out after {self._shown} frames; the timeline needs {self.length}")
+        check_frame(frame, width, height, self.name)
+        k = self._shown
+        self._shown += 1
+        if k < self.fade_in:
+            return fade(frame, k / self.fade_in)
+        if k >= self.length - self.fade_out:
+            return fade(frame, (self.length - 1 - k) / self.fade_out)
+        return frame
+
+    def close(self) -> None:
+        if self._frames is not None and hasattr(self._frames, "close"):
+            self._frames.close()
+        self._frames = None
+
+
+# -- the pixel operations ------------------------------------------------------------
+
+
+def fade(frame: np.ndarray, level: float) -> np.ndarray:
+    """The frame at `level` (0 = black, 1 = unchanged)."""
+    weight = int(round(level * 256))
+    return ((frame.astype(np.uint16) * weight) >> 8).astype(np.uint8)
+
+
+def dissolve(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Cross-fade: `t` = 0 is all `a`, 1 is all `b`."""
+    weight = int(round(t * 256))
+    mixed = a.astype(np.uint16) * (256 - weight) + b.astype(np.uint16) * weight
+    return (mixed >> 8).astype(np.uint8)
+
+
+def wipe(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """`b` enters from the left behind a soft vertical edge at `t` of the width."""
+    width = a.shape[1]
+    soft = max(2, int(width * WIPE_SOFTNESS))
+    edge = t * (width + soft)  # travels from just off the left to just off the right
+    left, right = max(0, int(edge) - soft), min(width, int(edge))
+    out = a.copy()
+    out[:, :left] = b[:, :left]
+    if right > left:
+        ramp = np.clip((edge - np.arange(left, right) - 0.5) / soft, 0.0, 1.0)
+        weight = (ramp * 256).astype(np.uint16)[None, :, None]
+        band = a[:, left:right].astype(np.uint16) * (256 - weight) + b[:, left:right].astype(np.uint16) * weight
+        out[:, left:right] = (band >> 8).astype(np.uint8)
+    return out
+
+
+def composite(under: np.ndarray, over: np.ndarray, kind: TransitionKind, k: int, n: int) -> np.ndarray:
+    """Frame `k` of an `n`-frame overlap where `over` replaces `under`.
+
+    Progress never reaches 0 or 1 inside the overlap, so every overlapped frame
+    shows both shots."""
+    t = (k + 1) / (n + 1)
+    if kind == TransitionKind.WIPE:
+        return wipe(under, over, t)
+    if kind == TransitionKind.DISSOLVE:
+        return dissolve(under, over, t)
+    return over
+
+
+# -- the film as a frame stream ----------------------------------------------------------
+
+
+def layers(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[str, FrameSource]) -> list[Layer]:
+    """Cards and shots on the frame grid, in order of their first frame."""
+    out: list[Layer] = []
+    for card in timeline.cards:
+        if card.kind not in card_frames:
+            raise RenderError(f"no frames for the {card.kind} card")
+        out.append(Layer(f"{card.kind} card", timeline.frames(card.start), timeline.frames(card.duration),
+                         card_frames[card.kind]))
+    previous_end: int | None = None
+    for shot in timeline.shots:
+        clip = shot_clips.get(shot.shot_id)
+        if clip is None:
+            raise RenderError(f"shot {shot.shot_id}: no rendered clip")
+        start, length = timeline.frames(shot.start), timeline.frames(shot.duration)
+        overlap = max(0, previous_end - start) if previous_end is not None else 0
+        out.append(
+            Layer(
+                f"shot {shot.shot_id}",
+                start,
+                length,
+                _clip_source(Path(clip), timeline.width, timeline.height),
+                enter=shot.transition_in if overlap else TransitionKind.CUT,
+                overlap=overlap,
+                fade_in=timeline.frames(shot.transition_in_duration) if shot.transition_in == TransitionKind.FADE_IN else 0,
+                fade_out=timeline.frames(shot.transition_out_duration)
+                if shot.transition_out == TransitionKind.FADE_OUT
+                else 0,
+            )
+        )
+        previous_end = start + length
+    return sorted(out, key=lambda layer: layer.start)
+
+
+def _clip_source(clip: Path, width: int, height: int) -> FrameSource:
+    if not clip.is_file():
+        raise RenderError(f"{clip}: shot clip not found")
+    return lambda: read_frames(clip, width, height)
+
+
+def film_frames(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[str, FrameSource]) -> Iterator[np.ndarray]:
+    """Exactly `timeline.frame_count` RGB frames of the finished picture."""
+    width, height = timeline.width, timeline.height
+    pending = layers(timeline, shot_clips, card_frames)
+    live: list[Layer] = []
+    black = np.zeros((height, width, 3), np.uint8)
+    try:
+        for i in range(timeline.frame_count):
+            while pending and pending[0].start <= i:
+                live.append(pending.pop(0))
+            for layer in [layer for layer in live if layer.end <= i]:
+                layer.close()
+                live.remove(layer)
+            frame = black
+            for depth, layer in enumerate(live):
+                picture = layer.next_frame(width, height)
+                k = i - layer.start
+                if depth and k < layer.overlap:
+                    frame = composite(frame, picture, layer.enter, k, layer.overlap)
+                else:
+                    frame = picture
+            yield frame
+    finally:
+        for layer in live + pending:
+            layer.close()
+
+
+# -- the encode ----------------------------------------------------------------------------
+
+
+def assemble(
+    timeline: Timeline,
+    shot_clips: dict[str, Path],
+    card_frames: dict[str, FrameSource],
+    mix_wav: Path,
+    out: Path,
+    subtitles_srt: Path | None,
+    burn_subtitles_ass: Path | None = None,
+    *,
+    subtitle_language: str = "eng",
+    title: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Encode the film: H.264 yuv420p + AAC, `+faststart`, the SRT as a soft
+    `mov_text` track and, when given, the ASS file burned into the picture.
+
+    `card_frames` maps a card kind ('title', 'credits') to a function that
+    returns a fresh iterator of its frames. `progress(done, total)` is called
+    after every frame. Written atomically to `out`."""
+    check_size(timeline.width, timeline.height, out.name)
+    mix_wav = Path(mix_wav)
+    if not mix_wav.is_file():
+        raise RenderError(f"{mix_wav}: mix not found")
+    for subtitle in (subtitles_srt, burn_subtitles_ass):
+        if subtitle is not None and not Path(subtitle).is_file():
+            raise RenderError(f"{subtitle}: subtitles not found")
+    soft_track = subtitles_srt is not None and _has_cues(Path(subtitles_srt))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = partial_path(out)
+    total = timeline.frame_count
+    seconds = total / timeline.fps
+    args = [
+        *raw_input_args(timeline.width, timeline.height, timeline.fps),
+        "-i", str(mix_wav),
+        *(["-i", str(subtitles_srt)] if soft_track else []),
+        "-map", "0:v", "-map", "1:a:0",
+        *(["-map", "2:s"] if soft_track else []),
+        *(["-vf", f"subtitles=filename={filter_path(Path(burn_subtitles_ass))}"] if burn_subtitles_ass else []),
+        "-c:v", "libx264", "-preset", FILM_PRESET, "-crf", str(FILM_CRF), "-pix_fmt", "yuv420p",
+        # The picture sets the length: pad or trim the mix to exactly the film's duration.
+        "-af", f"apad=whole_dur={seconds:.6f},atrim=end={seconds:.6f}",
+        "-c:a", "aac", "-b:a", AUDIO_BITRATE,
+        *(["-c:s", "mov_text", "-metadata:s:s:0", f"language={subtitle_language}"] if soft_track else []),
+        *(["-metadata", f"title={title}"] if title else []),
+        "-movflags", "+faststart",
+        str(tmp),
+    ]
+    ff = FFmpeg(args, stdin=True, what=out.name)
+    try:
+        for done, frame in enumerate(film_frames(timeline, shot_clips, card_frames), start=1):
+            ff.write(frame)
+            if progress is not None:
+                progress(done, total)
+        ff.finish()
+    except BaseException:
+        ff.kill()
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, out)
+    return out
+
+
+def _has_cues(srt: Path) -> bool:
+    # ffmpeg rejects an SRT without cues; a film with no spoken line simply has no subtitle track.
+    return "-->" in srt.read_text(encoding="utf-8", errors="replace")
+
+
+def filter_path(path: Path) -> str:
+    """A file path escaped for a filter option inside an ffmpeg filtergraph
+    (two levels: the option value, then the graph)."""
+    value = str(path.resolve())
+    for char in "\\':":
+        value = value.replace(char, "\\" + char)
+    for char in "\\'[],;":
+        value = value.replace(char, "\\" + char)
+    return value

@@ -1,0 +1,93 @@
+"""Showing a run's progress: rich bars on a terminal, JSON lines for machines,
+nothing with --quiet. Driven by the events the graph's nodes stream."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+STAGES = {
+    "plan": "Planning the story",
+    "cast": "Casting characters",
+    "voice": "Recording voices",
+    "time": "Timing the film",
+    "render": "Rendering shots",
+    "sound": "Scoring and mixing",
+    "edit": "Editing the film",
+    "export": "Exporting",
+}
+
+
+class RichProgress:
+    """One bar per stage; the render bar counts shots."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<22}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console or Console(stderr=True),
+            transient=False,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> "RichProgress":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def _task(self, stage: str, total: int = 1) -> Any:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(STAGES.get(stage, stage), total=total)
+        return self.tasks[stage]
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        stage = event.get("stage")
+        kind = event.get("event")
+        if kind == "resume":
+            self.progress.console.print(f"resuming an unfinished run at: {', '.join(event['next'])}")
+        elif kind == "up-to-date":
+            self.progress.console.print("the film is up to date; nothing to do")
+        elif stage is None:
+            return
+        elif stage == "render" and kind == "total":
+            self.progress.update(self._task("render"), total=event["total"])
+        elif stage == "render" and kind == "shot":
+            self.progress.advance(self._task("render"))
+        elif kind == "start":
+            self._task(stage)
+        elif kind == "done":
+            self.progress.update(self._task(stage), completed=1, total=1)
+
+
+class JsonLines:
+    """Each event as one JSON object per line on stdout."""
+
+    def __enter__(self) -> "JsonLines":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+class Quiet:
+    def __enter__(self) -> "Quiet":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        return None

@@ -1,0 +1,221 @@
+"""What each stage of the pipeline does in the film folder. The graph calls
+these; each reads its inputs, calls its stage module and writes its outputs
+under a fixed name, so the folder is the same whoever runs it:
+
+    storyboard.json        the director's document (earlier versions kept as storyboard.v<N>.json)
+    cast/<id>.png          character reference sheets
+    voice/*.wav            spoken lines, named by the hash of what made them
+    shots/<id>.<hash>.mp4  shot clips, named by the hash of what made them
+    stems/*.wav, mix.wav   voice, music and effects stems and the final mix
+    film.mp4               the film
+    subtitles.srt/.vtt, timeline.otio, timeline.edl, contact-sheet.*, film.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import shutil
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+from storyagent.options import RunOptions
+from storyagent.storyboard import Storyboard
+from storyagent.timeline import SpokenLine, Timeline, build_timeline
+
+STORYBOARD = "storyboard.json"
+RENDER_CODE_VERSION = "1"  # bump when a renderer's output changes for the same inputs
+
+
+# -- plan and cast -------------------------------------------------------------
+
+
+def plan_stage(premise: str, options: RunOptions) -> Storyboard:
+    from storyagent.plan import plan
+
+    return plan(
+        premise,
+        planner=options.planner,
+        duration=options.duration,
+        language=options.language,
+        seed=options.seed,
+        style=options.style,
+        llm_base_url=options.llm_base_url,
+        llm_model=options.llm_model,
+    )
+
+
+def cast_stage(board: Storyboard, film_dir: Path) -> Storyboard:
+    from storyagent.cast import assign_cast, write_reference_sheets
+
+    board = assign_cast(board)
+    save_storyboard(board, film_dir)
+    write_reference_sheets(board, film_dir / "cast")
+    return board
+
+
+def save_storyboard(board: Storyboard, film_dir: Path) -> Path:
+    """Write storyboard.json; if a different one is there, keep it as storyboard.v<N>.json."""
+    path = film_dir / STORYBOARD
+    text = board.to_json()
+    if path.exists() and path.read_text(encoding="utf-8", errors="replace") != text:
+        version = 1
+        while (film_dir / f"storyboard.v{version}.json").exists():
+            version += 1
+        shutil.copy2(path, film_dir / f"storyboard.v{version}.json")
+    if not path.exists() or path.read_text(encoding="utf-8", errors="replace") != text:
+        board.save(path)
+    return path
+
+
+# -- voice and time ------------------------------------------------------------
+
+
+def voice_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> list[SpokenLine]:
+    from storyagent.voice import speak_lines
+
+    return speak_lines(board, film_dir, engine=options.voice_engine)
+
+
+def time_stage(board: Storyboard, spoken: list[SpokenLine], options: RunOptions) -> Timeline:
+    return build_timeline(board, spoken, fps=options.fps, width=options.width, height=options.height)
+
+
+# -- render --------------------------------------------------------------------
+
+_pool: Executor | None = None
+
+
+def shot_pool(jobs: int) -> Executor:
+    """Worker processes for shots (spawned: the graph's threads make fork unsafe)."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    return _pool
+
+
+def close_shot_pool() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+def renderer_name(board: Storyboard, options: RunOptions) -> str:
+    return options.renderer or board.render.renderer
+
+
+def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOptions) -> str:
+    """Hash of exactly what a shot's picture is made from."""
+    scene = board.scene_of(shot_id)
+    shot = next(s for s in scene.shots if s.id == shot_id)
+    cast_ids = {on.character for on in shot.characters}
+    inputs = {
+        "shot": shot.model_dump(mode="json", exclude={"lines", "sound", "music_mood"}),
+        "location": board.location(scene.location).model_dump(mode="json"),
+        "characters": [c.model_dump(mode="json", exclude={"voice"}) for c in board.characters if c.id in cast_ids],
+        "style": board.style,
+        "frames": timeline.frames(timeline.shot(shot_id).duration),
+        "size": [timeline.width, timeline.height, timeline.fps],
+        "renderer": renderer_name(board, options),
+        "model": options.model or board.render.model,
+        "code": RENDER_CODE_VERSION,
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions) -> tuple[Path, float]:
+    """The shot's clip, rendered in a worker process unless an identical one exists."""
+    clip = film_dir / "shots" / f"{shot_id}.{shot_key(board, timeline, shot_id, options)}.mp4"
+    if clip.exists():
+        return clip, 0.0
+    started = time.perf_counter()
+    future = shot_pool(options.jobs).submit(
+        render_clip,
+        board.model_dump(mode="json"),
+        shot_id,
+        timeline.frames(timeline.shot(shot_id).duration),
+        timeline.width,
+        timeline.height,
+        timeline.fps,
+        str(film_dir / "cast"),
+        renderer_name(board, options),
+        {"model": options.model or board.render.model} if renderer_name(board, options) == "dit" else {},
+        str(clip),
+    )
+    future.result()
+    return clip, time.perf_counter() - started
+
+
+def render_clip(board: dict, shot_id: str, frames: int, width: int, height: int, fps: int,
+                cast_dir: str, renderer: str, renderer_options: dict, out: str) -> str:
+    """Runs in a worker process: draw the shot's frames and encode them as they come."""
+    from storyagent.render import ShotJob, get_renderer
+    from storyagent.video import write_clip
+
+    job = ShotJob(
+        board=Storyboard.from_dict(board),
+        shot_id=shot_id,
+        frames=frames,
+        width=width,
+        height=height,
+        fps=fps,
+        cast_dir=Path(cast_dir),
+    )
+    write_clip(get_renderer(renderer, **renderer_options).frames(job), out, fps, width, height)
+    return out
+
+
+# -- sound, edit, export -------------------------------------------------------
+
+
+def sound_stage(board: Storyboard, timeline: Timeline, film_dir: Path, options: RunOptions) -> dict[str, Path]:
+    from storyagent.sound.mix import mix
+
+    result = mix(timeline, board, film_dir)
+    return {"mix": result.mix, "voice": result.voice, "music": result.music, "effects": result.effects}
+
+
+def subtitle_paths(film_dir: Path) -> dict[str, Path]:
+    return {kind: film_dir / f"subtitles.{kind}" for kind in ("srt", "vtt", "ass")}
+
+
+def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mix: dict[str, str],
+               film_dir: Path, options: RunOptions) -> Path:
+    from storyagent.edit import assemble
+    from storyagent.render.cards import credits_frames, title_frames
+    from storyagent.subtitles import write_subtitles
+
+    subtitles = write_subtitles(timeline, board, film_dir)
+    cards = {
+        "title": lambda: title_frames(board, timeline),
+        "credits": lambda: credits_frames(board, timeline),
+    }
+    return assemble(
+        timeline,
+        clips,
+        cards,
+        Path(mix["mix"]),
+        film_dir / "film.mp4",
+        subtitles["srt"],
+        subtitles["ass"] if options.burn_subtitles else None,
+        subtitle_language="chi" if board.language == "zh" else "eng",
+        title=board.title,
+    )
+
+
+def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: Path, options: RunOptions) -> dict[str, Path]:
+    from storyagent.contact_sheet import write_contact_sheet
+    from storyagent.export import write_edl, write_film_manifest, write_otio
+
+    clips = {shot_id: Path(path) for shot_id, path in state["clips"].items()}
+    stems = {name: Path(path) for name, path in state["mix"].items() if name != "mix"}
+    exports = {
+        "otio": write_otio(timeline, clips, stems, film_dir / "timeline.otio"),
+        "edl": write_edl(timeline, clips, film_dir / "timeline.edl"),
+    }
+    exports.update(write_contact_sheet(board, film_dir / "contact-sheet.png", clips=clips))
+    exports["manifest"] = write_film_manifest(board, timeline, state, film_dir / "film.json", options)
+    return exports
