@@ -20,6 +20,9 @@ _LAZY = {
     "StoryagentError": "storyagent.errors",
     "lint": "storyagent.lint",
     "LintIssue": "storyagent.lint",
+    "make": "storyagent.film",
+    "render": "storyagent.film",
+    "FilmResult": "storyagent.film",
 }
 
 __all__ = sorted(_LAZY)

@@ -102,7 +102,7 @@ def voice_node(state: FilmState) -> dict[str, Any]:
 
 def time_node(state: FilmState) -> dict[str, Any]:
     spoken = [SpokenLine.model_validate(line) for line in state.get("spoken", [])]
-    timeline = stages.time_stage(_board(state), spoken, _options(state))
+    timeline = stages.time_stage(_board(state), spoken, Path(state["film_dir"]), _options(state))
     get_stream_writer()({"stage": "render", "event": "total", "total": len(timeline.shots)})
     return {"timeline": timeline.model_dump(mode="json")}
 

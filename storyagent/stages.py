@@ -6,6 +6,7 @@ under a fixed name, so the folder is the same whoever runs it:
     cast/<id>.png          character reference sheets
     voice/*.wav            spoken lines, named by the hash of what made them
     shots/<id>.<hash>.mp4  shot clips, named by the hash of what made them
+    timeline.json          when every shot, line, effect and music section plays
     stems/*.wav, mix.wav   voice, music and effects stems and the final mix
     film.mp4               the film
     subtitles.srt/.vtt, timeline.otio, timeline.edl, contact-sheet.*, film.json
@@ -22,7 +23,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 from storyagent.options import RunOptions
-from storyagent.storyboard import Storyboard
+from storyagent.storyboard import Storyboard, write_text_atomic
 from storyagent.timeline import SpokenLine, Timeline, build_timeline
 
 STORYBOARD = "storyboard.json"
@@ -79,8 +80,10 @@ def voice_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> list[
     return speak_lines(board, film_dir, engine=options.voice_engine)
 
 
-def time_stage(board: Storyboard, spoken: list[SpokenLine], options: RunOptions) -> Timeline:
-    return build_timeline(board, spoken, fps=options.fps, width=options.width, height=options.height)
+def time_stage(board: Storyboard, spoken: list[SpokenLine], film_dir: Path, options: RunOptions) -> Timeline:
+    timeline = build_timeline(board, spoken, fps=options.fps, width=options.width, height=options.height)
+    write_text_atomic(film_dir / "timeline.json", timeline.model_dump_json(indent=2) + "\n")
+    return timeline
 
 
 # -- render --------------------------------------------------------------------

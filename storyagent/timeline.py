@@ -141,11 +141,13 @@ def build_timeline(
         scene_start = cursor
         for shot in scene.shots:
             lines = by_shot.get(shot.id, [])
-            duration = snap(shot_length(shot.camera.duration, [l.duration for l in lines]))
             kind_in = shot.transition_in.kind
             overlap = 0.0
             if shots and kind_in in OVERLAPPING:
-                overlap = snap(min(shot.transition_in.duration, duration / 3, shots[-1].duration / 3))
+                overlap = snap(min(shot.transition_in.duration, shot.camera.duration / 3, shots[-1].duration / 3))
+            # The overlap shows the previous shot too: speech waits for it, so the shot grows by it.
+            spoken_length = shot_length(shot.camera.duration - overlap, [l.duration for l in lines])
+            duration = snap(max(shot.camera.duration, overlap + spoken_length))
             start = snap(cursor - overlap)
             placement = ShotPlacement(
                 shot_id=shot.id,
@@ -161,7 +163,7 @@ def build_timeline(
             # Speech starts after the overlap, so a line is never heard over the previous shot.
             at = start + overlap + LEAD_IN
             for line in lines:
-                voice.append(VoicePlacement(line=line, start=round(at, 4)))
+                voice.append(VoicePlacement(line=line, start=at))
                 at += line.duration + PAUSE_BETWEEN_LINES
             for cue in shot.sound:
                 cue_start = min(cue.at, duration)
@@ -170,8 +172,8 @@ def build_timeline(
                     EffectPlacement(
                         tag=cue.tag,
                         shot_id=shot.id,
-                        start=round(start + cue_start, 4),
-                        duration=round(max(0.05, min(length, duration - cue_start)), 4),
+                        start=start + cue_start,
+                        duration=max(0.05, min(length, duration - cue_start)),
                         volume_db=cue.volume_db,
                     )
                 )

@@ -1,0 +1,266 @@
+"""Exports beside the film: `timeline.otio` for an editor (NLE), a CMX 3600
+EDL, and `film.json`, the record of what made the film.
+
+The OTIO timeline mirrors the film exactly: one video track of the shot clip
+files (cards as generator clips), dissolves and wipes as transitions, fades as
+clip effects, and audio tracks for the voice lines and each sound stem.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from storyagent.errors import RenderError
+from storyagent.storyboard import TransitionKind
+from storyagent.timeline import ShotPlacement, Timeline, VoicePlacement
+from storyagent.video import ffmpeg_exe, partial_path
+
+# Libraries whose version changes what the film looks or sounds like.
+KEY_LIBRARIES = [
+    "storyagent", "pydantic", "numpy", "scipy", "skia-python", "pillow", "langgraph", "openai", "moviepy",
+    "imageio-ffmpeg", "opentimelineio", "otio-cmx3600-adapter", "pysubs2", "pyloudnorm", "piper-tts",
+    "onnxruntime", "espeakng-loader", "pretty_midi", "torch", "diffusers", "transformers",
+]
+
+
+# -- OpenTimelineIO -----------------------------------------------------------------
+
+
+def build_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str, Path], *, name: str = "",
+               relative_to: Path | None = None):
+    """The film as an `opentimelineio.schema.Timeline`.
+
+    `stems` maps an audio track name ('music', 'effects') to a WAV that spans
+    the film from its start. Media paths are written relative to `relative_to`
+    when given (the folder of the .otio file, so the film folder can move),
+    else as absolute file URLs."""
+    import opentimelineio as otio
+
+    def url(path: Path) -> str:
+        path = Path(path).resolve()
+        if relative_to is not None:
+            return Path(os.path.relpath(path, Path(relative_to).resolve())).as_posix()
+        return path.as_uri()
+
+    result = otio.schema.Timeline(name=name)
+    result.metadata["storyagent"] = {"fps": timeline.fps, "width": timeline.width, "height": timeline.height}
+    result.tracks.append(_video_track(otio, timeline, shot_clips, url))
+    for track in _voice_tracks(otio, timeline, url):
+        result.tracks.append(track)
+    for stem_name, wav in stems.items():
+        track = otio.schema.Track(name=stem_name.capitalize(), kind=otio.schema.TrackKind.Audio)
+        track.append(
+            otio.schema.Clip(
+                name=stem_name,
+                media_reference=otio.schema.ExternalReference(target_url=url(wav)),
+                source_range=_range(otio, 0.0, timeline.duration, timeline.fps),
+            )
+        )
+        result.tracks.append(track)
+    return result
+
+
+def write_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str, Path], out: Path, *,
+               name: str = "") -> Path:
+    """`timeline.otio`, with media paths relative to its folder."""
+    import opentimelineio as otio
+
+    out = Path(out)
+    film = build_otio(timeline, shot_clips, stems, name=name, relative_to=out.parent)
+    return _write_atomic(out, lambda tmp: otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json"))
+
+
+def write_edl(film, out: Path) -> Path:
+    """A CMX 3600 EDL of the video track of an OTIO timeline. The format holds
+    one video track: audio is left out, wipes are written as dissolves."""
+    import opentimelineio as otio
+
+    picture = copy.deepcopy(film)  # the EDL writer trims clips in place
+    for track in [t for t in picture.tracks if t.kind != otio.schema.TrackKind.Video]:
+        picture.tracks.remove(track)
+    rate = picture.metadata.get("storyagent", {}).get("fps") or picture.tracks[0].duration().rate
+    try:
+        text = otio.adapters.write_to_string(picture, adapter_name="cmx_3600", rate=rate)
+    except otio.exceptions.OTIOError as err:
+        raise RenderError(f"{Path(out).name}: cannot write the EDL: {err}") from None
+    return _write_atomic(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _video_track(otio, timeline: Timeline, shot_clips: dict[str, Path], url):
+    fps = timeline.fps
+    track = otio.schema.Track(name="Picture", kind=otio.schema.TrackKind.Video)
+    # Cards and shots in film order: (first frame, frame count, the shot or None for a card, label).
+    items: list[tuple[int, int, ShotPlacement | None, str]] = [
+        (timeline.frames(card.start), timeline.frames(card.duration), None, card.kind) for card in timeline.cards
+    ]
+    items += [(timeline.frames(s.start), timeline.frames(s.duration), s, s.shot_id) for s in timeline.shots]
+    items.sort(key=lambda item: item[0])
+
+    cursor = 0
+    head = 0  # frames of the current item already covered by the transition before it
+    for n, (start, length, shot, label) in enumerate(items):
+        if start > cursor:
+            track.append(otio.schema.Gap(source_range=_frames(otio, 0, start - cursor, fps)))
+        following = items[n + 1] if n + 1 < len(items) else None
+        overlap = max(0, start + length - following[0]) if following else 0
+        # OTIO places the cut in the middle of the overlap: the outgoing clip's tail
+        # and the incoming clip's head beyond the cut are handles in their files.
+        in_offset, out_offset = overlap // 2, overlap - overlap // 2
+        visible = length - head - out_offset
+        if shot is None:
+            clip = otio.schema.Clip(
+                name=f"{label} card",
+                media_reference=otio.schema.GeneratorReference(
+                    name=label, generator_kind="storyagent-card", parameters={"kind": label},
+                    available_range=_frames(otio, 0, length, fps),
+                ),
+                source_range=_frames(otio, head, visible, fps),
+            )
+        else:
+            clip = _shot_clip(otio, shot, shot_clips, url, head, visible, length, timeline)
+        track.append(clip)
+        if overlap:
+            kind = following[2].transition_in if following[2] is not None else TransitionKind.DISSOLVE
+            track.append(
+                otio.schema.Transition(
+                    name=kind.value,
+                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve
+                    if kind == TransitionKind.DISSOLVE
+                    else otio.schema.TransitionTypes.Custom,
+                    in_offset=otio.opentime.RationalTime(in_offset, fps),
+                    out_offset=otio.opentime.RationalTime(out_offset, fps),
+                    metadata={"storyagent": {"kind": kind.value}},
+                )
+            )
+        head = in_offset
+        cursor = start + length - out_offset
+    return track
+
+
+def _shot_clip(otio, shot: ShotPlacement, shot_clips: dict[str, Path], url, head: int, visible: int, length: int,
+               timeline: Timeline):
+    fps = timeline.fps
+    if shot.shot_id not in shot_clips:
+        raise RenderError(f"shot {shot.shot_id}: no rendered clip to export")
+    clip = otio.schema.Clip(
+        name=shot.shot_id,
+        media_reference=otio.schema.ExternalReference(
+            target_url=url(shot_clips[shot.shot_id]), available_range=_frames(otio, 0, length, fps)
+        ),
+        source_range=_frames(otio, head, visible, fps),
+        metadata={"storyagent": {"scene": shot.scene_id}},
+    )
+    # OTIO has no fade schema: fades from and to black are named effects an editor can read.
+    for kind, seconds, effect_name in (
+        (shot.transition_in, shot.transition_in_duration, "FadeIn"),
+        (shot.transition_out, shot.transition_out_duration, "FadeOut"),
+    ):
+        if kind in (TransitionKind.FADE_IN, TransitionKind.FADE_OUT) and seconds > 0:
+            clip.effects.append(
+                otio.schema.Effect(name=kind.value, effect_name=effect_name,
+                                   metadata={"storyagent": {"frames": timeline.frames(seconds)}})
+            )
+    return clip
+
+
+def _voice_tracks(otio, timeline: Timeline, url) -> list:
+    """Voice lines on as few tracks as keep them from overlapping (normally one)."""
+    lanes: list[list[VoicePlacement]] = []
+    for placement in sorted(timeline.voice, key=lambda v: v.start):
+        lane = next((l for l in lanes if l[-1].start + l[-1].line.duration <= placement.start + 1e-6), None)
+        if lane is None:
+            lanes.append(lane := [])
+        lane.append(placement)
+    tracks = []
+    for number, lane in enumerate(lanes, start=1):
+        track = otio.schema.Track(name="Voice" if number == 1 else f"Voice {number}", kind=otio.schema.TrackKind.Audio)
+        cursor = 0.0
+        for placement in lane:
+            if placement.start > cursor:
+                track.append(otio.schema.Gap(source_range=_range(otio, 0.0, placement.start - cursor, timeline.fps)))
+            line = placement.line
+            track.append(
+                otio.schema.Clip(
+                    name=f"{line.shot_id} line {line.index + 1}",
+                    media_reference=otio.schema.ExternalReference(target_url=url(Path(line.audio))),
+                    source_range=_range(otio, 0.0, line.duration, timeline.fps),
+                    metadata={"storyagent": {"speaker": line.speaker, "text": line.text}},
+                )
+            )
+            cursor = placement.start + line.duration
+        tracks.append(track)
+    return tracks
+
+
+def _frames(otio, start: int, count: int, fps: int):
+    return otio.opentime.TimeRange(otio.opentime.RationalTime(start, fps), otio.opentime.RationalTime(count, fps))
+
+
+def _range(otio, start: float, seconds: float, fps: int):
+    return otio.opentime.TimeRange(
+        otio.opentime.RationalTime.from_seconds(start, fps), otio.opentime.RationalTime.from_seconds(seconds, fps)
+    )
+
+
+def _write_atomic(out: Path, write) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = partial_path(out)
+    try:
+        write(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, out)
+    return out
+
+
+# -- film.json ------------------------------------------------------------------------
+
+
+class FilmInfo(BaseModel):
+    """What made a film: enough to reproduce it or explain how it looks."""
+
+    title: str
+    premise: str = ""
+    planner: str = Field(description="Planner that wrote the storyboard (template, llm:<model>, or 'edited').")
+    renderer: str = Field(description="Shot renderer backend.")
+    voice_engine: str = Field(description="TTS engine (and voice) used for the lines.")
+    duration: float = Field(description="Film length in seconds.")
+    frame_count: int
+    fps: int
+    width: int
+    height: int
+    seeds: dict[str, int] = Field(default_factory=dict, description="Seeds by what they fix (film, character ids, ...).")
+    stage_seconds: dict[str, float] = Field(default_factory=dict, description="Wall seconds spent in each stage.")
+    paths: dict[str, str] = Field(default_factory=dict, description="Outputs, relative to the film folder.")
+    versions: dict[str, str] = Field(default_factory=lambda: library_versions())
+    created: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def library_versions() -> dict[str, str]:
+    """Python, ffmpeg and the installed key libraries (without importing them)."""
+    versions = {"python": platform.python_version()}
+    for name in KEY_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        first = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True).stdout.split("\n", 1)[0]
+        versions["ffmpeg"] = first.split()[2] if first.startswith("ffmpeg version") else first
+    except (OSError, IndexError):
+        pass
+    return versions
+
+
+def write_film_manifest(path: Path, info: FilmInfo) -> Path:
+    """`film.json`, written atomically."""
+    return _write_atomic(Path(path), lambda tmp: tmp.write_text(info.model_dump_json(indent=2) + "\n", encoding="utf-8"))
