@@ -8,7 +8,6 @@ clip effects, and audio tracks for the voice lines and each sound stem.
 
 from __future__ import annotations
 
-import copy
 import os
 import platform
 import subprocess
@@ -39,7 +38,8 @@ def build_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str,
     """The film as an `opentimelineio.schema.Timeline`.
 
     `stems` maps an audio track name ('music', 'effects') to a WAV that spans
-    the film from its start. Media paths are written relative to `relative_to`
+    the film from its start. The voice is not a stem here: each line is its
+    own clip on the voice track, so pass no 'voice' stem or it plays twice. Media paths are written relative to `relative_to`
     when given (the folder of the .otio file, so the film folder can move),
     else as absolute file URLs."""
     import opentimelineio as otio
@@ -78,20 +78,20 @@ def write_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str,
     return _write_atomic(out, lambda tmp: otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json"))
 
 
-def write_edl(film, out: Path) -> Path:
-    """A CMX 3600 EDL of the video track of an OTIO timeline. The format holds
-    one video track: audio is left out, wipes are written as dissolves."""
+def write_edl(timeline: Timeline, shot_clips: dict[str, Path], out: Path, *, name: str = "") -> Path:
+    """A CMX 3600 EDL of the picture. The format holds one video track: the
+    audio is left out, and wipes are written as dissolves."""
     import opentimelineio as otio
 
-    picture = copy.deepcopy(film)  # the EDL writer trims clips in place
+    out = Path(out)
+    picture = build_otio(timeline, shot_clips, {}, name=name, relative_to=out.parent)
     for track in [t for t in picture.tracks if t.kind != otio.schema.TrackKind.Video]:
         picture.tracks.remove(track)
-    rate = picture.metadata.get("storyagent", {}).get("fps") or picture.tracks[0].duration().rate
     try:
-        text = otio.adapters.write_to_string(picture, adapter_name="cmx_3600", rate=rate)
+        text = otio.adapters.write_to_string(picture, adapter_name="cmx_3600", rate=timeline.fps)
     except otio.exceptions.OTIOError as err:
-        raise RenderError(f"{Path(out).name}: cannot write the EDL: {err}") from None
-    return _write_atomic(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        raise RenderError(f"{out.name}: cannot write the EDL: {err}") from None
+    return _write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _video_track(otio, timeline: Timeline, shot_clips: dict[str, Path], url):
@@ -123,6 +123,7 @@ def _video_track(otio, timeline: Timeline, shot_clips: dict[str, Path], url):
                     available_range=_frames(otio, 0, length, fps),
                 ),
                 source_range=_frames(otio, head, visible, fps),
+                metadata={"cmx_3600": {"reel": label.upper()}},  # an EDL reel name has no spaces
             )
         else:
             clip = _shot_clip(otio, shot, shot_clips, url, head, visible, length, timeline)

@@ -46,8 +46,9 @@ def make(premise: str, out_dir: str | Path | None = None, *, progress: Progress 
     if out_dir is None:
         board = stages.plan_stage(premise, run_options)
         film_dir = free_folder(Path.cwd() / slug(board.title), premise)
-        return _run({"premise": premise, "storyboard": board.model_dump(mode="json")}, film_dir, run_options, progress)
-    return _run({"premise": premise}, Path(out_dir), run_options, progress)
+        return _run({"premise": premise, "source": "premise", "storyboard": board.model_dump(mode="json")},
+                    film_dir, run_options, progress)
+    return _run({"premise": premise, "source": "premise"}, Path(out_dir), run_options, progress)
 
 
 def render(storyboard: Storyboard | str | Path, out_dir: str | Path | None = None, *,
@@ -61,7 +62,8 @@ def render(storyboard: Storyboard | str | Path, out_dir: str | Path | None = Non
         board = Storyboard.load(storyboard)
         film_dir = Path(out_dir) if out_dir is not None else Path(storyboard).resolve().parent
     run_options = RunOptions(**options)
-    return _run({"premise": board.premise, "storyboard": board.model_dump(mode="json")}, film_dir, run_options, progress)
+    return _run({"premise": board.premise, "source": "storyboard", "storyboard": board.model_dump(mode="json")},
+                film_dir, run_options, progress)
 
 
 def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: Progress | None) -> FilmResult:

@@ -32,6 +32,7 @@ def _merge(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[st
 
 class FilmState(TypedDict, total=False):
     premise: str
+    source: str  # 'premise' (make) or 'storyboard' (render)
     options: dict[str, Any]
     film_dir: str
     storyboard: dict[str, Any]

@@ -211,14 +211,29 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
 
 def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: Path, options: RunOptions) -> dict[str, Path]:
     from storyagent.contact_sheet import write_contact_sheet
-    from storyagent.export import write_edl, write_film_manifest, write_otio
+    from storyagent.export import FilmInfo, build_otio, write_edl, write_film_manifest, write_otio
 
     clips = {shot_id: Path(path) for shot_id, path in state["clips"].items()}
-    stems = {name: Path(path) for name, path in state["mix"].items() if name != "mix"}
-    exports = {
-        "otio": write_otio(timeline, clips, stems, film_dir / "timeline.otio"),
-        "edl": write_edl(timeline, clips, film_dir / "timeline.edl"),
-    }
+    # Voice lines go on their own track line by line, so the voice stem is left out here.
+    stems = {name: Path(state["mix"][name]) for name in ("music", "effects") if name in state["mix"]}
+    exports = {"otio": write_otio(timeline, clips, stems, film_dir / "timeline.otio", name=board.title)}
+    exports["edl"] = write_edl(build_otio(timeline, clips, stems, name=board.title, relative_to=film_dir),
+                               film_dir / "timeline.edl")
     exports.update(write_contact_sheet(board, film_dir / "contact-sheet.png", clips=clips))
-    exports["manifest"] = write_film_manifest(board, timeline, state, film_dir / "film.json", options)
+    info = FilmInfo(
+        title=board.title,
+        premise=board.premise,
+        planner=options.planner if state.get("source") == "premise" else "storyboard",
+        renderer=renderer_name(board, options),
+        voice_engine=options.voice_engine or "auto",
+        duration=timeline.duration,
+        frame_count=timeline.frame_count,
+        fps=timeline.fps,
+        width=timeline.width,
+        height=timeline.height,
+        seeds={"film": options.seed} | {c.id: c.seed for c in board.characters} | {loc.id: loc.seed for loc in board.locations},
+        stage_seconds={k: round(v, 3) for k, v in state.get("timings", {}).items()},
+        paths={name: str(Path(p).relative_to(film_dir)) for name, p in {**exports, "film": state["film"]}.items()},
+    )
+    exports["manifest"] = write_film_manifest(film_dir / "film.json", info)
     return exports
