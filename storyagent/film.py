@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from storyagent import stages
+from storyagent import catalogue, stages
 from storyagent.errors import BusyError, PremiseError
 from storyagent.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -73,6 +73,7 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
     film_dir.mkdir(parents=True, exist_ok=True)
     state_in = {**inputs, "options": options.model_dump(), "film_dir": str(film_dir)}
     config = {"configurable": {"thread_id": run_key(state_in)}}
+    command = "make" if inputs.get("source") == "premise" else "render"
     emit = progress or (lambda event: None)
     with _locked(film_dir), _checkpointer(film_dir) as saver:
         app = build_graph().compile(checkpointer=saver)
@@ -88,15 +89,21 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
             return _result(film_dir, snapshot.values)
         else:
             stream_input = state_in
+        run_id = catalogue.start_run(film_dir, command)
+        run_config = {"configurable": {**config["configurable"], "run_id": run_id}}
         try:
-            for mode, chunk in app.stream(stream_input, config, stream_mode=["updates", "custom"], durability="sync"):
+            for mode, chunk in app.stream(stream_input, run_config, stream_mode=["updates", "custom"], durability="sync"):
                 if mode == "custom":
                     emit(chunk)
                 elif isinstance(chunk, dict) and "__interrupt__" in chunk:
                     emit({"event": "review"})
+        except BaseException as error:
+            catalogue.finish_run(film_dir, run_id, "failed", str(error) or type(error).__name__)
+            raise
         finally:
             stages.close_shot_pool()
         final = app.get_state(config)
+        catalogue.finish_run(film_dir, run_id, "review" if final.next else "done")
         return _result(film_dir, final.values, stopped_for_review=bool(final.next))
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
-from langgraph.config import get_stream_writer
+from langgraph.config import get_config, get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send, interrupt
 
@@ -69,6 +69,11 @@ def _timed(stage: str, node: Callable[[Any], dict[str, Any]]) -> Callable[[Any],
     return run
 
 
+def _run_id() -> int | None:
+    """The catalogue's id of this run; it travels in the config, not the checkpointed state."""
+    return get_config()["configurable"].get("run_id")
+
+
 def _board(state: FilmState) -> Storyboard:
     return Storyboard.from_dict(state["storyboard"], source="storyboard.json")
 
@@ -97,7 +102,7 @@ def review_node(state: FilmState) -> dict[str, Any]:
 
 
 def voice_node(state: FilmState) -> dict[str, Any]:
-    spoken = stages.voice_stage(_board(state), Path(state["film_dir"]), _options(state))
+    spoken = stages.voice_stage(_board(state), Path(state["film_dir"]), _options(state), run_id=_run_id())
     return {"spoken": [line.model_dump() for line in spoken]}
 
 
@@ -131,7 +136,8 @@ def render_shot_node(task: ShotTask) -> dict[str, Any]:
     board = Storyboard.from_dict(task["storyboard"], source="storyboard.json")
     timeline = Timeline.model_validate(task["timeline"])
     options = RunOptions.model_validate(task["options"])
-    clip, seconds = stages.render_stage(board, timeline, task["shot_id"], Path(task["film_dir"]), options)
+    clip, seconds = stages.render_stage(board, timeline, task["shot_id"], Path(task["film_dir"]), options,
+                                        run_id=_run_id())
     writer({"stage": "render", "event": "shot", "shot": task["shot_id"], "seconds": round(seconds, 3)})
     return {"clips": {task["shot_id"]: str(clip)}, "timings": {f"render:{task['shot_id']}": seconds}}
 

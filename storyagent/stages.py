@@ -22,6 +22,7 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
+from storyagent import catalogue
 from storyagent.options import RunOptions
 from storyagent.storyboard import Storyboard, write_text_atomic
 from storyagent.timeline import SpokenLine, Timeline, build_timeline
@@ -74,10 +75,16 @@ def save_storyboard(board: Storyboard, film_dir: Path) -> Path:
 # -- voice and time ------------------------------------------------------------
 
 
-def voice_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> list[SpokenLine]:
+def voice_stage(board: Storyboard, film_dir: Path, options: RunOptions, run_id: int | None = None) -> list[SpokenLine]:
     from storyagent.voice import speak_lines
 
-    return speak_lines(board, film_dir, engine=options.voice_engine)
+    started = time.time()
+    spoken = speak_lines(board, film_dir, engine=options.voice_engine)
+    for line in spoken:
+        # A line whose file predates this stage came from the cache.
+        action = "built" if Path(line.audio).stat().st_mtime >= started else "reused"
+        catalogue.record(film_dir, run_id, "voice", f"{line.shot_id}:{line.index}", action, path=line.audio)
+    return spoken
 
 
 def time_stage(board: Storyboard, spoken: list[SpokenLine], film_dir: Path, options: RunOptions) -> Timeline:
@@ -129,10 +136,13 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions) -> tuple[Path, float]:
+def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions,
+                 run_id: int | None = None) -> tuple[Path, float]:
     """The shot's clip, rendered in a worker process unless an identical one exists."""
-    clip = film_dir / "shots" / f"{shot_id}.{shot_key(board, timeline, shot_id, options)}.mp4"
+    key = shot_key(board, timeline, shot_id, options)
+    clip = film_dir / "shots" / f"{shot_id}.{key}.mp4"
     if clip.exists():
+        catalogue.record(film_dir, run_id, "shot", shot_id, "reused", key=key, path=clip)
         return clip, 0.0
     started = time.perf_counter()
     future = shot_pool(options.jobs).submit(
@@ -148,8 +158,14 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         {"model": options.model or board.render.model} if renderer_name(board, options) == "dit" else {},
         str(clip),
     )
-    future.result()
-    return clip, time.perf_counter() - started
+    try:
+        future.result()
+    except Exception:
+        catalogue.record(film_dir, run_id, "shot", shot_id, "failed", key=key)
+        raise
+    seconds = time.perf_counter() - started
+    catalogue.record(film_dir, run_id, "shot", shot_id, "built", key=key, path=clip, seconds=seconds)
+    return clip, seconds
 
 
 def render_clip(board: dict, shot_id: str, frames: int, width: int, height: int, fps: int,

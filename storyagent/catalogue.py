@@ -1,0 +1,124 @@
+"""The catalogue: which runs happened in a film folder and what each built or
+reused, so `storyagent status` and `storyagent history` can answer a director.
+
+SQLite in the film folder by default; a studio can point several machines at one
+database with a URL (`STORYAGENT_DATABASE_URL=postgresql+psycopg://...`). The
+checkpoints of the pipeline live in a separate file.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine, event
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+CATALOGUE_FILE = ".storyagent/catalogue.sqlite"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Run(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    film_dir: str = Field(index=True)
+    command: str = Field(description="make or render")
+    started: datetime = Field(default_factory=_now)
+    finished: datetime | None = None
+    status: str = Field(default="running", description="running, done, review, failed")
+    message: str = ""
+
+
+class Artifact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(index=True, foreign_key="run.id")
+    film_dir: str = Field(index=True)
+    kind: str = Field(description="cast, voice, shot, mix, film, export")
+    name: str = Field(description="What it is for: a shot id, a character id, 'mix' ...")
+    key: str = Field(default="", description="Hash of what it was made from.")
+    path: str = ""
+    action: str = Field(description="built, reused or failed")
+    seconds: float = 0.0
+    created: datetime = Field(default_factory=_now)
+
+
+_engines: dict[str, Engine] = {}
+
+
+def database_url(film_dir: Path) -> str:
+    return os.environ.get("STORYAGENT_DATABASE_URL") or f"sqlite:///{film_dir.resolve() / CATALOGUE_FILE}"
+
+
+def engine_for(film_dir: Path) -> Engine:
+    url = database_url(film_dir)
+    if url not in _engines:
+        if url.startswith("sqlite"):
+            (film_dir / CATALOGUE_FILE).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            _serialise_sqlite_writes(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        SQLModel.metadata.create_all(engine)
+        _engines[url] = engine
+    return _engines[url]
+
+
+def _serialise_sqlite_writes(engine: Engine) -> None:
+    """WAL + BEGIN IMMEDIATE: several processes write without lost updates or
+    'database is locked' (measured: SQLAlchemy's default lost updates)."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def start_run(film_dir: Path, command: str) -> int:
+    with Session(engine_for(film_dir)) as session:
+        run = Run(film_dir=str(film_dir.resolve()), command=command)
+        session.add(run)
+        session.commit()
+        return int(run.id)  # type: ignore[arg-type]
+
+
+def finish_run(film_dir: Path, run_id: int, status: str, message: str = "") -> None:
+    with Session(engine_for(film_dir)) as session:
+        run = session.get(Run, run_id)
+        if run is not None:
+            run.status, run.message, run.finished = status, message[:500], _now()
+            session.add(run)
+            session.commit()
+
+
+def record(film_dir: Path, run_id: int | None, kind: str, name: str, action: str, *,
+           key: str = "", path: Path | str = "", seconds: float = 0.0) -> None:
+    """Note one artifact; never held open while anything renders."""
+    if run_id is None:
+        return
+    with Session(engine_for(film_dir)) as session:
+        session.add(Artifact(run_id=run_id, film_dir=str(film_dir.resolve()), kind=kind, name=name, key=key,
+                             path=str(path), action=action, seconds=round(seconds, 3)))
+        session.commit()
+
+
+def runs(film_dir: Path) -> list[Run]:
+    with Session(engine_for(film_dir)) as session:
+        return list(session.exec(select(Run).where(Run.film_dir == str(film_dir.resolve())).order_by(Run.id)))
+
+
+def artifacts(film_dir: Path, run_id: int | None = None) -> list[Artifact]:
+    with Session(engine_for(film_dir)) as session:
+        query = select(Artifact).where(Artifact.film_dir == str(film_dir.resolve()))
+        if run_id is not None:
+            query = query.where(Artifact.run_id == run_id)
+        return list(session.exec(query.order_by(Artifact.id)))
