@@ -98,6 +98,8 @@ Resolution = Annotated[str | None, typer.Option("--resolution", help="WIDTHxHEIG
 Fps = Annotated[int | None, typer.Option("--fps", help="Frames per second (default 24).", min=1, max=120)]
 VoiceEngine = Annotated[str | None, typer.Option("--voice-engine", help="piper, espeak, openai or coqui (default: the best available).")]
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", help="Shots rendered at once (default: CPU cores, at most 4).", min=1)]
+ExecutorKind = Annotated[str, typer.Option("--executor", help="Where shots render: local (processes on this machine) or ray (a Ray cluster).")]
+RayAddress = Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join, e.g. ray://head:10001 (default: start Ray locally).")]
 BurnSubtitles = Annotated[bool, typer.Option("--burn-subtitles", help="Burn subtitles into the picture (a soft track is always included).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the result.")]
 LogJson = Annotated[bool, typer.Option("--log-json", help="Print progress as JSON lines on stdout.")]
@@ -105,9 +107,12 @@ OutDir = Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (d
 
 
 def _render_options(renderer: str | None, model: str | None, resolution: str | None, fps: int | None,
-                    voice_engine: str | None, jobs: int | None, burn_subtitles: bool) -> dict:
+                    voice_engine: str | None, jobs: int | None, burn_subtitles: bool,
+                    executor: str = "local", ray_address: str | None = None) -> dict:
+    if executor not in ("local", "ray"):
+        raise typer.BadParameter(f"'{executor}' is not local or ray", param_hint="--executor")
     options: dict = {"renderer": renderer, "model": model, "fps": fps, "voice_engine": voice_engine,
-                     "burn_subtitles": burn_subtitles}
+                     "burn_subtitles": burn_subtitles, "executor": executor, "ray_address": ray_address}
     if jobs:
         options["jobs"] = jobs
     if resolution:
@@ -158,6 +163,8 @@ def make(
     fps: Fps = None,
     voice_engine: VoiceEngine = None,
     jobs: Jobs = None,
+    executor: ExecutorKind = "local",
+    ray_address: RayAddress = None,
     burn_subtitles: BurnSubtitles = False,
     review: Annotated[bool, typer.Option("--review", help="Stop after planning so you can edit storyboard.json first.")] = False,
     quiet: Quiet = False,
@@ -169,7 +176,7 @@ def make(
     """
     from storyagent.film import make as make_film
 
-    options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles)
+    options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles, executor, ray_address)
     with _reporter(quiet, log_json) as progress:
         result = make_film(premise, out_dir, progress=progress, planner=planner, duration=duration, language=language,
                            seed=seed, style=style, llm_base_url=llm_base_url, llm_model=llm_model, review=review,
@@ -187,6 +194,8 @@ def render(
     fps: Fps = None,
     voice_engine: VoiceEngine = None,
     jobs: Jobs = None,
+    executor: ExecutorKind = "local",
+    ray_address: RayAddress = None,
     burn_subtitles: BurnSubtitles = False,
     quiet: Quiet = False,
     log_json: LogJson = False,
@@ -197,10 +206,51 @@ def render(
     """
     from storyagent.film import render as render_film
 
-    options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles)
+    options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles, executor, ray_address)
     with _reporter(quiet, log_json) as progress:
         result = render_film(path, out_dir, progress=progress, **options)
     _report(result, quiet or log_json)
+
+
+FilmFolder = Annotated[Path, typer.Argument(metavar="FOLDER", help="A film folder (default: the current folder).")]
+
+
+@app.command()
+def status(folder: FilmFolder = Path(".")) -> None:
+    """Show which shots are current, which your edits made stale, and which failed."""
+    from rich.table import Table
+
+    from storyagent.status import film_folder, shot_statuses
+
+    film_dir = film_folder(folder)
+    table = Table("shot", "state", "clip")
+    colours = {"current": "green", "stale": "yellow", "failed": "red", "not rendered": "dim"}
+    statuses = shot_statuses(film_dir)
+    for item in statuses:
+        table.add_row(item.shot_id, f"[{colours[item.state]}]{item.state}[/]", item.clip or "")
+    out.print(table)
+    stale = sum(item.state != "current" for item in statuses)
+    out.print(f"{len(statuses) - stale} of {len(statuses)} shots current" +
+              (f"; `storyagent render {film_dir / 'storyboard.json'}` brings the rest up to date" if stale else ""))
+
+
+@app.command()
+def history(folder: FilmFolder = Path(".")) -> None:
+    """List the runs in a film folder: when, what, how long, and what each built or reused."""
+    from rich.table import Table
+
+    from storyagent import catalogue
+    from storyagent.status import film_folder
+
+    film_dir = film_folder(folder)
+    table = Table("run", "command", "started (UTC)", "seconds", "status", "built", "reused")
+    for run in catalogue.runs(film_dir):
+        made = catalogue.artifacts(film_dir, run.id)
+        seconds = f"{(run.finished - run.started).total_seconds():.1f}" if run.finished else ""
+        table.add_row(str(run.id), run.command, f"{run.started:%Y-%m-%d %H:%M:%S}", seconds,
+                      run.status + (f": {run.message}" if run.message else ""),
+                      str(sum(a.action == "built" for a in made)), str(sum(a.action == "reused" for a in made)))
+    out.print(table)
 
 
 def _where(shot: str | None) -> str:

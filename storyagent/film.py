@@ -120,7 +120,7 @@ def _result(film_dir: Path, values: dict[str, Any], stopped_for_review: bool = F
 
 def run_key(state_in: dict[str, Any]) -> str:
     """Same inputs, same run: a repeated command resumes instead of starting over."""
-    options = {k: v for k, v in state_in["options"].items() if k != "jobs"}
+    options = {k: v for k, v in state_in["options"].items() if k not in ("jobs", "executor", "ray_address")}
     payload = {"premise": state_in.get("premise"), "storyboard": state_in.get("storyboard"), "options": options}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]
 

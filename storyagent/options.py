@@ -30,5 +30,7 @@ class RunOptions(BaseModel):
     fps: int | None = None
     voice_engine: str | None = Field(default=None, description="piper, espeak, openai or coqui; empty picks the best.")
     jobs: int = Field(default_factory=default_jobs, ge=1, description="Shots rendered at once.")
+    executor: str = Field(default="local", pattern="^(local|ray)$", description="local processes or a Ray cluster.")
+    ray_address: str | None = Field(default=None, description="Ray cluster address; empty starts a local Ray.")
     burn_subtitles: bool = False
     review: bool = Field(default=False, description="Stop after planning so the director can edit.")

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import shutil
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 
 from storyagent import catalogue
 from storyagent.options import RunOptions
-from storyagent.storyboard import Storyboard, write_text_atomic
+from storyagent.storyboard import Storyboard, write_bytes_atomic, write_text_atomic
 from storyagent.timeline import SpokenLine, Timeline, build_timeline
 
 STORYBOARD = "storyboard.json"
@@ -95,22 +94,29 @@ def time_stage(board: Storyboard, spoken: list[SpokenLine], film_dir: Path, opti
 
 # -- render --------------------------------------------------------------------
 
-_pool: Executor | None = None
+_executor: Executor | None = None
 
 
-def shot_pool(jobs: int) -> Executor:
-    """Worker processes for shots (spawned: the graph's threads make fork unsafe)."""
-    global _pool
-    if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-    return _pool
+def shot_executor(options: RunOptions, renderer: str) -> Executor:
+    """The run's shot workers: local processes, or Ray tasks with --executor ray."""
+    global _executor
+    if _executor is None:
+        if options.executor == "ray":
+            from storyagent.executors import RayExecutor
+
+            _executor = RayExecutor(options.ray_address, num_gpus=1.0 if renderer == "dit" else 0.0, num_cpus=options.jobs)
+        else:
+            from storyagent.executors import local_executor
+
+            _executor = local_executor(options.jobs)
+    return _executor
 
 
 def close_shot_pool() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-        _pool = None
+    global _executor
+    if _executor is not None:
+        _executor.shutdown(wait=True, cancel_futures=True)
+        _executor = None
 
 
 def renderer_name(board: Storyboard, options: RunOptions) -> str:
@@ -145,8 +151,8 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         catalogue.record(film_dir, run_id, "shot", shot_id, "reused", key=key, path=clip)
         return clip, 0.0
     started = time.perf_counter()
-    future = shot_pool(options.jobs).submit(
-        render_clip,
+    renderer = renderer_name(board, options)
+    args = (
         board.model_dump(mode="json"),
         shot_id,
         timeline.frames(timeline.shot(shot_id).duration),
@@ -154,12 +160,21 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         timeline.height,
         timeline.fps,
         str(film_dir / "cast"),
-        renderer_name(board, options),
-        {"model": options.model or board.render.model} if renderer_name(board, options) == "dit" else {},
+        renderer,
+        {"model": options.model or board.render.model} if renderer == "dit" else {},
         str(clip),
     )
+    executor = shot_executor(options, renderer)
+    if options.executor == "ray":
+        from storyagent.executors import render_clip_bytes
+
+        future = executor.submit(render_clip_bytes, render_clip, *args)
+    else:
+        future = executor.submit(render_clip, *args)
     try:
-        future.result()
+        result = future.result()
+        if isinstance(result, bytes):
+            write_bytes_atomic(clip, result)
     except Exception:
         catalogue.record(film_dir, run_id, "shot", shot_id, "failed", key=key)
         raise

@@ -1,0 +1,62 @@
+"""Where shots are rendered: a local process pool (default) or a Ray cluster.
+
+Both are `concurrent.futures.Executor`s, so the render stage does not care.
+A Ray task returns the clip's bytes and the driver writes the file, so the
+workers need no shared film folder (the DiT backend's reference images travel
+inside the storyboard's folder path, so for DiT on a cluster mount the film
+folder at the same path on every machine).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from storyagent.errors import BackendError
+
+
+def local_executor(jobs: int) -> Executor:
+    # spawn, not fork: the graph runs nodes in threads, and forking a threaded process is unsafe.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+class RayExecutor(Executor):
+    """Runs each submitted function as a Ray task, asking for GPUs when the backend needs them."""
+
+    def __init__(self, address: str | None = None, num_gpus: float = 0.0, num_cpus: int | None = None) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise BackendError("--executor ray needs Ray: pip install 'storyagent[ray]'") from None
+        self._ray = ray
+        self._num_gpus = num_gpus
+        self._started_here = not ray.is_initialized()
+        if self._started_here:
+            try:
+                ray.init(address=address, num_cpus=num_cpus if address is None else None,
+                         include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+            except (ConnectionError, ValueError, RuntimeError) as err:
+                raise BackendError(f"cannot reach the Ray cluster at {address or 'a new local Ray'}: {err}") from None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        # A GPU is asked for only where the cluster has one; otherwise the task would wait forever.
+        gpus = self._num_gpus if self._ray.cluster_resources().get("GPU", 0) >= self._num_gpus else 0
+        task = self._ray.remote(num_gpus=gpus, max_retries=2)(fn)
+        return task.remote(*args, **kwargs).future()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._started_here and self._ray.is_initialized():
+            self._ray.shutdown()
+
+
+def render_clip_bytes(render: Callable[..., str], *args: Any) -> bytes:
+    """Render into the worker's own temporary folder and hand back the bytes."""
+    import tempfile
+
+    *rest, out = args
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(tmp) / Path(out).name
+        render(*rest, str(local))
+        return local.read_bytes()
