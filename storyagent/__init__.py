@@ -23,6 +23,7 @@ _LAZY = {
     "make": "storyagent.film",
     "render": "storyagent.film",
     "FilmResult": "storyagent.film",
+    "plan": "storyagent.plan",
 }
 
 __all__ = sorted(_LAZY)

@@ -147,6 +147,31 @@ def _report(result, quiet: bool) -> None:
 
 
 @app.command()
+def plan(
+    premise: Annotated[str, typer.Argument(metavar="PREMISE", help="What the film is about, in one line, e.g. \"polar bear visits penguins\".", show_default=False)],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write the storyboard.")] = Path("storyboard.json"),
+    planner: Planner = "auto",
+    duration: Duration = 90.0,
+    language: Language = None,
+    seed: Seed = 0,
+    style: Style = None,
+    llm_base_url: LlmBaseUrl = None,
+    llm_model: LlmModel = None,
+) -> None:
+    """Write a storyboard from one line, without rendering: scenes, shots, camera, narration, sound cues.
+
+    The template planner works offline and gives the same film for the same premise and --seed; the llm planner asks any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp). Edit the JSON, check it with `storyagent lint`, film it with `storyagent render`.
+    """
+    from storyagent.plan import plan as plan_board
+
+    board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
+                       llm_base_url=llm_base_url, llm_model=llm_model)
+    board.save(out_file)
+    seconds = sum(shot.camera.duration for shot in board.shots())
+    out.print(f"[green]{board.title}[/green]: {len(board.scenes)} scenes, {len(board.shots())} shots, {seconds:.0f} s -> {out_file}")
+
+
+@app.command()
 def make(
     premise: Annotated[str, typer.Argument(metavar="PREMISE", help="What the film is about, in one line, e.g. \"polar bear visits penguins\".", show_default=False)],
     out_dir: OutDir = None,

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from storyagent.errors import RenderError
+from storyagent.resources import ASSETS
 from storyagent.storyboard import TransitionKind
 from storyagent.timeline import Timeline
 from storyagent.video import FFmpeg, check_frame, check_size, partial_path, raw_input_args, read_frames
@@ -25,6 +26,7 @@ from storyagent.video import FFmpeg, check_frame, check_size, partial_path, raw_
 FILM_PRESET = "veryfast"
 FILM_CRF = 20
 AUDIO_BITRATE = "192k"
+FONTS = ASSETS / "fonts"
 WIPE_SOFTNESS = 0.03  # width of the wipe's soft edge, as a fraction of the frame width
 
 FrameSource = Callable[[], Iterator[np.ndarray]]
@@ -75,13 +77,13 @@ class Layer:
 
 def fade(frame: np.ndarray, level: float) -> np.ndarray:
     """The frame at `level` (0 = black, 1 = unchanged)."""
-    weight = int(round(level * 256))
+    weight = round(level * 256)
     return ((frame.astype(np.uint16) * weight) >> 8).astype(np.uint8)
 
 
 def dissolve(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     """Cross-fade: `t` = 0 is all `a`, 1 is all `b`."""
-    weight = int(round(t * 256))
+    weight = round(t * 256)
     mixed = a.astype(np.uint16) * (256 - weight) + b.astype(np.uint16) * weight
     return (mixed >> 8).astype(np.uint8)
 
@@ -133,6 +135,8 @@ def layers(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[st
             raise RenderError(f"shot {shot.shot_id}: no rendered clip")
         start, length = timeline.frames(shot.start), timeline.frames(shot.duration)
         overlap = max(0, previous_end - start) if previous_end is not None else 0
+        fade_in = shot.transition_in_duration if shot.transition_in == TransitionKind.FADE_IN else 0.0
+        fade_out = shot.transition_out_duration if shot.transition_out == TransitionKind.FADE_OUT else 0.0
         out.append(
             Layer(
                 f"shot {shot.shot_id}",
@@ -141,10 +145,8 @@ def layers(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[st
                 _clip_source(Path(clip), timeline.width, timeline.height),
                 enter=shot.transition_in if overlap else TransitionKind.CUT,
                 overlap=overlap,
-                fade_in=timeline.frames(shot.transition_in_duration) if shot.transition_in == TransitionKind.FADE_IN else 0,
-                fade_out=timeline.frames(shot.transition_out_duration)
-                if shot.transition_out == TransitionKind.FADE_OUT
-                else 0,
+                fade_in=timeline.frames(fade_in),
+                fade_out=timeline.frames(fade_out),
             )
         )
         previous_end = start + length
@@ -225,7 +227,7 @@ def assemble(
         *(["-i", str(subtitles_srt)] if soft_track else []),
         "-map", "0:v", "-map", "1:a:0",
         *(["-map", "2:s"] if soft_track else []),
-        *(["-vf", f"subtitles=filename={filter_path(Path(burn_subtitles_ass))}"] if burn_subtitles_ass else []),
+        *(["-vf", _burn_filter(Path(burn_subtitles_ass))] if burn_subtitles_ass else []),
         "-c:v", "libx264", "-preset", FILM_PRESET, "-crf", str(FILM_CRF), "-pix_fmt", "yuv420p",
         # The picture sets the length: pad or trim the mix to exactly the film's duration.
         "-af", f"apad=whole_dur={seconds:.6f},atrim=end={seconds:.6f}",
@@ -253,6 +255,13 @@ def assemble(
 def _has_cues(srt: Path) -> bool:
     # ffmpeg rejects an SRT without cues; a film with no spoken line simply has no subtitle track.
     return "-->" in srt.read_text(encoding="utf-8", errors="replace")
+
+
+def _burn_filter(ass: Path) -> str:
+    # The bundled fonts cover Chinese, which the system fonts may not: without
+    # them libass draws empty boxes.
+    fonts = f":fontsdir={filter_path(FONTS)}" if FONTS.is_dir() else ""
+    return f"subtitles=filename={filter_path(ass)}{fonts}"
 
 
 def filter_path(path: Path) -> str:

@@ -8,10 +8,11 @@ clip effects, and audio tracks for the voice lines and each sound stem.
 
 from __future__ import annotations
 
+import copy
 import os
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -78,17 +79,19 @@ def write_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str,
     return _write_atomic(out, lambda tmp: otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json"))
 
 
-def write_edl(timeline: Timeline, shot_clips: dict[str, Path], out: Path, *, name: str = "") -> Path:
-    """A CMX 3600 EDL of the picture. The format holds one video track: the
-    audio is left out, and wipes are written as dissolves."""
+def write_edl(film, out: Path) -> Path:
+    """A CMX 3600 EDL of the picture track of an OTIO timeline (from
+    `build_otio`). The format holds one video track: the audio is left out,
+    and wipes are written as dissolves."""
     import opentimelineio as otio
 
     out = Path(out)
-    picture = build_otio(timeline, shot_clips, {}, name=name, relative_to=out.parent)
+    picture = copy.deepcopy(film)  # the EDL writer trims clips in place
     for track in [t for t in picture.tracks if t.kind != otio.schema.TrackKind.Video]:
         picture.tracks.remove(track)
+    rate = picture.metadata.get("storyagent", {}).get("fps") or picture.tracks[0].duration().rate
     try:
-        text = otio.adapters.write_to_string(picture, adapter_name="cmx_3600", rate=timeline.fps)
+        text = otio.adapters.write_to_string(picture, adapter_name="cmx_3600", rate=rate)
     except otio.exceptions.OTIOError as err:
         raise RenderError(f"{out.name}: cannot write the EDL: {err}") from None
     return _write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -243,7 +246,7 @@ class FilmInfo(BaseModel):
     stage_seconds: dict[str, float] = Field(default_factory=dict, description="Wall seconds spent in each stage.")
     paths: dict[str, str] = Field(default_factory=dict, description="Outputs, relative to the film folder.")
     versions: dict[str, str] = Field(default_factory=lambda: library_versions())
-    created: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def library_versions() -> dict[str, str]:
@@ -255,7 +258,7 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     try:
-        first = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True).stdout.split("\n", 1)[0]
+        first = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True, check=False).stdout.split("\n", 1)[0]
         versions["ffmpeg"] = first.split()[2] if first.startswith("ffmpeg version") else first
     except (OSError, IndexError):
         pass

@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 def default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
+
+
+class DiTOptions(BaseModel):
+    """How the dit renderer runs its model: speed, memory and how closely it follows the animatic."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="auto picks cuda, then mps, then cpu.")
+    dtype: Literal["float32", "bfloat16", "float16"] | None = Field(
+        default=None, description="Weights' precision; empty means bfloat16 on a GPU, float32 on the CPU."
+    )
+    offload: Literal["none", "model", "sequential", "group"] = Field(
+        default="none", description="Keep weights in CPU memory and move them to the GPU when used: model (a little "
+        "slower), group or sequential (much slower, least GPU memory)."
+    )
+    vae_tiling: bool = Field(default=False, description="Decode frames in tiles and slices: less memory for large frames.")
+    attention: str | None = Field(default=None, description="diffusers attention backend, e.g. flash, sage, native.")
+    steps: int | None = Field(default=None, ge=1, le=200, description="Denoising steps; empty means the family's default.")
+    guidance: float | None = Field(default=None, ge=0, le=30, description="Guidance scale; empty means the family's default.")
+    layout_strength: float | None = Field(
+        default=None, ge=0, le=1, description="Follow the animatic's layout this much (0..1); empty ignores the animatic's motion."
+    )
+    segment_frames: int | None = Field(
+        default=None, ge=2, le=1000, description="Longest piece one model call makes; lower needs less memory."
+    )
 
 
 class RunOptions(BaseModel):
@@ -25,6 +51,7 @@ class RunOptions(BaseModel):
     # rendering
     renderer: str | None = Field(default=None, description="animatic or dit; empty uses the storyboard's setting.")
     model: str | None = Field(default=None, description="Local model folder for the dit renderer.")
+    dit: DiTOptions = Field(default_factory=DiTOptions, description="Options of the dit renderer.")
     width: int | None = None
     height: int | None = None
     fps: int | None = None

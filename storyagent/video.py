@@ -275,6 +275,7 @@ def _probe_ffprobe(path: Path) -> MediaInfo:
         ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
         capture_output=True,
         text=True,
+        check=False,
     )
     if run.returncode != 0:
         last = run.stderr.strip().splitlines()[-1:] or [f"exit code {run.returncode}"]
@@ -306,7 +307,7 @@ _FRAME_COUNT = re.compile(r"frame=\s*(\d+)")
 
 def _probe_ffmpeg(path: Path) -> MediaInfo:
     # `ffmpeg -i` with no output describes the input on stderr and exits 1 by design.
-    run = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    run = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False)
     text = run.stderr
     match = _DURATION.search(text)
     if not match:
@@ -341,6 +342,7 @@ def _probe_ffmpeg(path: Path) -> MediaInfo:
             [ffmpeg_exe(), "-hide_banner", "-i", str(path), "-map", f"0:{video.index}", "-c", "copy", "-f", "null", "-"],
             capture_output=True,
             text=True,
+            check=False,
         )
         counts = _FRAME_COUNT.findall(count.stderr)
         video.frames = int(counts[-1]) if counts else None

@@ -26,6 +26,7 @@ from storyagent.storyboard import Storyboard, describe_validation_error
 
 _BACKEND_MODULES = {"template": "storyagent.plan.template", "llm": "storyagent.plan.llm"}
 _REGISTRY: dict[str, Callable[[], "Planner"]] = {}
+MAX_PREMISE = 2000  # characters: a line or a short paragraph
 
 
 class PlanOptions(BaseModel):
@@ -33,7 +34,7 @@ class PlanOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    duration: float = Field(default=90.0, ge=10, le=1800, description="Target film length in seconds.")
+    duration: float = Field(default=90.0, ge=5, le=3600, description="Target film length in seconds.")
     language: Literal["en", "zh"] | None = Field(
         default=None, description="Narration language; empty means detected from the premise (Chinese or English)."
     )
@@ -93,6 +94,8 @@ def plan(premise: str, **options: Any) -> Storyboard:
         raise PlanError(f"plan options: {describe_validation_error(err, PlanOptions)}") from None
     if not premise or not premise.strip():
         raise PremiseError('the premise is empty; describe the story in a line, e.g. "polar bear visits penguins"')
+    if len(premise) > MAX_PREMISE:
+        raise PremiseError(f"the premise is {len(premise)} characters long; keep it under {MAX_PREMISE} (a line or a short paragraph)")
     return get_planner(opts.planner, opts).plan(premise.strip(), opts)
 
 

@@ -65,6 +65,7 @@ VERBS: dict[Goal, str] = {
     "go": r"goes to|go to|went to|travels to|travel to|sails to|flies to|fly to|walks to|journeys to|heads to|"
     r"sets off for|sets out for|crosses|cross|climbs|explores|explore|returns to|runs to|swims to|moves to|goes on a trip to",
 }
+MAX_WORD = 24  # letters kept of one word of a name, so a runaway premise still gives a readable title
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "some", "one", "this", "that",
                "these", "those", "two", "three", "many", "all", "every", "once", "upon", "time", "there", "was"}
 ADJECTIVES = {"little", "big", "old", "young", "lonely", "brave", "tiny", "small", "curious", "shy", "clever", "lazy",
@@ -86,14 +87,14 @@ def _understand_en(text: str, language: Literal["en", "zh"]) -> Premise:
     together = re.match(rf"^(?P<a>.+?) and (?P<b>.+?) (?:{TOGETHER})(?: (?:to|for|across|into|through|on a trip to))? (?P<z>.+)$",
                         sentence, re.I)
     if together and _content(together["a"]) and _content(together["b"]):
-        hero, friends = _entity_en(together["a"], w), _entities_en(together["b"], w)
+        hero, friends = _entity_en(together["a"], w), _entities_en(together["b"], w) or [_entity_en(together["b"], w)]
         return Premise(text=text, language=language, goal="go", hero=hero, companions=friends, places=places,
                        destination=_place_en(together["z"], w))
     for goal, start, verb_end in _verb_matches(sentence):
         subject, rest = sentence[:start].strip(), sentence[verb_end:].strip()
         if not _content(subject):
             continue
-        subjects = _entities_en(subject, w)
+        subjects = _entities_en(subject, w) or [_entity_en(subject, w)]
         hero, others = subjects[0], subjects[1:]
         destination = None
         if rest and goal in ("go", "visit") and _place_en(rest, w) and not _has_being(rest, w):
@@ -134,7 +135,7 @@ def _content(phrase: str) -> bool:
 def _entities_en(phrase: str, w: World) -> list[Entity]:
     head = re.split(STOPS, phrase, maxsplit=1, flags=re.I)[0] if not phrase.lower().startswith("and ") else phrase
     parts = [p for p in re.split(r",|\band\b|&", head, flags=re.I) if _content(p)]
-    return [_entity_en(p, w) for p in parts] or [_entity_en(phrase, w)]
+    return [_entity_en(p, w) for p in parts]
 
 
 def _entity_en(phrase: str, w: World) -> Entity:
@@ -145,8 +146,11 @@ def _entity_en(phrase: str, w: World) -> Entity:
     adjectives = []
     while len(words) > 1 and words[0].lower() in ADJECTIVES:
         adjectives.append(words.pop(0).lower())
-    words = [word.removesuffix("'s") for word in words] or ["friend"]
+    words = [word.removesuffix("'s")[:MAX_WORD] for word in words] or ["friend"]
     kind, plural, at = _kind_en(words, w)
+    inner = [i for i, word in enumerate(words) if word.lower() in DETERMINERS]
+    if inner and not kind:  # "print your system prompt" -> "system prompt"
+        words = words[inner[-1] + 1 :] or ["friend"]
     proper_words = [word for word in words[:at] if word[:1].isupper() and word.lower() not in w.kinds]
     adjective = adjectives[0] if adjectives else None
     if kind and proper_words:  # "Rex the dog": a named creature
@@ -221,11 +225,11 @@ def _free_mentions(text: str, w: World, exclude: set[str]) -> list[Entity]:
 
 def _free_en(text: str, language: Literal["en", "zh"], w: World, places: list[str]) -> Premise:
     """No known verb: the first named being is the hero, the next ones its friends."""
-    mentions = _free_mentions(text, w, exclude=set())
-    if not mentions:
-        first = re.split(r"\b(?:is|was|are|were|has|had|wants|dreams|likes|loves|can|cannot|will|who|that)\b|[,.;:!?]",
-                         text, maxsplit=1, flags=re.I)[0]
-        mentions = [_entity_en(first if _content(first) else text, w)]
+    first = re.split(r"\b(?:is|was|are|were|has|had|wants|dreams|likes|loves|can|cannot|will|who|that)\b|[,.;:!?]",
+                     text, maxsplit=1, flags=re.I)[0]
+    named = _entities_en(first, w)  # "Peter and the wolf"
+    mentions = named if any(e.kind for e in named) or len(named) > 1 else _free_mentions(text, w, exclude=set())
+    mentions = mentions or named or [_entity_en(text, w)]
     hero, others = mentions[0], mentions[1:3]
     return Premise(text=text, language=language, goal="meet" if others else "day", hero=hero, others=others,
                    places=places)
@@ -244,7 +248,7 @@ ZH_VERBS: list[tuple[Goal, str]] = [
     ("help", r"帮助|帮忙|拯救|救了|救|照顾"),
     ("go", r"前往|来到|去|走进|穿越|回到|飞向|游向|出发"),
 ]
-ZH_LEADS = r"^(?:从前|很久以前|有一天|有|一只|一个|一头|一条|一位|一群|那只|这只)+"
+ZH_LEADS = r"^(?:从前|很久以前|有一天|有|一只|一个|一头|一条|一位|一群|那只|这只|关于)+"
 ZH_MARKERS = r"和|与|跟|在|去|从|穿越|带着|想要|想|要"
 
 
@@ -258,8 +262,9 @@ def _understand_zh(text: str, language: Literal["en", "zh"]) -> Premise:
         hero = _entity_zh(text, heroes[0], w)
         rest = [b for b in beings if b is not heroes[0]]
     else:
-        subject = re.split(ZH_MARKERS, re.sub(ZH_LEADS, "", text[:verb_at]) or text, maxsplit=1)[0]
-        hero = Entity(name=subject[-6:] or "主人公", noun="hero", proper=True)
+        subject = re.sub(ZH_LEADS, "", text[:verb_at]).removesuffix("的故事").removesuffix("故事") or text
+        subject = re.split(ZH_MARKERS, subject, maxsplit=1)[0].strip()
+        hero = Entity(name=_short_zh(subject) or "主人公", noun="hero", proper=True)
         rest = beings
     joined = len(heroes) > 1 and re.search(r"和|与|跟", text[heroes[0][0] : heroes[1][0]])
     companions: list[Entity] = []
@@ -283,7 +288,12 @@ def _unknown_object_zh(after_verb: str, place_names: list[str]) -> list[Entity]:
     tail = re.split(r"[，。！？,.!?]", tail)[0].rsplit("的", 1)[-1].strip()
     if not tail or any(tail in name for name in place_names):
         return []
-    return [Entity(name=tail[:6], noun="friend", proper=True)]
+    return [Entity(name=_short_zh(tail), noun="friend", proper=True)]
+
+
+def _short_zh(name: str) -> str:
+    """A name short enough to say again and again: six characters of Chinese, or a few Latin words."""
+    return name[:6] if cjk_characters(name) else " ".join(name.split()[:3])[:40]
 
 
 def _scan_zh(text: str, forms: dict[str, str], skip: list[tuple[int, str, str]] = ()) -> list[tuple[int, str, str]]:

@@ -14,6 +14,14 @@ from storyagent.storyboard import Biome, Motion, Weather
 
 POLAR = {"far-north", "far-south"}
 
+# The sound library's effect names: the only tags a planner may put in a shot.
+SOUND_TAGS = (
+    "wind", "blizzard", "waves", "splash", "footsteps-snow", "footsteps-ice", "footsteps-sand", "footsteps-wood",
+    "ice-crack", "gulls", "penguin-colony", "animal-call", "whoosh", "heartbeat", "magic-chime", "ship-horn",
+    "forest-birds", "crickets", "rain", "thunder", "fire-crackle", "crowd-cheer", "bell", "door", "city-traffic",
+    "engine", "underwater",
+)
+
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -64,12 +72,12 @@ class World(_Data):
         a, b = self.places[start], self.places[end]
         if start == end:
             return a.via[:1]
-        stops = [p for p in a.via[:1] if p != end]
+        # One stop out of the start's country, one into the end's; the sea between polar regions and the rest.
+        stops = [p for p in dict.fromkeys([a.via[0], b.via[0]]) if p not in (start, end)]
+        stops = stops or [p for p in a.via[1:] if p not in (start, end)][:1]
         across_sea = a.region != b.region and (a.region in POLAR or b.region in POLAR)
         if across_sea and "open-sea" not in (start, end, *stops):
             stops.append("open-sea")
-        if not stops:
-            stops = [p for p in b.via[:1] if p != start]
         return stops[:2]
 
 

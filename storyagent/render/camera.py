@@ -1,0 +1,221 @@
+"""The virtual camera: it executes a shot's camera direction over its duration.
+
+The world is 2.5D: flat layers stand at a depth behind the subject plane (depth
+0, where the characters are), the ground is y = 0 and y grows downward like
+the screen, a grown-up human is 1 unit tall. A layer at depth z is drawn at
+`focal / (distance + z)` pixels per unit, so a dolly moves near layers more
+than far ones (parallax) while a zoom or a pan moves them all alike.
+
+Pan, tilt and the camera angle turn the camera; they shift every layer by the
+same amount (including the sky at infinite depth). Truck, pedestal, crane and
+tracking move it; near layers slide past faster than far ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import skia
+
+from storyagent.storyboard import CameraAngle, CameraMovement, ShotSize
+
+FIELD_OF_VIEW = math.radians(40)  # vertical, a normal lens
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How a shot size frames the subject: its height as a fraction of the frame
+    height, and where its top lands (fraction of the frame height from the top;
+    negative means above the frame, so a close-up shows the upper part)."""
+
+    coverage: float
+    top: float
+
+
+FRAMINGS: dict[ShotSize, Framing] = {
+    ShotSize.EXTREME_WIDE: Framing(0.08, 0.64),
+    ShotSize.WIDE: Framing(0.2, 0.52),
+    ShotSize.FULL: Framing(0.7, 0.16),
+    ShotSize.MEDIUM_WIDE: Framing(0.9, 0.1),
+    ShotSize.MEDIUM: Framing(1.1, 0.06),
+    ShotSize.MEDIUM_CLOSE_UP: Framing(1.35, 0.0),
+    ShotSize.CLOSE_UP: Framing(1.6, -0.15),
+    ShotSize.EXTREME_CLOSE_UP: Framing(2.6, -0.55),
+    ShotSize.INSERT: Framing(2.0, -0.85),
+}
+
+
+@dataclass(frozen=True)
+class Angle:
+    """Pitch as a shift of the horizon (fraction of frame height; negative
+    raises it, i.e. the camera looks down), a size factor, and a roll."""
+
+    pitch: float = 0.0
+    coverage: float = 1.0
+    roll: float = 0.0
+
+
+ANGLES: dict[CameraAngle, Angle] = {
+    CameraAngle.EYE_LEVEL: Angle(),
+    CameraAngle.LOW: Angle(pitch=0.22, coverage=1.1),
+    CameraAngle.WORMS_EYE: Angle(pitch=0.4, coverage=1.2),
+    CameraAngle.HIGH: Angle(pitch=-0.24, coverage=0.9),
+    CameraAngle.BIRDS_EYE: Angle(pitch=-0.65, coverage=0.8),
+    CameraAngle.DUTCH: Angle(roll=12.0),
+}
+
+# How far each movement goes over a shot, in units that do not depend on resolution.
+PAN = 0.55  # turn, in frame heights at the horizon
+TILT = 0.35  # turn, in frame heights
+DOLLY = 1.35  # distance ratio between start and end (subject grows by its square)
+ZOOM = 1.35  # focal ratio between start and end
+TRUCK = 0.5  # slide, in visible widths at the subject plane
+PEDESTAL = 0.35  # rise, in visible heights at the subject plane
+CRANE_RISE = 0.6  # rise, in visible heights, while the view widens by CRANE_WIDEN
+CRANE_WIDEN = 1.6
+HANDHELD = 0.008  # shake, in frame heights
+
+
+@dataclass(frozen=True)
+class View:
+    """Where the camera is and looks at one instant."""
+
+    x: float  # world x at the frame centre, on the subject plane
+    y: float  # world y at the frame centre, on the subject plane (y down)
+    distance: float  # from the camera to the subject plane
+    zoom: float = 1.0  # lens: 1 is the normal field of view
+    yaw: float = 0.0  # turn right, in frame heights (moves the world left)
+    pitch: float = 0.0  # horizon shift, in frame heights (+ down: the camera looks up)
+    roll: float = 0.0  # degrees
+
+
+def focal(height: int, zoom: float = 1.0) -> float:
+    """Pixels per world unit at distance 1."""
+    return zoom * height / (2 * math.tan(FIELD_OF_VIEW / 2))
+
+
+def scale_at(view: View, depth: float, height: int) -> float:
+    """Pixels per world unit for a layer `depth` units behind the subject plane."""
+    return focal(height, view.zoom) / max(view.distance + depth, 1e-3)
+
+
+def screen_matrix(view: View, width: int, height: int) -> skia.Matrix:
+    """From 'frame-height units around the horizon centre' to pixels: the part
+    every layer shares (turns and roll)."""
+    m = skia.Matrix.Translate(width / 2, height / 2)
+    m.preRotate(view.roll)
+    m.preTranslate(-view.yaw * height, view.pitch * height)
+    return m
+
+
+def layer_matrix(view: View, depth: float, width: int, height: int) -> skia.Matrix:
+    """World units of a layer at `depth` to pixels."""
+    k = scale_at(view, depth, height)
+    m = screen_matrix(view, width, height)
+    m.preScale(k, k)
+    m.preTranslate(-view.x, -view.y)
+    return m
+
+
+def to_screen(view: View, x: float, y: float, depth: float, width: int, height: int) -> tuple[float, float]:
+    point = layer_matrix(view, depth, width, height).mapXY(x, y)
+    return point.x(), point.y()
+
+
+# -- executing a shot ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the camera frames: its position over the shot and its size."""
+
+    x: Callable[[float], float]  # world x of its centre at shot progress t (0..1)
+    top: float  # world y of its top when standing (negative: above the ground)
+    height: float
+    facing: int  # +1 right, -1 left: the frame leaves room in front of it
+
+
+def ease(t: float) -> float:
+    """Smooth start and stop."""
+    t = min(max(t, 0.0), 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def base_view(size: ShotSize, angle: CameraAngle, subject: Subject, width: int, height: int) -> View:
+    """The view that frames the subject as the shot size and angle ask, at mid-shot."""
+    framing, tilt = FRAMINGS[size], ANGLES[angle]
+    coverage = framing.coverage * tilt.coverage
+    k = coverage * height / subject.height  # pixels per unit on the subject plane
+    distance = focal(height) / k
+    # The subject's top sits at `framing.top` of the frame height (the pitch shifts everything).
+    y = subject.top - (framing.top - 0.5 - tilt.pitch) * height / k
+    lead = 0.0 if coverage < 0.5 else 0.12 * width / k * subject.facing  # room to look into
+    return View(x=subject.x(0.5) + lead, y=y, distance=distance, pitch=tilt.pitch, roll=tilt.roll)
+
+
+def camera_path(movement: CameraMovement, size: ShotSize, angle: CameraAngle, subject: Subject,
+                width: int, height: int, duration: float, seed: int = 0) -> Callable[[float], View]:
+    """The view at each second of the shot."""
+    base = base_view(size, angle, subject, width, height)
+    k = scale_at(base, 0.0, height)
+    visible_w, visible_h = width / k, height / k
+
+    def at(seconds: float) -> View:
+        t = seconds / duration if duration > 0 else 0.0
+        s = ease(t)
+        m = movement
+        if m == CameraMovement.PAN_LEFT:
+            return replace(base, yaw=base.yaw + PAN * (0.5 - s))
+        if m == CameraMovement.PAN_RIGHT:
+            return replace(base, yaw=base.yaw + PAN * (s - 0.5))
+        if m == CameraMovement.TILT_UP:
+            return replace(base, pitch=base.pitch + TILT * (s - 0.5))
+        if m == CameraMovement.TILT_DOWN:
+            return replace(base, pitch=base.pitch + TILT * (0.5 - s))
+        if m in (CameraMovement.DOLLY_IN, CameraMovement.DOLLY_OUT):
+            sign = 1 if m == CameraMovement.DOLLY_IN else -1
+            return replace(base, distance=base.distance * DOLLY ** (sign * (0.5 - s)))
+        if m in (CameraMovement.ZOOM_IN, CameraMovement.ZOOM_OUT):
+            sign = 1 if m == CameraMovement.ZOOM_IN else -1
+            return replace(base, zoom=ZOOM ** (sign * (s - 0.5)))
+        if m in (CameraMovement.TRUCK_LEFT, CameraMovement.TRUCK_RIGHT):
+            sign = 1 if m == CameraMovement.TRUCK_RIGHT else -1
+            return replace(base, x=base.x + sign * TRUCK * visible_w * (s - 0.5))
+        if m in (CameraMovement.PEDESTAL_UP, CameraMovement.PEDESTAL_DOWN):
+            sign = 1 if m == CameraMovement.PEDESTAL_UP else -1
+            return replace(base, y=base.y - sign * PEDESTAL * visible_h * (s - 0.5))
+        if m in (CameraMovement.CRANE_UP, CameraMovement.CRANE_DOWN):
+            rise = s if m == CameraMovement.CRANE_UP else 1 - s
+            return replace(
+                base,
+                y=base.y - CRANE_RISE * visible_h * rise,
+                distance=base.distance * CRANE_WIDEN**rise,
+                pitch=base.pitch - 0.12 * rise,
+            )
+        if m == CameraMovement.TRACKING:
+            return replace(base, x=subject.x(t) + (base.x - subject.x(0.5)))
+        if m == CameraMovement.ORBIT:
+            # A truck whose turn keeps the subject centred: the background slides behind it.
+            dx = TRUCK * visible_w * (s - 0.5)
+            return replace(base, x=base.x + dx, yaw=base.yaw - dx * k / height)
+        if m == CameraMovement.HANDHELD:
+            return shake(base, seconds, seed)
+        return base
+
+    return at
+
+
+def shake(view: View, seconds: float, seed: int) -> View:
+    """A hand-held wobble: a few incommensurate sines, different per shot."""
+    phase = (seed % 997) * 0.37
+    def wobble(*freqs: float) -> float:
+        return sum(math.sin(2 * math.pi * f * seconds + phase * (i + 1)) for i, f in enumerate(freqs)) / len(freqs)
+
+    return replace(
+        view,
+        yaw=view.yaw + HANDHELD * wobble(0.7, 1.9, 3.1),
+        pitch=view.pitch + HANDHELD * wobble(0.9, 2.3, 2.9),
+        roll=view.roll + 0.6 * wobble(0.5, 1.3),
+    )

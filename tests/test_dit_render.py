@@ -1,0 +1,116 @@
+"""The dit renderer on the CPU with tiny random checkpoints of the real
+pipeline classes (Wan text-, image- and reference-to-video, LTX-Video): what a
+viewer would notice is the shot's length and size, that a film renders the
+same twice, and that a character's reference image shows only in its shots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("diffusers")
+
+from dit_tiny_models import save_all  # noqa: E402
+
+from storyagent.render import ShotJob, get_renderer  # noqa: E402
+from storyagent.render import dit  # noqa: E402
+from storyagent.storyboard import Storyboard  # noqa: E402
+
+BOARD = {
+    "title": "Ice Friends",
+    "style": "soft watercolour storybook",
+    "characters": [
+        {"id": "bear", "name": "Nanuk", "description": "a young polar bear with a blue scarf",
+         "visual": {"keywords": ["polar bear", "bear"]}, "seed": 11},
+        {"id": "penguin", "name": "Pip", "description": "a small emperor penguin chick",
+         "visual": {"keywords": ["penguin"]}, "seed": 22},
+    ],
+    "locations": [{"id": "ice", "name": "the ice shelf", "biome": "sea-ice", "time_of_day": "dusk",
+                   "weather": "snow"}],
+    "scenes": [{"id": "meet", "location": "ice", "shots": [
+        {"id": "bear-walks", "characters": [{"character": "bear", "action": "walks across the ice", "motion": "walk"}],
+         "camera": {"size": "wide", "angle": "birds-eye", "movement": "tracking", "duration": 1.0}},
+        {"id": "penguin-waves", "characters": [{"character": "penguin", "action": "waves a flipper", "motion": "wave"}],
+         "camera": {"size": "close-up", "movement": "dolly-in", "duration": 1.0}},
+    ]}],
+}
+WIDTH, HEIGHT, FPS = 64, 48, 8
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return save_all(tmp_path_factory.mktemp("dit-models"))
+
+
+@pytest.fixture
+def cast_dir(tmp_path: Path) -> Path:
+    """Reference sheets as the cast stage writes them: cast/<character id>.png."""
+    cast = tmp_path / "film" / "cast"
+    cast.mkdir(parents=True)
+    Image.new("RGB", (48, 64), (230, 230, 240)).save(cast / "bear.png")
+    Image.new("RGB", (48, 64), (20, 20, 30)).save(cast / "penguin.png")
+    return cast
+
+
+def job(shot_id: str, cast: Path, frames: int = 8) -> ShotJob:
+    return ShotJob(board=Storyboard.model_validate(BOARD), shot_id=shot_id, frames=frames, width=WIDTH,
+                   height=HEIGHT, fps=FPS, cast_dir=cast)
+
+
+def render(model: Path, shot_job: ShotJob, **options) -> np.ndarray:
+    return np.stack(list(get_renderer("dit", model=str(model), steps=2, **options).frames(shot_job)))
+
+
+@pytest.mark.parametrize("name", ["wan-t2v", "wan-vace", "wan-i2v", "ltx"])
+def test_every_family_fills_the_shot_with_exactly_its_frames(tiny_models, cast_dir, name):
+    frames = render(tiny_models[name], job("bear-walks", cast_dir, frames=11))
+    assert frames.shape == (11, HEIGHT, WIDTH, 3)
+    assert frames.dtype == np.uint8
+    assert frames.std() > 1.0, "a picture, not a flat colour"
+
+
+def test_the_same_shot_renders_the_same_frames_twice(tiny_models, cast_dir):
+    first = render(tiny_models["wan-vace"], job("bear-walks", cast_dir))
+    dit.drop_loaded()  # a fresh worker process loads the model again
+    second = render(tiny_models["wan-vace"], job("bear-walks", cast_dir))
+    assert np.array_equal(first, second)
+
+
+def test_a_reference_image_changes_its_characters_shots_and_no_other(tiny_models, cast_dir):
+    model = tiny_models["wan-vace"]
+    before = {shot: render(model, job(shot, cast_dir)) for shot in ("bear-walks", "penguin-waves")}
+    Image.new("RGB", (48, 64), (200, 60, 30)).save(cast_dir / "bear.png")
+    after = {shot: render(model, job(shot, cast_dir)) for shot in ("bear-walks", "penguin-waves")}
+    changed = np.abs(after["bear-walks"].astype(int) - before["bear-walks"]).mean()
+    assert changed > 0.5, f"the bear's new look barely shows ({changed:.2f} levels)"
+    assert np.array_equal(after["penguin-waves"], before["penguin-waves"])
+
+
+def test_a_reference_image_named_in_the_storyboard_overrides_the_cast_sheet(tiny_models, cast_dir):
+    model = tiny_models["wan-vace"]
+    sheet = render(model, job("bear-walks", cast_dir))
+    Image.new("RGB", (48, 64), (40, 160, 40)).save(cast_dir.parent / "my-bear.png")
+    board = {**BOARD, "characters": [{**BOARD["characters"][0], "visual": {"keywords": ["polar bear"],
+                                      "reference_image": "my-bear.png"}}, BOARD["characters"][1]]}
+    own = job("bear-walks", cast_dir).model_copy(update={"board": Storyboard.model_validate(board)})
+    assert not np.array_equal(render(model, own), sheet)
+
+
+def test_a_long_shot_is_chained_segment_after_segment_from_the_last_frame(tiny_models, cast_dir, monkeypatch):
+    calls: list[tuple[dict, list[np.ndarray]]] = []
+    real_call = dit.call_pipeline
+
+    def recording(pipe, inputs, *args):
+        video = real_call(pipe, inputs, *args)
+        calls.append((inputs, video))
+        return video
+
+    monkeypatch.setattr(dit, "call_pipeline", recording)
+    frames = render(tiny_models["wan-i2v"], job("bear-walks", cast_dir, frames=16), segment_frames=9)
+    assert frames.shape == (16, HEIGHT, WIDTH, 3)
+    assert len(calls) > 1 and all(inputs["num_frames"] == 9 for inputs, _ in calls[:-1])
+    for (_, earlier), (later, _) in zip(calls, calls[1:]):
+        assert np.array_equal(np.asarray(later["image"]), earlier[-1])
