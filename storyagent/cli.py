@@ -94,6 +94,15 @@ LlmBaseUrl = Annotated[str | None, typer.Option("--llm-base-url", envvar="OPENAI
 LlmModel = Annotated[str | None, typer.Option("--llm-model", help="Model name on the LLM server.")]
 Renderer = Annotated[str | None, typer.Option("--renderer", help="animatic (CPU, default) or dit (a video diffusion model; needs --model).")]
 Model = Annotated[str | None, typer.Option("--model", help="Local diffusers model folder for --renderer dit.")]
+Device = Annotated[str, typer.Option("--device", help="dit: auto (cuda, then mps, then cpu), cpu, mps, cuda or cuda:N.")]
+Dtype = Annotated[str | None, typer.Option("--dtype", help="dit: float32, bfloat16 or float16 (default: bfloat16 on a GPU, float32 on the CPU).")]
+Offload = Annotated[str, typer.Option("--offload", help="dit, when GPU memory runs out: model (a little slower), group or sequential (slowest, least memory).")]
+VaeTiling = Annotated[bool, typer.Option("--vae-tiling", help="dit: decode frames in tiles, for large frames on small GPUs.")]
+Attention = Annotated[str | None, typer.Option("--attention", help="dit: diffusers attention backend, e.g. flash or sage.")]
+Steps = Annotated[int | None, typer.Option("--steps", help="dit: denoising steps (default: the model family's).", min=1)]
+Guidance = Annotated[float | None, typer.Option("--guidance", help="dit: guidance scale (default: the model family's).", min=0)]
+LayoutStrength = Annotated[float | None, typer.Option("--layout-strength", help="dit: follow the animatic's layout and motion this much, 0..1 (default: off).", min=0, max=1)]
+SegmentFrames = Annotated[int | None, typer.Option("--segment-frames", help="dit: longest piece one model call makes; lower it when memory runs out.", min=2)]
 Resolution = Annotated[str | None, typer.Option("--resolution", help="WIDTHxHEIGHT, e.g. 1280x720 (default) or 1920x1080.")]
 Fps = Annotated[int | None, typer.Option("--fps", help="Frames per second (default 24).", min=1, max=120)]
 VoiceEngine = Annotated[str | None, typer.Option("--voice-engine", help="piper, espeak, openai or coqui (default: the best available).")]
@@ -122,6 +131,19 @@ def _render_options(renderer: str | None, model: str | None, resolution: str | N
                                      param_hint="--resolution")
         options["width"], options["height"] = int(match[1]), int(match[2])
     return options
+
+
+def _dit_options(**given: object) -> dict:
+    from pydantic import ValidationError
+
+    from storyagent.options import DiTOptions
+
+    try:
+        return DiTOptions(**given).model_dump(exclude_defaults=True)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        raise typer.BadParameter(f"{first['input']!r}: {first['msg']}",
+                                 param_hint="--" + str(first["loc"][0]).replace("_", "-")) from None
 
 
 def _reporter(quiet: bool, log_json: bool):
@@ -162,11 +184,13 @@ def plan(
 
     The template planner works offline and gives the same film for the same premise and --seed; the llm planner asks any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp). Edit the JSON, check it with `storyagent lint`, film it with `storyagent render`.
     """
-    from storyagent.plan import plan as plan_board
+    from storyagent.plan import plan as plan_board, save
 
     board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
                        llm_base_url=llm_base_url, llm_model=llm_model)
-    board.save(out_file)
+    kept = save(board, out_file)
+    if kept:
+        out.print(f"kept the previous {out_file.name} as {kept}")
     seconds = sum(shot.camera.duration for shot in board.shots())
     out.print(f"[green]{board.title}[/green]: {len(board.scenes)} scenes, {len(board.shots())} shots, {seconds:.0f} s -> {out_file}")
 
@@ -184,6 +208,15 @@ def make(
     llm_model: LlmModel = None,
     renderer: Renderer = None,
     model: Model = None,
+    device: Device = "auto",
+    dtype: Dtype = None,
+    offload: Offload = "none",
+    vae_tiling: VaeTiling = False,
+    attention: Attention = None,
+    steps: Steps = None,
+    guidance: Guidance = None,
+    layout_strength: LayoutStrength = None,
+    segment_frames: SegmentFrames = None,
     resolution: Resolution = None,
     fps: Fps = None,
     voice_engine: VoiceEngine = None,
@@ -202,6 +235,9 @@ def make(
     from storyagent.film import make as make_film
 
     options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles, executor, ray_address)
+    options["dit"] = _dit_options(device=device, dtype=dtype, offload=offload, vae_tiling=vae_tiling, attention=attention,
+                                  steps=steps, guidance=guidance, layout_strength=layout_strength,
+                                  segment_frames=segment_frames)
     with _reporter(quiet, log_json) as progress:
         result = make_film(premise, out_dir, progress=progress, planner=planner, duration=duration, language=language,
                            seed=seed, style=style, llm_base_url=llm_base_url, llm_model=llm_model, review=review,
@@ -215,6 +251,15 @@ def render(
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (default: the storyboard's own folder).")] = None,
     renderer: Renderer = None,
     model: Model = None,
+    device: Device = "auto",
+    dtype: Dtype = None,
+    offload: Offload = "none",
+    vae_tiling: VaeTiling = False,
+    attention: Attention = None,
+    steps: Steps = None,
+    guidance: Guidance = None,
+    layout_strength: LayoutStrength = None,
+    segment_frames: SegmentFrames = None,
     resolution: Resolution = None,
     fps: Fps = None,
     voice_engine: VoiceEngine = None,
@@ -232,6 +277,9 @@ def render(
     from storyagent.film import render as render_film
 
     options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles, executor, ray_address)
+    options["dit"] = _dit_options(device=device, dtype=dtype, offload=offload, vae_tiling=vae_tiling, attention=attention,
+                                  steps=steps, guidance=guidance, layout_strength=layout_strength,
+                                  segment_frames=segment_frames)
     with _reporter(quiet, log_json) as progress:
         result = render_film(path, out_dir, progress=progress, **options)
     _report(result, quiet or log_json)
@@ -276,6 +324,70 @@ def history(folder: FilmFolder = Path(".")) -> None:
                       run.status + (f": {run.message}" if run.message else ""),
                       str(sum(a.action == "built" for a in made)), str(sum(a.action == "reused" for a in made)))
     out.print(table)
+
+
+@app.command("render-shot")
+def render_shot(
+    path: StoryboardFile,
+    shot_id: Annotated[str, typer.Argument(metavar="SHOT_ID", help="Id of the shot, e.g. north-1.", show_default=False)],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Clip to write (.mp4).")] = Path("shot.mp4"),
+    renderer: Renderer = None,
+    model: Model = None,
+    device: Device = "auto",
+    dtype: Dtype = None,
+    offload: Offload = "none",
+    vae_tiling: VaeTiling = False,
+    attention: Attention = None,
+    steps: Steps = None,
+    guidance: Guidance = None,
+    layout_strength: LayoutStrength = None,
+    segment_frames: SegmentFrames = None,
+    resolution: Resolution = None,
+    fps: Fps = None,
+) -> None:
+    """Render one shot to a clip, to preview a camera move or an edit in seconds."""
+    from storyagent.preview import render_shot as preview_shot
+    from storyagent.storyboard import Storyboard
+
+    size = _render_options(renderer, model, resolution, fps, None, None, False)
+    board = Storyboard.load(path)
+    name = renderer or board.render.renderer
+    dit = _dit_options(device=device, dtype=dtype, offload=offload, vae_tiling=vae_tiling, attention=attention,
+                       steps=steps, guidance=guidance, layout_strength=layout_strength, segment_frames=segment_frames)
+    options = {"model": model or board.render.model, **dit} if name == "dit" else {}
+    clip = preview_shot(board, shot_id, out_file, width=size.get("width"), height=size.get("height"), fps=fps,
+                        renderer=name, **options)
+    out.print(f"[green]wrote[/green] {clip}")
+
+
+@app.command("contact-sheet")
+def contact_sheet(
+    path: StoryboardFile,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Image to write (.png).")] = Path("contact-sheet.png"),
+    columns: Annotated[int, typer.Option("--columns", help="Keyframes per row.", min=1, max=12)] = 4,
+) -> None:
+    """Write a contact sheet: one keyframe per shot with its id, camera and narration."""
+    from storyagent.contact_sheet import write_contact_sheet
+    from storyagent.storyboard import Storyboard
+
+    written = write_contact_sheet(Storyboard.load(path), out_file, columns=columns)
+    out.print(f"[green]wrote[/green] {written['contact_sheet']}")
+
+
+@app.command()
+def doctor(
+    models: Annotated[list[str] | None, typer.Option("--model", help="Also check this model folder or Hugging Face repo id (repeatable).")] = None,
+) -> None:
+    """Check what this machine can do: ffmpeg, voices, music, LLM, torch and GPUs, video models on disk.
+
+    Each missing piece says what it is needed for; only the red ones stop storyagent from making a film.
+    """
+    from storyagent.doctor import run_checks, table
+
+    checks = run_checks(models)
+    out.print(table(checks))
+    if any(check.required and not check.ok for check in checks):
+        raise typer.Exit(1)
 
 
 def _where(shot: str | None) -> str:

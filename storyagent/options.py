@@ -36,6 +36,10 @@ class DiTOptions(BaseModel):
         default=None, ge=2, le=1000, description="Longest piece one model call makes; lower needs less memory."
     )
 
+    def picture(self) -> dict:
+        """The options that change the frames, not only speed or memory: what a shot's cache key needs."""
+        return self.model_dump(include={"dtype", "steps", "guidance", "layout_strength", "segment_frames"})
+
 
 class RunOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")

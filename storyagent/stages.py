@@ -123,7 +123,25 @@ def renderer_name(board: Storyboard, options: RunOptions) -> str:
     return options.renderer or board.render.renderer
 
 
-def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOptions) -> str:
+def renderer_options(board: Storyboard, options: RunOptions) -> dict:
+    """What the shot renderer is built with; only the dit renderer takes options."""
+    if renderer_name(board, options) != "dit":
+        return {}
+    return {"model": options.model or board.render.model, **options.dit.model_dump(exclude_defaults=True)}
+
+
+def own_reference_digests(board: Storyboard, cast_ids: set[str], film_dir: Path | None) -> dict[str, str]:
+    """Content hashes of the reference images a storyboard names: editing the file re-renders its shots."""
+    digests = {}
+    for character in board.characters:
+        path = film_dir / character.visual.reference_image if film_dir and character.visual.reference_image else None
+        if character.id in cast_ids and path is not None and path.is_file():
+            digests[character.id] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return digests
+
+
+def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOptions,
+             film_dir: Path | None = None) -> str:
     """Hash of exactly what a shot's picture is made from."""
     scene = board.scene_of(shot_id)
     shot = next(s for s in scene.shots if s.id == shot_id)
@@ -139,13 +157,16 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
         "model": options.model or board.render.model,
         "code": RENDER_CODE_VERSION,
     }
+    if inputs["renderer"] == "dit":
+        inputs["dit"] = options.dit.picture()
+        inputs["references"] = own_reference_digests(board, cast_ids, film_dir)
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions,
                  run_id: int | None = None) -> tuple[Path, float]:
     """The shot's clip, rendered in a worker process unless an identical one exists."""
-    key = shot_key(board, timeline, shot_id, options)
+    key = shot_key(board, timeline, shot_id, options, film_dir)
     clip = film_dir / "shots" / f"{shot_id}.{key}.mp4"
     if clip.exists():
         catalogue.record(film_dir, run_id, "shot", shot_id, "reused", key=key, path=clip)
@@ -161,7 +182,7 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         timeline.fps,
         str(film_dir / "cast"),
         renderer,
-        {"model": options.model or board.render.model} if renderer == "dit" else {},
+        renderer_options(board, options),
         str(clip),
     )
     executor = shot_executor(options, renderer)

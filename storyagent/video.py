@@ -68,8 +68,10 @@ class FFmpeg:
 
     def write(self, frame: np.ndarray) -> None:
         assert self.proc.stdin is not None
+        view = memoryview(np.ascontiguousarray(frame)).cast("B")
         try:
-            self.proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
+            while view:  # an unbuffered pipe may take part of a frame per call
+                view = view[self.proc.stdin.write(view) :]
         except (BrokenPipeError, OSError):
             self.proc.wait()
             self._drain.join(timeout=5)

@@ -2,7 +2,8 @@
 downloaded checkpoint: the same diffusers classes a user loads, small enough to
 run on a CPU in a fraction of a second. Nothing comes from the hub: the
 tokenizer is ByT5's (bytes, no vocabulary file) and the text encoders are tiny
-T5/UMT5 configs. Sizes follow diffusers' own fast tests."""
+T5/UMT5 configs. Sizes follow diffusers' own fast tests. `BOARD` is a
+two-shot storyboard to render with them: one shot per character."""
 
 from __future__ import annotations
 
@@ -22,6 +23,25 @@ from diffusers import (
     WanVACETransformer3DModel,
 )
 from transformers import ByT5Tokenizer, T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
+
+BOARD = {
+    "title": "Ice Friends",
+    "style": "soft watercolour storybook",
+    "characters": [
+        {"id": "bear", "name": "Nanuk", "description": "a young polar bear with a blue scarf",
+         "visual": {"keywords": ["polar bear", "bear"]}, "seed": 11},
+        {"id": "penguin", "name": "Pip", "description": "a small emperor penguin chick",
+         "visual": {"keywords": ["penguin"]}, "seed": 22},
+    ],
+    "locations": [{"id": "ice", "name": "the ice shelf", "biome": "sea-ice", "time_of_day": "dusk",
+                   "weather": "snow"}],
+    "scenes": [{"id": "meet", "location": "ice", "shots": [
+        {"id": "bear-walks", "characters": [{"character": "bear", "action": "walks across the ice", "motion": "walk"}],
+         "camera": {"size": "wide", "angle": "birds-eye", "movement": "tracking", "duration": 1.0}},
+        {"id": "penguin-waves", "characters": [{"character": "penguin", "action": "waves a flipper", "motion": "wave"}],
+         "camera": {"size": "close-up", "movement": "dolly-in", "duration": 1.0}},
+    ]}],
+}
 
 TEXT_DIM = 32
 BYT5_VOCAB = 384  # 256 bytes + 3 special + 125 extra ids

@@ -293,6 +293,26 @@ def test_a_chinese_premise_is_planned_in_chinese(serve):
     assert "Chinese characters" in script.requests[-1]["messages"][0]["content"]
 
 
+def test_messy_ids_become_valid_unique_ids(serve):
+    messy = _outline()
+    messy["characters"][0]["id"] = "Polar Bear!"
+    messy["characters"].append(dict(messy["characters"][1]))  # the penguin twice
+    messy["scenes"][1]["id"] = "home"  # two scenes called 'home'
+
+    def shots(request: dict) -> str:
+        answer = json.loads(valid_answer(request))
+        for shot in answer["shots"]:
+            for on in shot["characters"]:
+                on["character"] = on["character"].replace("polar-bear", "Polar Bear!")
+        return json.dumps(answer)
+
+    script = Script(("content", json.dumps(messy)), ("answer", shots), ("answer", shots), ("answer", shots))
+    board = llm_plan(serve(script))
+    assert [c.id for c in board.characters] == ["polar-bear", "penguin"]
+    assert [s.id for s in board.scenes] == ["home", "home-2", "arrival"]
+    assert [issue for issue in lint(board) if issue.level == "error"] == []
+
+
 def test_auto_uses_the_llm_only_when_one_is_configured(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import sys
 import types
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
@@ -97,6 +99,21 @@ def plan(premise: str, **options: Any) -> Storyboard:
     if len(premise) > MAX_PREMISE:
         raise PremiseError(f"the premise is {len(premise)} characters long; keep it under {MAX_PREMISE} (a line or a short paragraph)")
     return get_planner(opts.planner, opts).plan(premise.strip(), opts)
+
+
+def save(board: Storyboard, path: str | os.PathLike[str]) -> Path | None:
+    """Write `board` to `path` atomically. A different storyboard already there is the director's
+    document: it is kept as <name>.v<N>.json, and that path is returned."""
+    path = Path(path)
+    text = board.to_json()
+    kept = None
+    if path.exists() and path.read_text(encoding="utf-8", errors="replace") != text:
+        version = 1
+        while (kept := path.with_name(f"{path.stem}.v{version}{path.suffix}")).exists():
+            version += 1
+        shutil.copy2(path, kept)
+    board.save(path)
+    return kept
 
 
 class _CallableModule(types.ModuleType):

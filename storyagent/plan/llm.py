@@ -396,9 +396,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
 
 
-def _unique_ids(raw: list[str], fallback: str) -> dict[str, str]:
-    """The model's ids mapped to valid, unique storyboard ids."""
-    out: dict[str, str] = {}
+def _unique_ids(raw: list[str], fallback: str) -> list[str]:
+    """The model's ids, in order, as valid storyboard ids that are all different."""
+    out: list[str] = []
     taken: set[str] = {"narrator"}
     for n, ident in enumerate(raw, 1):
         base = _slug(ident) or f"{fallback}-{n}"
@@ -406,7 +406,7 @@ def _unique_ids(raw: list[str], fallback: str) -> dict[str, str]:
         while new in taken:
             new, k = f"{base}-{k}", k + 1
         taken.add(new)
-        out.setdefault(ident, new)
+        out.append(new)
     return out
 
 
@@ -416,8 +416,9 @@ def _nouns(words: list[str]) -> list[str]:
 
 
 def _assemble(premise: str, language: str, options: PlanOptions, outline: Outline, scenes: list[SceneShots]) -> Storyboard:
-    people = _unique_ids([c.id for c in outline.characters], "character")
-    places = _unique_ids([loc.id for loc in outline.locations], "place")
+    cast, settings = _first_each(outline.characters), _first_each(outline.locations)
+    people = dict(zip([c.id for c in cast], _unique_ids([c.id for c in cast], "character")))
+    places = dict(zip([loc.id for loc in settings], _unique_ids([loc.id for loc in settings], "place")))
     scene_ids = _unique_ids([s.id for s in outline.scenes], "scene")
     characters = [
         Character(
@@ -427,7 +428,7 @@ def _assemble(premise: str, language: str, options: PlanOptions, outline: Outlin
             visual=Visual(keywords=_nouns(c.keywords) or [people[c.id].replace("-", " ")], scale=c.scale),
             seed=n,
         )
-        for n, c in enumerate(_first_each(outline.characters))
+        for n, c in enumerate(cast)
     ]
     locations = [
         Location(
@@ -440,11 +441,11 @@ def _assemble(premise: str, language: str, options: PlanOptions, outline: Outlin
             props=_nouns(loc.props),
             seed=n,
         )
-        for n, loc in enumerate(_first_each(outline.locations))
+        for n, loc in enumerate(settings)
     ]
     board_scenes = []
     weights: list[float] = []
-    for scene, drafted in zip(outline.scenes, scenes):
+    for scene, scene_id, drafted in zip(outline.scenes, scene_ids, scenes):
         shots = []
         for k, draft in enumerate(drafted.shots, 1):
             on_screen = [
@@ -453,7 +454,7 @@ def _assemble(premise: str, language: str, options: PlanOptions, outline: Outlin
             ]
             shots.append(
                 Shot(
-                    id=f"{scene_ids[scene.id]}-{k}",
+                    id=f"{scene_id}-{k}",
                     description=draft.description[:1000],
                     characters=on_screen,
                     camera=Camera(size=draft.size, angle=draft.angle, movement=draft.movement, duration=MIN_SHOT,
@@ -464,7 +465,7 @@ def _assemble(premise: str, language: str, options: PlanOptions, outline: Outlin
             )
             weights.append(draft.seconds)
         board_scenes.append(
-            Scene(id=scene_ids[scene.id], location=places[scene.location], summary=scene.summary[:1000], mood=scene.mood,
+            Scene(id=scene_id, location=places[scene.location], summary=scene.summary[:1000], mood=scene.mood,
                   shots=shots)
         )
     frame_transitions(board_scenes)

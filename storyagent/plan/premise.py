@@ -65,14 +65,16 @@ VERBS: dict[Goal, str] = {
     "go": r"goes to|go to|went to|travels to|travel to|sails to|flies to|fly to|walks to|journeys to|heads to|"
     r"sets off for|sets out for|crosses|cross|climbs|explores|explore|returns to|runs to|swims to|moves to|goes on a trip to",
 }
+KIN = {"grandma", "grandpa", "granny", "grandmother", "grandfather", "mum", "mom", "dad", "papa", "mama"}
 MAX_WORD = 24  # letters kept of one word of a name, so a runaway premise still gives a readable title
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "some", "one", "this", "that",
                "these", "those", "two", "three", "many", "all", "every", "once", "upon", "time", "there", "was"}
 ADJECTIVES = {"little", "big", "old", "young", "lonely", "brave", "tiny", "small", "curious", "shy", "clever", "lazy",
               "grumpy", "happy", "sad", "lost", "hungry", "sleepy", "giant", "baby", "wise", "kind", "fast", "slow",
               "proud", "gentle", "clumsy", "friendly", "new", "best", "missing", "magic", "golden", "tired", "white"}
-STOPS = r"\b(?:in|at|on|across|through|over|from|to|near|under|by|during|because|who|which|when|after|before|while|" \
-        r"for|so|but|with|into|far|and then)\b|[,.;:!?]"
+STOP_WORDS = r"\b(?:in|at|on|across|through|over|from|to|near|under|by|during|because|who|which|when|after|before|" \
+             r"while|for|so|but|with|into|far|and then)\b|[.;:!?]"
+STOPS = STOP_WORDS + "|,"
 TOGETHER = r"go|goes|went|travel|travels|sail|sails|fly|flies|walk|walks|head|heads|set off|set out|journey|" \
            r"journeys|run|runs|swim|swims|explore|explores|climb|climbs|cross|crosses"
 
@@ -87,15 +89,17 @@ def _understand_en(text: str, language: Literal["en", "zh"]) -> Premise:
     together = re.match(rf"^(?P<a>.+?) and (?P<b>.+?) (?:{TOGETHER})(?: (?:to|for|across|into|through|on a trip to))? (?P<z>.+)$",
                         sentence, re.I)
     if together and _content(together["a"]) and _content(together["b"]):
-        hero, friends = _entity_en(together["a"], w), _entities_en(together["b"], w) or [_entity_en(together["b"], w)]
-        return Premise(text=text, language=language, goal="go", hero=hero, companions=friends, places=places,
+        travellers = _entities_en(together["a"], w) + (_entities_en(together["b"], w) or [_entity_en(together["b"], w)])
+        return Premise(text=text, language=language, goal="go", hero=travellers[0], companions=travellers[1:], places=places,
                        destination=_place_en(together["z"], w))
     for goal, start, verb_end in _verb_matches(sentence):
         subject, rest = sentence[:start].strip(), sentence[verb_end:].strip()
         if not _content(subject):
             continue
         subjects = _entities_en(subject, w) or [_entity_en(subject, w)]
-        hero, others = subjects[0], subjects[1:]
+        hero, companions, others = subjects[0], subjects[1:], []
+        if goal in ("meet", "race"):  # "the tortoise and the hare race": rivals, not fellow travellers
+            companions, others = [], companions
         destination = None
         if rest and goal in ("go", "visit") and _place_en(rest, w) and not _has_being(rest, w):
             destination = _place_en(rest, w)
@@ -105,8 +109,8 @@ def _understand_en(text: str, language: Literal["en", "zh"]) -> Premise:
             goal = "visit"
         if not others and goal in ("meet", "race", "help", "visit"):
             others = _free_mentions(text, w, exclude={hero.noun})
-        return Premise(text=text, language=language, goal=goal, hero=hero, others=others, places=places,
-                       destination=destination)
+        return Premise(text=text, language=language, goal=goal, hero=hero, companions=companions, others=others,
+                       places=places, destination=destination)
     return _free_en(text, language, w, places)
 
 
@@ -133,7 +137,7 @@ def _content(phrase: str) -> bool:
 
 
 def _entities_en(phrase: str, w: World) -> list[Entity]:
-    head = re.split(STOPS, phrase, maxsplit=1, flags=re.I)[0] if not phrase.lower().startswith("and ") else phrase
+    head = re.split(STOP_WORDS, phrase, maxsplit=1, flags=re.I)[0]  # "a fox, a rabbit and an owl" stays whole
     parts = [p for p in re.split(r",|\band\b|&", head, flags=re.I) if _content(p)]
     return [_entity_en(p, w) for p in parts]
 
@@ -141,6 +145,7 @@ def _entities_en(phrase: str, w: World) -> list[Entity]:
 def _entity_en(phrase: str, w: World) -> Entity:
     phrase = re.split(STOPS, phrase, maxsplit=1, flags=re.I)[0] or phrase
     words = re.findall(r"[A-Za-z][\w'-]*|[^\W\d_]+", phrase)
+    named = bool(words) and words[0][:1].isupper() and words[0].lower() in KIN  # "Grandma bakes a cake"
     while words and words[0].lower() in DETERMINERS:
         words.pop(0)
     adjectives = []
@@ -155,6 +160,8 @@ def _entity_en(phrase: str, w: World) -> Entity:
     adjective = adjectives[0] if adjectives else None
     if kind and proper_words:  # "Rex the dog": a named creature
         return Entity(name=" ".join(proper_words), kind=kind, noun=kind, proper=True, adjective=adjective)
+    if kind and named:
+        return Entity(name=words[0], kind=kind, noun=kind, proper=True, adjective=adjective)
     if kind:
         noun_words = words[at:]
         name = " ".join(word.lower() for word in noun_words[-3:])

@@ -142,6 +142,7 @@ WATER = {Biome.OPEN_SEA, Biome.UNDERWATER}
 SNOW = {Biome.SEA_ICE, Biome.SNOWY_MOUNTAINS}
 ONE_SHOT_SOUNDS = {"whoosh", "magic-chime", "splash", "bell", "door", "thunder", "ice-crack", "ship-horn", "animal-call",
                    "crowd-cheer"}
+UNKNOWN_NOUNS = {"hero", "friend"}  # what premise understanding calls someone it cannot name in English
 MOTION_WORDS = {Motion.IDLE: "stands still", Motion.WALK: "walks on", Motion.RUN: "runs", Motion.SWIM: "swims",
                 Motion.FLY: "flies", Motion.JUMP: "hops along", Motion.WAVE: "waves hello", Motion.SIT: "sits and rests",
                 Motion.SLEEP: "sleeps", Motion.LOOK: "looks around", Motion.TALK: "talks", Motion.DANCE: "plays happily"}
@@ -189,6 +190,7 @@ class Story:
     route: list[str]
     beats: list[Beat] = field(default_factory=list)
     words: dict[str, str] = field(default_factory=dict)
+    weather: dict[str, Weather] = field(default_factory=dict, repr=False)  # each place's usual weather in this film
 
     def place(self, spec: str) -> str:
         if spec == "home":
@@ -309,9 +311,12 @@ def _words(story: Story, w: World) -> dict[str, str]:
         "hero_short": _join([_short(r, zh) for r in story.heroes], zh),
         "a_hero": _join([_name(r, zh, indefinite=True) for r in story.heroes], zh),
         "other": other,
+        "everyone": _join([_name(r, zh) for r in story.heroes + story.others], zh),
         "other_noun": story.others[0].entity.name if story.others else other,
         "home": place_name(story.home),
         "dest": place_name(story.dest),
+        "at_home": _at(w.places[story.home], zh),
+        "at_dest": _at(w.places[story.dest], zh),
         "route": _join([place_name(p) for p in story.route] or [place_name(story.dest)], zh),
     }
     goal = story.premise.goal
@@ -351,7 +356,7 @@ def _short(role: Role, zh: bool) -> str:
 
 def _join(names: list[str], zh: bool) -> str:
     if zh:
-        return "和".join(names)
+        return names[0] if len(names) == 1 else "、".join(names[:-1]) + "和" + names[-1]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -366,8 +371,14 @@ def _title_case(text: str) -> str:
 
 
 def _fill(template: str, story: Story, place: Place) -> str:
-    name = place.zh if story.language == "zh" else place.en
-    return template.format_map({**story.words, "place": name, "Place": _capital(name)})
+    zh = story.language == "zh"
+    name, at = (place.zh if zh else place.en), _at(place, zh)
+    return template.format_map({**story.words, "place": name, "Place": _capital(name), "at_place": at,
+                                "At_place": _capital(at)})
+
+
+def _at(place: Place, zh: bool) -> str:
+    return f"在{place.zh}" if zh else f"{place.at} {place.en}"
 
 
 # -- the film ---------------------------------------------------------------------------
@@ -429,27 +440,30 @@ def _film(story: Story, options: PlanOptions, rng: random.Random) -> Storyboard:
 
 
 def _location(key: str, place: Place, beat: Beat, story: Story, known: dict, rng: random.Random) -> Location:
+    """The place as this beat sees it. A place seen again keeps its layout and props; another time of day
+    or weather makes it another location."""
+    usual = story.weather.setdefault(key, rng.choice(place.weather[:2]))
     time = beat.time or TimeOfDay.DAY
-    weather = beat.weather or place.weather[0]
+    weather = beat.weather or usual
     if weather == Weather.STORM and place.biome not in SNOW | WATER:
         weather = Weather.RAIN
+    elif weather == Weather.RAIN and place.biome in SNOW:
+        weather = Weather.SNOW if usual != Weather.SNOW else Weather.STORM
     if (key, time, weather) in known:
         return known[(key, time, weather)]
-    same_place = [loc for (k, _, _), loc in known.items() if k == key]
-    ident = key if not same_place else f"{key}-{time.value}" if weather == place.weather[0] else f"{key}-{weather.value}"
+    first = next((loc for (k, _, _), loc in known.items() if k == key), None)
+    ident = key if first is None else f"{key}-{time.value}" if weather == usual else f"{key}-{weather.value}"
     while ident in {loc.id for loc in known.values()}:
         ident += "-2"
-    zh = story.language == "zh"
-    seed = same_place[0].seed if same_place else rng.randrange(2**32)  # the same place keeps its layout
     location = Location(
         id=ident,
-        name=place.zh if zh else _capital(place.en.removeprefix("the ")),
+        name=place.zh if story.language == "zh" else _capital(place.en.removeprefix("the ")),
         description=f"{place.en} at {time.value}" + ("" if weather == Weather.CLEAR else f", {weather.value}"),
         biome=place.biome,
         time_of_day=time,
         weather=weather,
-        props=sorted(rng.sample(place.props, k=min(len(place.props), rng.randint(2, 3)))),
-        seed=seed,
+        props=first.props if first else sorted(rng.sample(place.props, k=min(len(place.props), rng.randint(2, 3)))),
+        seed=first.seed if first else rng.randrange(2**32),
     )
     known[(key, time, weather)] = location
     return location
@@ -611,6 +625,8 @@ def _resolve_sound(tag: str, place: Place, hero: Role, others: list[Role], motio
         return [others[0].kind.call if others and others[0].kind else None]
     if tag == "wind" and place.biome in SNOW:
         return ["blizzard" if "blizzard" in place.sounds else "wind"]
+    if tag == "rain" and place.biome in SNOW:  # it snows there
+        return ["blizzard"]
     return [tag]
 
 
@@ -618,21 +634,28 @@ def _characters(story: Story, rng: random.Random) -> list[Character]:
     people = []
     for role in story.heroes + story.others:
         entity, kind = role.entity, role.kind
-        noun = entity.noun if entity.noun not in ("hero", "friend") or kind else None
-        keywords = list(dict.fromkeys([*(kind.keywords if kind else []), *([noun, noun.split()[-1]] if noun and not kind else [])]))
-        if not keywords:
-            keywords = [entity.name]
-        look = kind.look if kind else f"a {entity.adjective + ' ' if entity.adjective else ''}{entity.noun}"
-        if kind and entity.adjective:
-            look = f"{look}; {entity.adjective}"
+        if kind:
+            look = kind.look + (f"; {entity.adjective}" if entity.adjective else "")
+        else:
+            look = entity.name if entity.noun in UNKNOWN_NOUNS else f"a {entity.adjective or ''} {entity.noun}"
         people.append(
             Character(
                 id=role.id,
                 name=entity.name if story.language == "zh" or entity.proper else _title_case(entity.name),
-                description=look[:1].upper() + look[1:] + ".",
-                visual=Visual(keywords=keywords[:4], scale=kind.scale if kind else 1.0,
+                description=_capital(" ".join(look.split())) + ".",
+                visual=Visual(keywords=_keywords(role), scale=kind.scale if kind else 1.0,
                               facing="right" if role.is_hero else "left"),
                 seed=rng.randrange(2**32),
             )
         )
     return people
+
+
+def _keywords(role: Role) -> list[str]:
+    """Nouns for the icon and for image-model prompts, most specific first."""
+    entity = role.entity
+    if role.kind:
+        return list(role.kind.keywords)
+    if entity.noun in UNKNOWN_NOUNS:  # a Chinese name the world data does not know
+        return [entity.name]
+    return list(dict.fromkeys([entity.noun, entity.noun.split()[-1]]))

@@ -30,6 +30,7 @@ class _Data(BaseModel):
 class Place(_Data):
     key: str = ""
     en: str = Field(description="English name with its article, e.g. 'the open sea'.")
+    at: str = Field(description="English preposition for being there: 'on' the ice, 'in' the forest.")
     zh: str
     biome: Biome
     region: str = Field(description="Rough part of the world; polar regions are across the sea from everything else.")
@@ -77,7 +78,7 @@ class World(_Data):
         stops = stops or [p for p in a.via[1:] if p not in (start, end)][:1]
         across_sea = a.region != b.region and (a.region in POLAR or b.region in POLAR)
         if across_sea and "open-sea" not in (start, end, *stops):
-            stops.append("open-sea")
+            stops = [*stops[:1], "open-sea"]
         return stops[:2]
 
 

@@ -68,6 +68,7 @@ class ShotScene:
                 top=-height_units - lift,
                 height=height_units,
                 facing=subject.facing,
+                head=icons.library().is_head(subject.look.icon),
             )
         view_at = camera.camera_path(movement, cam.size, cam.angle, target, width, height, duration,
                                      seed=sum(map(ord, shot_id)))
@@ -105,8 +106,7 @@ def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: Vie
     m.preTranslate(pose.x, -pose.lift)
     m.preRotate(pose.tilt * pose.facing)
     m.preScale(pose.stretch, pose.squash)
-    flip = (pose.facing > 0) != (icons.native_facing(look.icon) == "right")
-    if flip:
+    if icons.flip_for(look.icon, pose.facing):
         m.preScale(-1, 1)
     m.preTranslate(-size * (box.left + box.right) / 2, -size * box.bottom)
     m.preScale(size, size)

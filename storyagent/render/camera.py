@@ -69,8 +69,8 @@ ANGLES: dict[CameraAngle, Angle] = {
 # How far each movement goes over a shot, in units that do not depend on resolution.
 PAN = 0.55  # turn, in frame heights at the horizon
 TILT = 0.35  # turn, in frame heights
-DOLLY = 1.35  # distance ratio between start and end (subject grows by its square)
-ZOOM = 1.35  # focal ratio between start and end
+DOLLY = 1.6  # distance ratio between start and end: the subject grows by this much
+ZOOM = 1.5  # focal ratio between start and end
 TRUCK = 0.5  # slide, in visible widths at the subject plane
 PEDESTAL = 0.35  # rise, in visible heights at the subject plane
 CRANE_RISE = 0.6  # rise, in visible heights, while the view widens by CRANE_WIDEN
@@ -135,6 +135,7 @@ class Subject:
     top: float  # world y of its top when standing (negative: above the ground)
     height: float
     facing: int  # +1 right, -1 left: the frame leaves room in front of it
+    head: bool = False  # the drawing is only a head: close shots centre it
 
 
 def ease(t: float) -> float:
@@ -150,7 +151,8 @@ def base_view(size: ShotSize, angle: CameraAngle, subject: Subject, width: int, 
     k = coverage * height / subject.height  # pixels per unit on the subject plane
     distance = focal(height) / k
     # The subject's top sits at `framing.top` of the frame height (the pitch shifts everything).
-    y = subject.top - (framing.top - 0.5 - tilt.pitch) * height / k
+    top = 0.5 - coverage / 2 if subject.head and coverage > 1 else framing.top
+    y = subject.top - (top - 0.5 - tilt.pitch) * height / k
     lead = 0.0 if coverage < 0.5 else 0.12 * width / k * subject.facing  # room to look into
     return View(x=subject.x(0.5) + lead, y=y, distance=distance, pitch=tilt.pitch, roll=tilt.roll)
 

@@ -38,7 +38,7 @@ from storyagent.render.prompts import (
     shot_prompt,
     shot_seed,
 )
-from storyagent.storyboard import Character, TimeOfDay
+from storyagent.storyboard import Character, Shot, TimeOfDay
 
 GREY = (128, 128, 128)  # what VACE reads as "nothing here yet"
 BACKDROPS = {TimeOfDay.DAWN: (236, 200, 190), TimeOfDay.DAY: (200, 225, 245),
@@ -90,7 +90,7 @@ class Segment:
 
     frames: int
     first: Image.Image | None  # the frame this segment starts from
-    references: list[Image.Image]
+    references: list[Reference]
     layout: list[Image.Image] | None  # the animatic's frames for this stretch of the shot
     layout_strength: float
 
@@ -141,7 +141,8 @@ def _image(segment: Segment) -> dict[str, Any]:
 
 def _reference(segment: Segment) -> dict[str, Any]:
     """VACE: the cast as reference images; a frame to continue from and the animatic as masked video."""
-    inputs: dict[str, Any] = {"num_frames": segment.frames, "reference_images": segment.references or None}
+    references = [on_white(ref.image) for ref in segment.references]
+    inputs: dict[str, Any] = {"num_frames": segment.frames, "reference_images": references or None}
     if segment.first is None and segment.layout is None:
         return inputs
     size = (segment.first or segment.layout[0]).size  # type: ignore[union-attr]
@@ -220,39 +221,54 @@ def _generator(seed: int) -> Any:
 # -- consistency inputs ---------------------------------------------------------
 
 
-def reference_images(job: ShotJob) -> list[Image.Image]:
+@dataclass(frozen=True)
+class Reference:
+    """How one character on screen must look."""
+
+    character: str
+    image: Image.Image  # RGBA: a transparent background lets it stand in a keyframe
+    own: bool  # an image the storyboard names, which the animatic cannot draw
+
+
+def reference_images(job: ShotJob) -> list[Reference]:
     """The reference image of each character on screen, in screen order."""
-    images = []
+    references = []
     seen: set[str] = set()
-    for on in next(s for s in job.board.shots() if s.id == job.shot_id).characters:
+    for on in _shot(job).characters:
         if on.character in seen:
             continue
         seen.add(on.character)
-        path = reference_path(job, job.board.character(on.character))
+        character = job.board.character(on.character)
+        own = own_reference(job, character)
+        path = own or cast_sheet(job, character)
         if path is not None:
-            images.append(_rgb(Image.open(path)))
-    return images
+            with Image.open(path) as image:
+                references.append(Reference(character.id, image.convert("RGBA"), own is not None))
+    return references
 
 
-def reference_path(job: ShotJob, character: Character) -> Path | None:
-    """The character's own reference image if the storyboard names one, else the cast's sheet."""
+def own_reference(job: ShotJob, character: Character) -> Path | None:
+    """The image the storyboard names for the character, found from the film folder (where storyboard.json lives)."""
+    if not character.visual.reference_image or job.cast_dir is None:
+        return None
+    path = job.cast_dir.parent / character.visual.reference_image
+    return path if path.is_file() else None
+
+
+def cast_sheet(job: ShotJob, character: Character) -> Path | None:
     if job.cast_dir is None:
         return None
-    own = character.visual.reference_image
-    if own:
-        path = job.cast_dir.parent / own  # the film folder, where storyboard.json lives
-        if path.is_file():
-            return path
     sheet = job.cast_dir / f"{character.id}.png"
     return sheet if sheet.is_file() else None
 
 
-def _rgb(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        backdrop = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        return Image.alpha_composite(backdrop, image).convert("RGB")
-    return image.convert("RGB")
+def on_white(image: Image.Image) -> Image.Image:
+    """VACE was trained on references on a white ground."""
+    return Image.alpha_composite(Image.new("RGBA", image.size, (255, 255, 255, 255)), image).convert("RGB")
+
+
+def _shot(job: ShotJob) -> Shot:
+    return next(s for s in job.board.shots() if s.id == job.shot_id)
 
 
 def animatic_frames(job: ShotJob, plan: RenderPlan, count: int) -> list[Image.Image] | None:
@@ -267,18 +283,30 @@ def animatic_frames(job: ShotJob, plan: RenderPlan, count: int) -> list[Image.Im
     return [Image.fromarray(frame) for frame in renderer.frames(sub)]
 
 
-def keyframe(job: ShotJob, plan: RenderPlan, references: list[Image.Image]) -> Image.Image:
-    """The shot's first frame with its characters in place: the animatic's, else the references laid out in a row."""
-    frames = animatic_frames(job, plan, 1)
+def keyframe(job: ShotJob, plan: RenderPlan, references: list[Reference]) -> Image.Image:
+    """The shot's first frame with its characters in place.
+
+    The animatic's first frame shows the cast as the cast sheets draw them. A
+    character with its own reference image is left out of the animatic and its
+    image stands in the frame instead, so the model starts from that look."""
+    own = [ref for ref in references if ref.own]
+    board = job.board
+    if own:
+        board = board.model_copy(deep=True)
+        shot = next(s for s in board.shots() if s.id == job.shot_id)
+        shot.characters = [on for on in shot.characters if on.character not in {ref.character for ref in own}]
+        shot.camera.subject = None
+    frames = animatic_frames(job.model_copy(update={"board": board}), plan, 1)
     if frames:
-        return frames[0]
-    location = job.board.location(job.board.scene_of(job.shot_id).location)
-    frame = Image.new("RGB", (plan.width, plan.height), BACKDROPS[location.time_of_day])
-    for i, reference in enumerate(references):
-        slot = plan.width // len(references)
-        image = reference.copy()
+        frame, placed = frames[0], own
+    else:
+        location = job.board.location(job.board.scene_of(job.shot_id).location)
+        frame, placed = Image.new("RGB", (plan.width, plan.height), BACKDROPS[location.time_of_day]), references
+    for i, ref in enumerate(placed):
+        slot = plan.width // len(placed)
+        image = ref.image.copy()
         image.thumbnail((slot, plan.height * 2 // 3))
-        frame.paste(image, (i * slot + (slot - image.width) // 2, plan.height - image.height))
+        frame.paste(image, (i * slot + (slot - image.width) // 2, plan.height - image.height), image)
     return frame
 
 

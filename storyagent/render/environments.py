@@ -210,22 +210,29 @@ def ridge(period: float, base: float, peaks: list[tuple[int, float]], rng: rando
     height) pairs; sharp ridges are mountains, smooth ones hills and dunes."""
     phases = [rng.random() for _ in peaks]
     path = skia.Path()
-    path.moveTo(0, BELOW)
+    edge = seam(period)
+    path.moveTo(-edge, BELOW)
     for i in range(samples + 1):
-        x = period * i / samples
+        x = -edge + (period + 2 * edge) * i / samples
         y = base
         for (n, h), phase in zip(peaks, phases):
             u = n * x / period + phase
             wave = 1 - abs(2 * (u % 1.0) - 1) if sharp else 0.5 + 0.5 * math.sin(2 * math.pi * u)
             y += h * (wave**1.6 if sharp else wave)
         path.lineTo(x, -y)
-    path.lineTo(period, BELOW)
+    path.lineTo(period + edge, BELOW)
     path.close()
     return path
 
 
+def seam(period: float) -> float:
+    """How far a tile reaches into its neighbours: tiles overlap by a sliver of
+    identical content so no hairline shows where they meet."""
+    return period * 0.002
+
+
 def ground_band(canvas: skia.Canvas, period: float, rgb: RGB) -> None:
-    canvas.drawRect(skia.Rect(-1, 0, period + 1, BELOW), fill(rgb))
+    canvas.drawRect(skia.Rect(-seam(period), 0, period + seam(period), BELOW), fill(rgb))
 
 
 def place_icons(canvas: skia.Canvas, props: list[Prop], period: float, count: int, rng: random.Random,
@@ -291,11 +298,12 @@ def waves(period: float, amplitude: float, count: int, rgb: RGB, crest: RGB, pal
     """Water from height `top` toward the camera, its edge a row of swells."""
     def draw(canvas: skia.Canvas) -> None:
         path = skia.Path()
-        path.moveTo(0, BELOW)
+        edge = seam(period)
+        path.moveTo(-edge, BELOW)
         for i in range(121):
-            x = period * i / 120
+            x = -edge + (period + 2 * edge) * i / 120
             path.lineTo(x, -top - amplitude * (0.5 + 0.5 * math.sin(2 * math.pi * count * x / period)))
-        path.lineTo(period, BELOW)
+        path.lineTo(period + edge, BELOW)
         path.close()
         canvas.drawPath(path, fill(palette.at(rgb, depth)))
         line = skia.Paint(Color=colour(palette.at(crest, depth), 0.8), AntiAlias=True,
@@ -336,11 +344,12 @@ def floor(palette: Palette, rgb: RGB, marks: RGB, rng: random.Random, period: fl
     """The ground the characters stand on, with a few marks so motion reads."""
     def draw(canvas: skia.Canvas) -> None:
         ground_band(canvas, period, palette.lit(rgb))
-        paint = fill(palette.lit(marks), 0.6)
-        for _ in range(7):
-            x, y = rng.uniform(0, period), rng.uniform(0.05, 0.6)
-            w = rng.uniform(0.6, 2.0) * (1 + y * 2)
-            canvas.drawOval(skia.Rect(x, y, x + w, y + w * 0.06), paint)
+        paint = fill(palette.lit(marks), 0.7)
+        for _ in range(60):
+            y = 0.02 * 150 ** rng.random()  # spread from just below the feet to far toward the camera
+            w = rng.uniform(0.3, 1.0) * (0.3 + y)
+            x = rng.uniform(0, period - w)
+            canvas.drawOval(skia.Rect(x, y, x + w, y + w * 0.08), paint)
 
     return Layer(0.0, period, record(period, draw))
 
@@ -500,7 +509,7 @@ def build_city(place: Place, palette: Palette, rng: random.Random) -> Environmen
             place_icons(c, icon_props(place), 120, 4, rng, paint=palette.icon_paint())))),
         Layer(3, 30, record(30, lambda c: (
             ground_band(c, 30, palette.lit((150, 150, 156))),
-            c.drawRect(skia.Rect(-1, 0, 31, 0.12), fill(palette.lit((200, 200, 204))))))),
+            c.drawRect(skia.Rect(-seam(30), 0, 30 + seam(30), 0.12), fill(palette.lit((200, 200, 204))))))),
         floor(palette, (170, 170, 176), (140, 140, 146), rng),
     ]
     return Environment(place, palette, palette.at((140, 140, 150), 900), layers)
@@ -553,9 +562,10 @@ def build_interior(place: Place, palette: Palette, rng: random.Random) -> Enviro
     outside = LIGHTS[place.time_of_day].sky_horizon
 
     def room(canvas: skia.Canvas) -> None:
-        canvas.drawRect(skia.Rect(-1, -BELOW, period + 1, 0), fill(palette.lit(wall)))
-        canvas.drawRect(skia.Rect(-1, -0.9, period + 1, 0), fill(palette.lit(trim)))
-        canvas.drawRect(skia.Rect(-1, -3.2, period + 1, -3.0), fill(palette.lit(trim)))
+        edge = seam(period)
+        canvas.drawRect(skia.Rect(-edge, -BELOW, period + edge, 0), fill(palette.lit(wall)))
+        canvas.drawRect(skia.Rect(-edge, -0.9, period + edge, 0), fill(palette.lit(trim)))
+        canvas.drawRect(skia.Rect(-edge, -3.2, period + edge, -3.0), fill(palette.lit(trim)))
         canvas.drawRect(skia.Rect(1.0, -2.5, 2.8, -1.3), fill(palette.lit((120, 90, 70))))
         canvas.drawRect(skia.Rect(1.08, -2.42, 2.72, -1.38), fill(outside))
         canvas.drawRect(skia.Rect(1.88, -2.42, 1.92, -1.38), fill(palette.lit((120, 90, 70))))
@@ -570,7 +580,7 @@ def build_interior(place: Place, palette: Palette, rng: random.Random) -> Enviro
         line = fill(palette.lit((150, 104, 70)))
         for i in range(1, 12):
             y = 0.06 * i * i
-            canvas.drawRect(skia.Rect(-1, y, 7, y + 0.02 * i), line)
+            canvas.drawRect(skia.Rect(-seam(6), y, 6 + seam(6), y + 0.02 * i), line)
 
     layers = [Layer(3.0, period, record(period, room)), Layer(0.0, 6, record(6, boards))]
     return Environment(place, palette, palette.lit(wood), layers)

@@ -61,7 +61,7 @@ CURATED = {
     "ghost": "ghost",
 }
 SKIN_TONE = re.compile(r"-(dark|light|medium|medium-dark|medium-light)$")
-ANIMAL_WORDS = {"animal", "creature", "beast", "bird", "fish", "pet", "insect", "monster"}
+ANIMAL_WORDS = {"animal", "creature", "beast", "critter", "bird", "fish", "pet", "insect", "monster"}
 FALLBACK_CHARACTER = "person-standing"
 FALLBACK_ANIMAL = "paw-prints"
 FALLBACK_PROP = "sparkles"
@@ -92,6 +92,7 @@ class IconLibrary:
         self.size = float(data.get("height", 32))
         self.icons: dict[str, dict] = data["icons"]
         self.aliases: dict[str, dict] = data.get("aliases", {})
+        self.keywords = keywords
         self.index: dict[str, list[tuple[int, str]]] = {}
         for name, words in keywords.items():
             if SKIN_TONE.search(name):
@@ -135,6 +136,11 @@ class IconLibrary:
         if not hits:
             return None
         return min(hits, key=lambda hit: (hit[0], len(hit[1]), hit[1]))[1]
+
+    def is_head(self, name: str) -> bool:
+        """Whether the icon is only a head (many emoji animals are): a close-up
+        then centres it rather than framing the top of a body."""
+        return name.endswith("-face") or bool({"face", "head"} & set(self.keywords.get(name, [])))
 
     def svg(self, name: str) -> str:
         """A standalone SVG document for the icon, flips of aliases applied."""
@@ -184,7 +190,7 @@ def choose(nouns: list[str], hint: str = "character", description: str = "") -> 
     named in `description`, else a neutral stand-in: a figure for a character,
     paw prints for an animal, sparkles for a prop."""
     for noun in nouns:
-        found = find(noun)
+        found = None if _normalise(noun) in ANIMAL_WORDS else find(noun)
         if found:
             return found
     words = _normalise(description).split()
@@ -199,10 +205,15 @@ def choose(nouns: list[str], hint: str = "character", description: str = "") -> 
     return FALLBACK_ANIMAL if said & ANIMAL_WORDS else FALLBACK_CHARACTER
 
 
-def native_facing(name: str) -> str:
-    """Which way the drawing looks: Fluent's animals and walkers face left
-    unless their name says otherwise."""
-    return "right" if "facing-right" in name else "left"
+def native_facing(name: str) -> int:
+    """Which way the drawing looks (+1 right, -1 left): Fluent's animals and
+    walkers face left unless their name says otherwise."""
+    return 1 if "facing-right" in name else -1
+
+
+def flip_for(name: str, facing: int) -> bool:
+    """Whether to mirror the icon so it faces `facing` (+1 right, -1 left)."""
+    return (facing > 0) != (native_facing(name) > 0)
 
 
 # -- drawing -------------------------------------------------------------------

@@ -15,7 +15,9 @@ FONTS = ASSETS / "fonts"
 @functools.cache
 def typeface(bold: bool = False) -> skia.Typeface:
     path = FONTS / f"NotoSansSC-{'Bold' if bold else 'Regular'}.subset.ttf"
-    face = skia.Typeface.MakeFromFile(str(path))
+    # An empty font manager: the system's (fontconfig) is never consulted, so
+    # text looks the same on every machine and fontconfig cannot print warnings.
+    face = skia.FontMgr.New_Custom_Empty().makeFromFile(str(path))
     if face is None:
         raise FileNotFoundError(f"{path}: bundled font missing; reinstall storyagent")
     return face
