@@ -23,7 +23,7 @@ _LAZY = {
     "make": "storyagent.film",
     "render": "storyagent.film",
     "FilmResult": "storyagent.film",
-    "plan": "storyagent.plan",
+    "plan": "storyagent.planners",
 }
 
 __all__ = sorted(_LAZY)

@@ -184,11 +184,12 @@ def plan(
 
     The template planner works offline and gives the same film for the same premise and --seed; the llm planner asks any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp). Edit the JSON, check it with `storyagent lint`, film it with `storyagent render`.
     """
-    from storyagent.plan import plan as plan_board, save
+    from storyagent.planners import plan as plan_board
+    from storyagent.storyboard import save_keeping_previous
 
     board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
                        llm_base_url=llm_base_url, llm_model=llm_model)
-    kept = save(board, out_file)
+    kept = save_keeping_previous(board, out_file)
     if kept:
         out.print(f"kept the previous {out_file.name} as {kept}")
     seconds = sum(shot.camera.duration for shot in board.shots())

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from concurrent.futures import Executor
 from pathlib import Path
 
 from storyagent import catalogue
 from storyagent.options import RunOptions
-from storyagent.storyboard import Storyboard, write_bytes_atomic, write_text_atomic
+from storyagent.storyboard import Storyboard, save_keeping_previous, write_bytes_atomic, write_text_atomic
 from storyagent.timeline import SpokenLine, Timeline, build_timeline
 
 STORYBOARD = "storyboard.json"
@@ -34,7 +33,7 @@ RENDER_CODE_VERSION = "1"  # bump when a renderer's output changes for the same 
 
 
 def plan_stage(premise: str, options: RunOptions) -> Storyboard:
-    from storyagent.plan import plan
+    from storyagent.planners import plan
 
     return plan(
         premise,
@@ -58,17 +57,8 @@ def cast_stage(board: Storyboard, film_dir: Path) -> Storyboard:
 
 
 def save_storyboard(board: Storyboard, film_dir: Path) -> Path:
-    """Write storyboard.json; if a different one is there, keep it as storyboard.v<N>.json."""
-    path = film_dir / STORYBOARD
-    text = board.to_json()
-    if path.exists() and path.read_text(encoding="utf-8", errors="replace") != text:
-        version = 1
-        while (film_dir / f"storyboard.v{version}.json").exists():
-            version += 1
-        shutil.copy2(path, film_dir / f"storyboard.v{version}.json")
-    if not path.exists() or path.read_text(encoding="utf-8", errors="replace") != text:
-        board.save(path)
-    return path
+    save_keeping_previous(board, film_dir / STORYBOARD)
+    return film_dir / STORYBOARD
 
 
 # -- voice and time ------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import shutil
 import tempfile
 from enum import Enum
 from pathlib import Path
@@ -438,6 +439,23 @@ class Storyboard(_Model):
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write canonical JSON atomically: a crash never leaves half a file."""
         return write_text_atomic(Path(path), self.to_json())
+
+
+def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> Path | None:
+    """Save `board`; a different file already at `path` is the director's work, so it is
+    first kept as <name>.v<N>.json. Returns the kept copy's path, if one was made."""
+    path = Path(path)
+    text = board.to_json()
+    kept = None
+    if path.exists():
+        if path.read_bytes() == text.encode("utf-8"):
+            return None
+        version = 1
+        while (kept := path.with_name(f"{path.name.removesuffix('.json')}.v{version}.json")).exists():
+            version += 1
+        shutil.copy2(path, kept)
+    write_text_atomic(path, text)
+    return kept
 
 
 def write_text_atomic(path: Path, text: str) -> Path:

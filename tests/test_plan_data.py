@@ -7,8 +7,8 @@ import string
 
 import pytest
 
-from storyagent.plan.template import FRAMING, arcs
-from storyagent.plan.world import SOUND_TAGS, world
+from storyagent.planners.template import FRAMING, arcs
+from storyagent.planners.world import SOUND_TAGS, world
 from storyagent.storyboard import Motion
 
 PLACEHOLDERS = {"hero", "hero_short", "a_hero", "other", "other_noun", "everyone", "home", "dest", "route", "aim",

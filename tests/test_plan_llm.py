@@ -16,7 +16,7 @@ import pytest
 
 from storyagent.errors import LLMError, PlanError
 from storyagent.lint import lint
-from storyagent.plan import PlanOptions, plan, resolve
+from storyagent.planners import PlanOptions, plan, resolve
 
 PREMISE = "polar bear visits penguins"
 

@@ -9,10 +9,10 @@ import pytest
 from storyagent.errors import PremiseError
 from storyagent.language import cjk_characters
 from storyagent.lint import lint
-from storyagent.plan import plan
-from storyagent.plan.premise import understand
-from storyagent.plan.timing import seconds_needed
-from storyagent.plan.world import SOUND_TAGS
+from storyagent.planners import plan
+from storyagent.planners.premise import understand
+from storyagent.planners.timing import seconds_needed
+from storyagent.planners.world import SOUND_TAGS
 from storyagent.storyboard import CameraMovement, ShotSize, Storyboard
 
 PREMISES = [

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from storyagent.errors import PremiseError
 from storyagent.language import cjk_characters
-from storyagent.plan.world import World, world
+from storyagent.planners.world import World, world
 
 Goal = Literal["visit", "meet", "look-for", "lose", "find", "go", "race", "help", "day"]
 

@@ -24,10 +24,10 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field
 
 from storyagent.language import cjk_characters
-from storyagent.plan import PlanOptions, register
-from storyagent.plan.premise import Entity, Premise, understand
-from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
-from storyagent.plan.world import Kind, Place, World, world
+from storyagent.planners import PlanOptions, register
+from storyagent.planners.premise import Entity, Premise, understand
+from storyagent.planners.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
+from storyagent.planners.world import Kind, Place, World, world
 from storyagent.resources import TEMPLATES
 from storyagent.storyboard import (
     Biome,

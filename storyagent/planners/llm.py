@@ -28,10 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from storyagent.errors import LLMError, PlanError
 from storyagent.language import CJK_CHARS_PER_SECOND, WORDS_PER_SECOND, speech_seconds
 from storyagent.lint import lint
-from storyagent.plan import PlanOptions, register
-from storyagent.plan.premise import detect_language
-from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
-from storyagent.plan.world import SOUND_TAGS
+from storyagent.planners import PlanOptions, register
+from storyagent.planners.premise import detect_language
+from storyagent.planners.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
+from storyagent.planners.world import SOUND_TAGS
 from storyagent.storyboard import (
     Biome,
     Camera,

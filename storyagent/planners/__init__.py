@@ -1,6 +1,6 @@
 """Planning: a premise becomes a storyboard.
 
-    >>> from storyagent.plan import plan
+    >>> from storyagent.planners import plan
     >>> board = plan("polar bear visits penguins", duration=90, seed=1)
 
 Planners are backends (one module each) registered by name:
@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
-import sys
-import types
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
@@ -26,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from storyagent.errors import BackendError, PlanError, PremiseError
 from storyagent.storyboard import Storyboard, describe_validation_error
 
-_BACKEND_MODULES = {"template": "storyagent.plan.template", "llm": "storyagent.plan.llm"}
+_BACKEND_MODULES = {"template": "storyagent.planners.template", "llm": "storyagent.planners.llm"}
 _REGISTRY: dict[str, Callable[[], "Planner"]] = {}
 MAX_PREMISE = 2000  # characters: a line or a short paragraph
 
@@ -101,28 +98,3 @@ def plan(premise: str, **options: Any) -> Storyboard:
     return get_planner(opts.planner, opts).plan(premise.strip(), opts)
 
 
-def save(board: Storyboard, path: str | os.PathLike[str]) -> Path | None:
-    """Write `board` to `path` atomically. A different storyboard already there is the director's
-    document: it is kept as <name>.v<N>.json, and that path is returned."""
-    path = Path(path)
-    text = board.to_json()
-    kept = None
-    if path.exists() and path.read_text(encoding="utf-8", errors="replace") != text:
-        version = 1
-        while (kept := path.with_name(f"{path.stem}.v{version}{path.suffix}")).exists():
-            version += 1
-        shutil.copy2(path, kept)
-    board.save(path)
-    return kept
-
-
-class _CallableModule(types.ModuleType):
-    """`storyagent.plan` is this package once imported, and also the function
-    `storyagent.plan(premise)` the top-level API promises: calling the package
-    calls `plan`."""
-
-    def __call__(self, premise: str, **options: Any) -> Storyboard:
-        return plan(premise, **options)
-
-
-sys.modules[__name__].__class__ = _CallableModule

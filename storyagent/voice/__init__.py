@@ -1,0 +1,211 @@
+"""Narrators: text in, speech out, behind one protocol.
+
+A backend is one module in this package that registers a class with
+`@register("name")`: `piper` (neural, local .onnx voices), `espeak` (every
+language, the fallback), `openai` (the speech API) and `coqui` (XTTS and other
+local Coqui models). `choose_engine` picks the best one installed for a
+language; `cast_voices` gives every speaking character its own voice, stored
+in the storyboard so it stays the same for the whole film.
+
+The voice stage itself, `speak_lines`, lives in `storyagent.voice.speak`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any, Protocol
+
+import numpy as np
+from pydantic import BaseModel
+
+from storyagent.errors import BackendError
+from storyagent.storyboard import NARRATOR, Storyboard, Voice
+
+# Best first: the first engine that can speak a language is chosen for it.
+PREFERENCE = ["piper", "coqui", "openai", "espeak"]
+_BACKEND_MODULES = {
+    "piper": "storyagent.voice.piper",
+    "espeak": "storyagent.voice.espeak",
+    "openai": "storyagent.voice.openai",
+    "coqui": "storyagent.voice.coqui",
+}
+_REGISTRY: dict[str, type] = {}
+
+
+class Narrator(Protocol):
+    """Speaks text in a voice. Pitch and rate of `voice` are applied by the
+    backend, natively when the engine can, else by resampling."""
+
+    name: str
+
+    def synthesize(self, text: str, voice: Voice, language: str) -> tuple[np.ndarray, int]:
+        """Float32 mono samples in [-1, 1] and their sample rate."""
+        ...
+
+    def voices(self, language: str) -> list[str]:
+        """Voice names this engine offers for a language, default first."""
+        ...
+
+
+class EngineStatus(BaseModel):
+    name: str
+    usable: bool
+    reason: str = ""
+    voices: list[str] = []
+
+
+def register(name: str) -> Callable[[type], type]:
+    def wrap(cls: type) -> type:
+        _REGISTRY[name] = cls
+        return cls
+
+    return wrap
+
+
+def engines() -> list[str]:
+    return list(PREFERENCE)
+
+
+def _backend_class(name: str) -> type:
+    if name not in _BACKEND_MODULES:
+        raise BackendError(f"unknown voice engine '{name}'; choose one of: {', '.join(engines())}")
+    importlib.import_module(_BACKEND_MODULES[name])
+    return _REGISTRY[name]
+
+
+def unavailable_reason(name: str, language: str) -> str | None:
+    """Why engine `name` cannot speak `language` here, or None when it can."""
+    return _backend_class(name).unavailable_reason(language)
+
+
+def get_narrator(name: str, **options: Any) -> Narrator:
+    return _backend_class(name)(**options)
+
+
+def choose_engine(language: str, requested: str | None = None) -> str:
+    """The engine to use: `requested` if it can speak `language`, else the best available."""
+    if requested:
+        reason = unavailable_reason(requested, language)
+        if reason:
+            raise BackendError(f"voice engine '{requested}' cannot speak '{language}': {reason}")
+        return requested
+    for name in PREFERENCE:
+        if unavailable_reason(name, language) is None:
+            return name
+    raise BackendError(f"no voice engine can speak '{language}'; install espeakng-loader (pip install espeakng-loader)")
+
+
+def engine_statuses(language: str) -> list[EngineStatus]:
+    statuses = []
+    for name in PREFERENCE:
+        reason = unavailable_reason(name, language)
+        voices = get_narrator(name).voices(language) if reason is None else []
+        statuses.append(EngineStatus(name=name, usable=reason is None, reason=reason or "", voices=voices))
+    return statuses
+
+
+# -- casting: one distinct voice per speaking character ------------------------
+
+# (pitch semitones, rate) pairs, far enough apart to tell speakers apart even
+# when the engine has a single speaker; the narrator keeps the neutral voice.
+NARRATOR_PITCH, NARRATOR_RATE = 0.0, 0.95
+_CHARACTER_PROSODY = [(-3.0, 0.92), (4.0, 1.08), (-5.0, 1.0), (2.5, 1.12), (6.0, 1.05), (-1.5, 0.88)]
+
+
+def narrator_voice(engine: str, language: str) -> Voice:
+    voices = get_narrator(engine).voices(language)
+    return Voice(engine=engine, voice=voices[0] if voices else None, pitch=NARRATOR_PITCH, rate=NARRATOR_RATE)
+
+
+def cast_voices(board: Storyboard, engine: str | None = None) -> Storyboard:
+    """A copy of `board` where every character who speaks has a voice of its own.
+
+    Deterministic: characters are cast in order of first line. A voice the user
+    set (its `voice` field filled) is kept as is; pitch and rate a planner set
+    away from neutral are kept too.
+    """
+    engine = choose_engine(board.language, engine)
+    names = get_narrator(engine).voices(board.language)
+    board = board.model_copy(deep=True)
+    speakers = _speakers_in_order(board)
+    taken = {(names[0] if names else None, NARRATOR_PITCH, NARRATOR_RATE)}
+    for slot, character in enumerate(c for sid in speakers for c in board.characters if c.id == sid):
+        current = character.voice
+        if current.voice is not None and current.engine in (None, engine):
+            taken.add((current.voice, current.pitch, current.rate))
+            continue
+        # Characters take the engine's other speakers first, the narrator's last.
+        name = names[(slot + 1) % len(names)] if names else None
+        pitch, rate = current.pitch, current.rate
+        if (pitch, rate) == (0.0, 1.0):
+            pitch, rate = _CHARACTER_PROSODY[slot % len(_CHARACTER_PROSODY)]
+        while (name, pitch, rate) in taken:
+            pitch += 1.5
+        taken.add((name, pitch, rate))
+        character.voice = Voice(engine=engine, voice=name, pitch=pitch, rate=rate)
+    return board
+
+
+def _speakers_in_order(board: Storyboard) -> list[str]:
+    order: list[str] = []
+    for shot in board.shots():
+        for line in shot.lines:
+            if line.speaker != NARRATOR and line.speaker not in order:
+                order.append(line.speaker)
+    return order
+
+
+def voice_for(board: Storyboard, speaker: str, engine: str) -> Voice:
+    """The voice a speaker has under `engine` (a cast voice for another engine is recast)."""
+    if speaker == NARRATOR:
+        return narrator_voice(engine, board.language)
+    voice = board.character(speaker).voice
+    if voice.voice is None or voice.engine not in (None, engine):
+        voice = cast_voices(board, engine).character(speaker).voice
+    return voice.model_copy(update={"engine": engine})
+
+
+def voice_key(text: str, voice: Voice, engine: str, language: str) -> str:
+    """Content hash naming a line's audio: same words, voice and engine, same file."""
+    payload = "\x1f".join([engine, language, voice.model_dump_json(), text])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
+
+
+# -- shared signal helpers for backends without native pitch -----------------
+
+
+def pitch_ratio(semitones: float) -> float:
+    return float(2.0 ** (semitones / 12.0))
+
+
+def shift_pitch(audio: np.ndarray, semitones: float) -> np.ndarray:
+    """Raise or lower pitch (and formants) by playing the audio faster or slower.
+
+    The audio gets shorter by the same ratio; callers slow the engine's speaking
+    rate by `pitch_ratio(semitones)` first so the final rate is what was asked.
+    """
+    if abs(semitones) < 1e-3:
+        return audio.astype(np.float32)
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(1.0 / pitch_ratio(semitones)).limit_denominator(200)
+    return resample_poly(audio, ratio.numerator, ratio.denominator).astype(np.float32)
+
+
+def as_float_mono(samples: np.ndarray) -> np.ndarray:
+    """Any PCM array (int16, float, stereo) as float32 mono in [-1, 1]."""
+    audio = np.asarray(samples)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=1)
+    if np.issubdtype(audio.dtype, np.integer):
+        audio = audio.astype(np.float32) / float(np.iinfo(audio.dtype).max)
+    return np.clip(audio.astype(np.float32), -1.0, 1.0)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("speak_lines", "SpokenLine"):
+        return getattr(importlib.import_module("storyagent.voice.speak"), name)
+    raise AttributeError(f"module 'storyagent.voice' has no attribute {name!r}")
