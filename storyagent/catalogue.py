@@ -84,7 +84,11 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
 
 
 def start_run(film_dir: Path, command: str) -> int:
+    """A new run. The caller holds the folder's lock, so any run still marked running was killed."""
     with Session(engine_for(film_dir)) as session:
+        for dead in session.exec(select(Run).where(Run.film_dir == str(film_dir.resolve()), Run.status == "running")):
+            dead.status, dead.message = "killed", "stopped before it finished; resumed by a later run"
+            session.add(dead)
         run = Run(film_dir=str(film_dir.resolve()), command=command)
         session.add(run)
         session.commit()

@@ -218,7 +218,7 @@ def ridge(period: float, base: float, peaks: list[tuple[int, float]], rng: rando
         for (n, h), phase in zip(peaks, phases):
             u = n * x / period + phase
             wave = 1 - abs(2 * (u % 1.0) - 1) if sharp else 0.5 + 0.5 * math.sin(2 * math.pi * u)
-            y += h * (wave**1.6 if sharp else wave)
+            y += h * (wave**1.2 if sharp else wave)
         path.lineTo(x, -y)
     path.lineTo(period + edge, BELOW)
     path.close()
@@ -288,7 +288,7 @@ def mountains(canvas: skia.Canvas, period: float, base: float, peaks: list[tuple
     canvas.drawPath(path, fill(palette.at(rgb, depth)))
     if snow is not None:
         canvas.save()
-        canvas.clipRect(skia.Rect(-1, -BELOW, period + 1, -snow))
+        canvas.clipRect(skia.Rect(-seam(period), -BELOW, period + seam(period), -snow))
         canvas.drawPath(path, fill(palette.at((246, 250, 255), depth)))
         canvas.restore()
 
@@ -357,10 +357,10 @@ def floor(palette: Palette, rgb: RGB, marks: RGB, rng: random.Random, period: fl
 def build_snowy_mountains(place: Place, palette: Palette, rng: random.Random) -> Environment:
     props = icon_props(place)
     layers = [
-        Layer(1200, 7000, record(7000, lambda c: mountains(c, 7000, 40, [(4, 260), (9, 120), (17, 50)],
-                                                           (150, 168, 204), 210, rng, palette, 1200))),
+        Layer(1200, 7000, record(7000, lambda c: mountains(c, 7000, 30, [(4, 170), (9, 80), (17, 30)],
+                                                           (150, 168, 204), 150, rng, palette, 1200))),
         Layer(300, 1800, record(1800, lambda c: (
-            mountains(c, 1800, 10, [(3, 90), (7, 45), (15, 15)], (118, 138, 176), 80, rng, palette, 300),
+            mountains(c, 1800, 8, [(3, 60), (7, 30), (15, 10)], (118, 138, 176), 55, rng, palette, 300),
             ground_band(c, 1800, palette.at((228, 236, 246), 300))))),
         Layer(45, 260, record(260, lambda c: (
             c.drawPath(ridge(260, 1, [(2, 7), (5, 3)], rng, sharp=False), fill(palette.at((236, 242, 250), 45))),

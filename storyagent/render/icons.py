@@ -222,8 +222,9 @@ def flip_for(name: str, facing: int) -> bool:
 @functools.lru_cache(maxsize=256)
 def picture(name: str) -> skia.Picture:
     """The icon as a vector picture in a unit square (0..1, y down)."""
-    svg = library().svg(name)
-    dom = skia.SVGDOM.MakeFromStream(skia.MemoryStream(svg.encode("utf-8")))
+    svg = library().svg(name).encode("utf-8")
+    # copyData: the stream must own its bytes, or skia may read them after Python freed them.
+    dom = skia.SVGDOM.MakeFromStream(skia.MemoryStream(svg, True))
     size = dom.containerSize()
     recorder = skia.PictureRecorder()
     canvas = recorder.beginRecording(skia.Rect(1, 1))

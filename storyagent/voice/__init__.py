@@ -184,8 +184,8 @@ def pitch_ratio(semitones: float) -> float:
 def shift_pitch(audio: np.ndarray, semitones: float) -> np.ndarray:
     """Raise or lower pitch (and formants) by playing the audio faster or slower.
 
-    The audio gets shorter by the same ratio; callers slow the engine's speaking
-    rate by `pitch_ratio(semitones)` first so the final rate is what was asked.
+    The audio gets shorter by the same ratio; callers ask the engine for
+    `engine_rate(voice)` first so the final rate is what was asked.
     """
     if abs(semitones) < 1e-3:
         return audio.astype(np.float32)
@@ -193,6 +193,11 @@ def shift_pitch(audio: np.ndarray, semitones: float) -> np.ndarray:
 
     ratio = Fraction(1.0 / pitch_ratio(semitones)).limit_denominator(200)
     return resample_poly(audio, ratio.numerator, ratio.denominator).astype(np.float32)
+
+
+def engine_rate(voice: Voice) -> float:
+    """Rate to ask of an engine whose output `shift_pitch` will then resample."""
+    return voice.rate * pitch_ratio(-voice.pitch)
 
 
 def as_float_mono(samples: np.ndarray) -> np.ndarray:
