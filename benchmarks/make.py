@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,19 +22,31 @@ PREMISE = "polar bear visits penguins"
 
 
 def run_make(duration: float, out: Path, jobs: int | None) -> dict:
-    """One `storyagent make` in a child process, so its peak memory is its own."""
+    """One `storyagent make` in a child process; its process tree's memory is sampled as it runs."""
+    import psutil
+
     code = (
-        "import json, resource, sys, time; from storyagent import make\n"
+        "import json, time; from storyagent import make\n"
         "t = time.perf_counter()\n"
         f"r = make({PREMISE!r}, {str(out)!r}, duration={duration}" + (f", jobs={jobs}" if jobs else "") + ")\n"
-        "wall = time.perf_counter() - t\n"
-        "peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-        "peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "print(json.dumps({'wall': wall, 'timings': r.timings, 'film': str(r.film),"
-        " 'peak_mb': peak_self, 'peak_children_mb': peak_children}))\n"
+        "print(json.dumps({'wall': time.perf_counter() - t, 'timings': r.timings, 'film': str(r.film)}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    root = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    stdout = process.stdout.read() if process.stdout else ""
+    if process.returncode:
+        raise SystemExit(f"storyagent make failed with exit code {process.returncode}")
+    figures = json.loads(stdout.strip().splitlines()[-1])
+    figures["peak_mb"] = peak / 2**20
+    return figures
 
 
 def film_length(film: str) -> tuple[float, int]:
@@ -64,7 +75,7 @@ def report(label: str, figures: dict) -> None:
     print(f"== {label}: film {length:.1f} s, {frames} frames")
     print(f"total wall          {figures['wall']:.1f} s   ratio to film length {figures['wall'] / length:.2f}")
     print(f"encode floor        {floor:.1f} s   total / floor {figures['wall'] / floor:.1f}")
-    print(f"peak memory         main {figures['peak_mb']:.0f} MiB, largest worker {figures['peak_children_mb']:.0f} MiB")
+    print(f"peak memory         {figures['peak_mb']:.0f} MiB (all processes: main, shot workers, ffmpeg)")
     stages = {k: v for k, v in figures["timings"].items() if not k.startswith("render:")}
     shots = [v for k, v in figures["timings"].items() if k.startswith("render:")]
     for stage, seconds in stages.items():

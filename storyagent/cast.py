@@ -146,8 +146,8 @@ def character_look(board: Storyboard, character_id: str) -> Look:
     character = board.character(character_id)
     icon = icon_for(character)
     scale = character.visual.scale
-    if scale == 1.0 and character.visual.icon is None:
-        scale = SIZES.get(icon, 1.0)  # the board was not cast yet: use what assign_cast would
+    if scale == 1.0:
+        scale = SIZES.get(icon, 1.0)  # as assign_cast would, so an uncast board draws the same
     return Look(
         id=character.id,
         name=character.name,

@@ -1,5 +1,5 @@
 """Exports beside the film: `timeline.otio` for an editor (NLE), a CMX 3600
-EDL, and `film.json`, the record of what made the film.
+EDL, the contact sheet as PDF, and `film.json`, the record of what made the film.
 
 The OTIO timeline mirrors the film exactly: one video track of the shot clip
 files (cards as generator clips), dissolves and wipes as transitions, fades as
@@ -224,6 +224,29 @@ def _write_atomic(out: Path, write) -> Path:
         raise
     os.replace(tmp, out)
     return out
+
+
+# -- contact sheet ------------------------------------------------------------------
+
+
+def write_contact_sheet_pdf(png: Path, out: Path, *, title: str = "") -> Path:
+    """The contact sheet image (from `storyagent.contact_sheet`) as a one-page
+    PDF for printing and sharing: the page has the image's proportions at 96 dpi."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    png = Path(png)
+    if not png.is_file():
+        raise RenderError(f"{png}: contact sheet image not found")
+    with Image.open(png) as image:
+        width, height = image.size
+    pdf = FPDF(unit="pt", format=(width * 0.75, height * 0.75))  # 96 px per inch = 0.75 pt per px
+    pdf.set_auto_page_break(False)
+    pdf.set_title(title or "Contact sheet")
+    pdf.set_creator("storyagent")
+    pdf.add_page()
+    pdf.image(str(png), x=0, y=0, w=pdf.w, h=pdf.h)
+    return _write_atomic(Path(out), lambda tmp: pdf.output(str(tmp)))
 
 
 # -- film.json ------------------------------------------------------------------------

@@ -253,7 +253,14 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
 
 def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: Path, options: RunOptions) -> dict[str, Path]:
     from storyagent.contact_sheet import write_contact_sheet
-    from storyagent.export import FilmInfo, build_otio, write_edl, write_film_manifest, write_otio
+    from storyagent.export import (
+        FilmInfo,
+        build_otio,
+        write_contact_sheet_pdf,
+        write_edl,
+        write_film_manifest,
+        write_otio,
+    )
 
     clips = {shot_id: Path(path) for shot_id, path in state["clips"].items()}
     # Voice lines go on their own track line by line, so the voice stem is left out here.
@@ -262,6 +269,8 @@ def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: P
     exports["edl"] = write_edl(build_otio(timeline, clips, stems, name=board.title, relative_to=film_dir),
                                film_dir / "timeline.edl")
     exports.update(write_contact_sheet(board, film_dir / "contact-sheet.png", clips=clips))
+    exports["contact_sheet_pdf"] = write_contact_sheet_pdf(film_dir / "contact-sheet.png", film_dir / "contact-sheet.pdf",
+                                                           title=board.title)
     info = FilmInfo(
         title=board.title,
         premise=board.premise,

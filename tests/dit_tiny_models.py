@@ -11,7 +11,11 @@ from pathlib import Path
 
 import torch
 from diffusers import (
+    AutoencoderKLCogVideoX,
     AutoencoderKLLTXVideo,
+    CogVideoXPipeline,
+    CogVideoXTransformer3DModel,
+    DDIMScheduler,
     AutoencoderKLWan,
     FlowMatchEulerDiscreteScheduler,
     LTXConditionPipeline,
@@ -59,9 +63,9 @@ def _wan_vae() -> AutoencoderKLWan:
                             temperal_downsample=[False, True, True])
 
 
-WAN_TRANSFORMER = dict(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16,
-                       out_channels=16, text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2,
-                       cross_attn_norm=True, qk_norm="rms_norm_across_heads", rope_max_seq_len=32)
+WAN_TRANSFORMER = {"patch_size": (1, 2, 2), "num_attention_heads": 2, "attention_head_dim": 12, "in_channels": 16,
+                   "out_channels": 16, "text_dim": TEXT_DIM, "freq_dim": 256, "ffn_dim": 32, "num_layers": 2,
+                   "cross_attn_norm": True, "qk_norm": "rms_norm_across_heads", "rope_max_seq_len": 32}
 
 
 def wan_t2v() -> WanPipeline:
@@ -108,7 +112,21 @@ def ltx_condition() -> LTXConditionPipeline:
                                 transformer=transformer)
 
 
-BUILDERS = {"wan-t2v": wan_t2v, "wan-vace": wan_vace, "wan-i2v": wan_i2v, "ltx": ltx_condition}
+def cogvideox() -> CogVideoXPipeline:
+    """CogVideoX 1.0 renders only its trained size and length: here 64x48 and 9 frames."""
+    torch.manual_seed(0)
+    transformer = CogVideoXTransformer3DModel(num_attention_heads=4, attention_head_dim=8, in_channels=4, out_channels=4,
+                                              time_embed_dim=2, text_embed_dim=TEXT_DIM, num_layers=1, sample_width=8,
+                                              sample_height=6, sample_frames=9, patch_size=2,
+                                              temporal_compression_ratio=4, max_text_seq_length=16)
+    torch.manual_seed(0)
+    vae = AutoencoderKLCogVideoX(block_out_channels=(8, 8, 8, 8), latent_channels=4, layers_per_block=1,
+                                 norm_num_groups=2, temporal_compression_ratio=4)
+    return CogVideoXPipeline(tokenizer=ByT5Tokenizer(), text_encoder=_text_encoder(T5EncoderModel, T5Config), vae=vae,
+                             transformer=transformer, scheduler=DDIMScheduler())
+
+
+BUILDERS = {"wan-t2v": wan_t2v, "wan-vace": wan_vace, "wan-i2v": wan_i2v, "ltx": ltx_condition, "cogvideox": cogvideox}
 
 
 def save_all(folder: Path) -> dict[str, Path]:

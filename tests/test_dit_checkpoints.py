@@ -15,12 +15,12 @@ import pytest
 
 pytest.importorskip("diffusers")
 
-from dit_tiny_models import BOARD, wan_t2v  # noqa: E402
+from dit_tiny_models import BOARD, wan_t2v
 
-from storyagent.errors import BackendError, ModelNotFoundError  # noqa: E402
-from storyagent.render import ShotJob, get_renderer  # noqa: E402
-from storyagent.render.checkpoints import find_checkpoint, scan_pipelines  # noqa: E402
-from storyagent.storyboard import Storyboard  # noqa: E402
+from storyagent.errors import BackendError, ModelNotFoundError
+from storyagent.render import ShotJob, get_renderer
+from storyagent.render.checkpoints import find_checkpoint, scan_pipelines
+from storyagent.storyboard import Storyboard
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def model(saved: Path, tmp_path: Path) -> Path:
 def storyagent(*args: str) -> subprocess.CompletedProcess[str]:
     wide = {**os.environ, "COLUMNS": "250"}  # rich tables wrap cells at the terminal's width
     return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=120,
-                          env=wide)
+                          env=wide, check=False)
 
 
 def test_a_complete_folder_is_recognised_with_its_family(model):
@@ -83,7 +83,7 @@ def test_a_pipeline_the_renderer_does_not_drive_is_named(model):
 
 def test_a_repo_id_is_found_in_the_local_hub_cache_only(model, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
-    with pytest.raises(ModelNotFoundError, match="huggingface-cli download Wan-AI/Wan2.1-T2V-tiny"):
+    with pytest.raises(ModelNotFoundError, match="hf download Wan-AI/Wan2.1-T2V-tiny"):
         find_checkpoint("Wan-AI/Wan2.1-T2V-tiny")
     repo = tmp_path / "hub" / "models--Wan-AI--Wan2.1-T2V-tiny"
     (repo / "refs").mkdir(parents=True)
@@ -127,3 +127,23 @@ def test_doctor_lists_the_given_model_and_what_a_missing_one_is_for(model):
     assert "WanPipeline (Wan 2.1/2.2)" in text
     assert "'no-such-folder' does not exist" in text and "--renderer dit --model no-such-folder" in text
     assert "ffmpeg" in text and "espeak-ng" in text and "torch" in text
+
+
+def test_wan22_ti2v_is_driven_from_a_keyframe_and_keeps_its_own_frame_rules(model):
+    index = json.loads((model / "model_index.json").read_text())
+    (model / "model_index.json").write_text(json.dumps({**index, "expand_timesteps": True}))
+    vae = json.loads((model / "vae" / "config.json").read_text())
+    (model / "vae" / "config.json").write_text(json.dumps({**vae, "z_dim": 48}))
+    checkpoint = find_checkpoint(str(model))
+    assert (checkpoint.load_class, checkpoint.kind.conditioning) == ("WanImageToVideoPipeline", "image")
+    assert (checkpoint.family.size_multiple, checkpoint.family.fps) == (32, 24)
+
+
+def test_a_ti2v_layout_renders_the_shot_from_its_keyframe(model):
+    index = json.loads((model / "model_index.json").read_text())
+    (model / "model_index.json").write_text(json.dumps({**index, "expand_timesteps": True}))
+    renderer = get_renderer("dit", model=str(model), steps=2)
+    job = ShotJob(board=Storyboard.model_validate(BOARD), shot_id="bear-walks", frames=6, width=64, height=48, fps=8)
+    frames = list(renderer.frames(job))
+    assert renderer.pipeline_class == "WanImageToVideoPipeline"
+    assert len(frames) == 6 and frames[0].shape == (48, 64, 3)

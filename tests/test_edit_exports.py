@@ -4,12 +4,20 @@ the film, frame for frame; film.json records what made it."""
 from __future__ import annotations
 
 import json
+import re
 
 import edit_synthetic as syn
 import opentimelineio as otio
 import pytest
 
-from storyagent.export import FilmInfo, build_otio, write_edl, write_film_manifest, write_otio
+from storyagent.export import (
+    FilmInfo,
+    build_otio,
+    write_contact_sheet_pdf,
+    write_edl,
+    write_film_manifest,
+    write_otio,
+)
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +114,14 @@ def test_film_json_records_what_made_the_film(tmp_path):
     assert FilmInfo.model_validate(data) == info
     assert {"python", "storyagent", "opentimelineio", "ffmpeg"} <= set(data["versions"])
     assert [p.name for p in tmp_path.iterdir()] == ["film.json"]
+
+
+def test_the_contact_sheet_pdf_is_one_page_holding_the_whole_image(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (1200, 800), (200, 100, 50)).save(tmp_path / "contact-sheet.png")
+    pdf = write_contact_sheet_pdf(tmp_path / "contact-sheet.png", tmp_path / "contact-sheet.pdf", title="Test Film")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type /Page\b", data)) == 1
+    assert b"/MediaBox [0 0 900.00 600.00]" in data  # the image's proportions
+    assert b"/Width 1200" in data and b"/Height 800" in data  # at full resolution

@@ -4,12 +4,13 @@ same place look the same in every shot, every biome draws a real scene."""
 
 from __future__ import annotations
 
+import itertools
 import types
 
 import numpy as np
 import pytest
-
 from animatic_boards import BEAR, PENGUIN, board, render, shot
+
 from storyagent.render import ShotJob, get_renderer
 from storyagent.storyboard import Biome
 
@@ -56,14 +57,14 @@ def penguin_shot(size: str, movement: str = "static", **kw):
 
 @pytest.mark.parametrize("size,coverage", [("extreme-wide", 0.08), ("wide", 0.2), ("full", 0.7)])
 def test_shot_size_covers_its_fraction_of_the_frame(size: str, coverage: float) -> None:
-    left, top, right, bottom = bbox(subject_mask(penguin_shot(size), "a"))
+    _, top, _, bottom = bbox(subject_mask(penguin_shot(size), "a"))
     assert (bottom - top) / H == pytest.approx(coverage, rel=0.12, abs=3 / H)
 
 
 def test_closer_shot_sizes_show_more_of_the_subject() -> None:
     areas = [subject_mask(penguin_shot(size), "a").mean() for size in SIZES]
-    assert all(b >= a * 0.98 for a, b in zip(areas, areas[1:])), areas
-    assert areas[-1] > 0.5 > 0.02 > areas[0]
+    assert all(b >= a * 0.98 for a, b in itertools.pairwise(areas)), areas
+    assert areas[0] < 0.02 and areas[-1] > 0.5
 
 
 def test_pan_moves_the_background_sideways_and_tilt_vertically() -> None:
@@ -166,9 +167,12 @@ def test_the_renderer_streams_exactly_the_frames_asked() -> None:
     assert not np.array_equal(frames[0], frames[-1]), "handheld and walking should move"
 
 
-def test_two_characters_never_overlap() -> None:
-    b = board([shot("a", "wide", characters=[{"character": "nanuk", "motion": "dance"},
-                                             {"character": "pip", "motion": "jump"}])])
+@pytest.mark.parametrize("nanuk,pip", [
+    ({"motion": "dance"}, {"motion": "jump"}),
+    ({"motion": "walk", "direction": "left-to-right"}, {"motion": "run", "direction": "right-to-left"}),
+])
+def test_two_characters_never_overlap(nanuk: dict, pip: dict) -> None:
+    b = board([shot("a", "wide", characters=[{"character": "nanuk", **nanuk}, {"character": "pip", **pip}])])
     for frame in (0, 11, 23):
         bear, penguin = bbox(subject_mask(b, "a", frame, 24, "nanuk")), bbox(subject_mask(b, "a", frame, 24, "pip"))
         assert bear[2] <= penguin[0] or penguin[2] <= bear[0], (bear, penguin)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from animatic_boards import board, shot
 from PIL import Image
 from typer.testing import CliRunner
 
-from animatic_boards import board, shot
 from storyagent.cli import app
 from storyagent.render import text
 from storyagent.render.cards import credits_frames, title_frames

@@ -9,19 +9,17 @@ memory does not grow with the shot's length.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import skia
 
-from storyagent.cast import Look, character_look, location_look
+from storyagent.cast import Look, character_look, location_look, stable_seed
 from storyagent.render import ShotJob, camera, icons, motion, register
-from storyagent.render.camera import FRAMINGS, ANGLES, Subject, View
+from storyagent.render.camera import ANGLES, FRAMINGS, Subject, View
 from storyagent.render.environments import Environment, environment
-from storyagent.storyboard import CameraMovement, Storyboard
-
-FLYING_HEIGHT = 0.9  # in body heights: where the camera frames a flying subject
+from storyagent.storyboard import CameraMovement, Motion, Storyboard
 
 
 @dataclass
@@ -33,11 +31,11 @@ class ShotScene:
     duration: float
     env: Environment
     actors: list[motion.Actor]
-    path: float  # shared travel distance
-    view_at: object  # seconds -> View
+    path: float  # the travellers' shared distance, signed: + is screen right
+    view_at: Callable[[float], View]
 
     @classmethod
-    def build(cls, board: Storyboard, shot_id: str, width: int, height: int, duration: float) -> "ShotScene":
+    def build(cls, board: Storyboard, shot_id: str, width: int, height: int, duration: float) -> ShotScene:
         shot = next(s for s in board.shots() if s.id == shot_id)
         scene = board.scene_of(shot_id)
         env = environment(location_look(board, scene.location))
@@ -52,30 +50,18 @@ class ShotScene:
         span = (width / height) * height_units / coverage  # visible width on the subject plane
         lead = subject.on.motion if subject else None
         following = movement == CameraMovement.TRACKING
-        path = motion.travel(lead, height_units, duration, None if following else span) if lead else 0.0
+        facing = subject.facing if subject else 1
+        path = facing * motion.travel(lead, height_units, duration, None if following else span) if lead else 0.0
         if following and path == 0.0:  # nothing to follow: slide alongside instead
-            facing = subject.facing if subject else 1
             movement = CameraMovement.TRUCK_RIGHT if facing > 0 else CameraMovement.TRUCK_LEFT
 
-        if subject is None:
-            target = Subject(x=lambda t: 0.0, top=-1.0, height=1.0, facing=1)
-        else:
-            travels = subject.on.motion in motion.SPEED
-            centre = 0.0 if coverage < 0.5 else subject.home  # wide shots frame the group
-            lift = FLYING_HEIGHT * height_units if subject.on.motion.value == "fly" else 0.0
-            target = Subject(
-                x=lambda t: centre + (motion.offset(t, path, subject.facing) if travels else 0.0),
-                top=-height_units - lift,
-                height=height_units,
-                facing=subject.facing,
-                head=icons.library().is_head(subject.look.icon),
-            )
+        target = _framed(subject, coverage, path)
         view_at = camera.camera_path(movement, cam.size, cam.angle, target, width, height, duration,
-                                     seed=sum(map(ord, shot_id)))
+                                     seed=stable_seed(shot_id))
         return cls(width, height, duration, env, actors, path, view_at)
 
     def draw(self, canvas: skia.Canvas, seconds: float) -> None:
-        view: View = self.view_at(seconds)  # type: ignore[operator]
+        view = self.view_at(seconds)
         t = seconds / self.duration if self.duration > 0 else 0.0
         self.env.draw_back(canvas, view, seconds, self.width, self.height)
         poses = [(actor, motion.pose(actor, seconds, t, self.path)) for actor in self.actors]
@@ -83,6 +69,24 @@ class ShotScene:
             draw_character(canvas, actor.look, pose, view, seconds, self.width, self.height, self.env)
         canvas.resetMatrix()
         self.env.draw_front(canvas, view, seconds, self.width, self.height)
+
+
+def _framed(subject: motion.Actor | None, coverage: float, path: float) -> Subject:
+    """What the camera frames: the subject where it is (and flies), or for wide
+    shots the whole group; with nobody on screen, a person-sized spot."""
+    if subject is None:
+        return Subject(x=lambda t: 0.0, top=-1.0, height=1.0, facing=1)
+    height = subject.look.height
+    travels = subject.on.motion in motion.SPEED
+    centre = 0.0 if coverage < 0.5 else subject.home
+    lift = motion.FLYING_HEIGHT * height if subject.on.motion == Motion.FLY else 0.0
+    return Subject(
+        x=lambda t: centre + (motion.offset(t, path) if travels else 0.0),
+        top=-height - lift,
+        height=height,
+        facing=subject.facing,
+        head=icons.library().is_head(subject.look.icon),
+    )
 
 
 def _subject_actor(actors: list[motion.Actor], subject_id: str | None) -> motion.Actor | None:
@@ -93,34 +97,33 @@ def _subject_actor(actors: list[motion.Actor], subject_id: str | None) -> motion
 
 def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: View, seconds: float,
                    width: int, height: int, env: Environment) -> None:
+    """The character's icon standing (or flying) at its pose, with a soft shadow."""
     box = icons.content_box(look.icon)
     size = look.height / box.height  # the icon's square, in world units
-    matrix = camera.layer_matrix(view, pose.depth, width, height)
-    canvas.setMatrix(matrix)
-    if not env.underwater and pose.lift < look.height * 2:
-        fade = max(0.0, 1 - pose.lift / (look.height * 1.5))
+    canvas.setMatrix(camera.layer_matrix(view, pose.depth, width, height))
+    if not env.underwater and pose.lift < look.height * 1.5:
+        fade = 1 - pose.lift / (look.height * 1.5)
         w = look.height * box.width / box.height * 0.9
         canvas.drawOval(skia.Rect(pose.x - w / 2, -0.04 * look.height, pose.x + w / 2, 0.04 * look.height),
                         skia.Paint(Color=skia.Color(0, 0, 0, round(40 * fade)), AntiAlias=True))
-    m = camera.layer_matrix(view, pose.depth, width, height)
-    m.preTranslate(pose.x, -pose.lift)
-    m.preRotate(pose.tilt * pose.facing)
-    m.preScale(pose.stretch, pose.squash)
+    canvas.save()
+    canvas.translate(pose.x, -pose.lift)  # the feet are the pivot of every pose
+    canvas.rotate(pose.tilt * pose.facing)
+    canvas.scale(pose.stretch, pose.squash)
     if icons.flip_for(look.icon, pose.facing):
-        m.preScale(-1, 1)
-    m.preTranslate(-size * (box.left + box.right) / 2, -size * box.bottom)
-    m.preScale(size, size)
-    canvas.resetMatrix()
-    canvas.drawPicture(icons.picture(look.icon), m, character_paint(look.tint, env))
+        canvas.scale(-1, 1)
+    canvas.translate(-size * (box.left + box.right) / 2, -size * box.bottom)
+    canvas.scale(size, size)
+    canvas.drawPicture(icons.picture(look.icon), None, character_paint(look.tint, env))
+    canvas.restore()
     if pose.sleeping:
-        canvas.setMatrix(matrix)
         bob = 0.08 * look.height * math.sin(seconds * 1.5)
         z = 0.35 * look.height
         icons.draw(canvas, "zzz", pose.x + 0.3 * look.height, -pose.lift - look.height * 1.1 - z + bob, z)
 
 
 def character_paint(tint: str | None, env: Environment) -> skia.Paint | None:
-    light = env.palette.icon_paint()
+    light = env.palette.icon_paint(strength=0.6)
     tinted = icons.tint_paint(tint)
     if light and tinted:
         return skia.Paint(ColorFilter=skia.ColorFilters.Compose(light.getColorFilter(), tinted.getColorFilter()))

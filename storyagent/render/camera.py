@@ -42,7 +42,7 @@ FRAMINGS: dict[ShotSize, Framing] = {
     ShotSize.MEDIUM: Framing(1.1, 0.06),
     ShotSize.MEDIUM_CLOSE_UP: Framing(1.35, 0.0),
     ShotSize.CLOSE_UP: Framing(1.6, -0.15),
-    ShotSize.EXTREME_CLOSE_UP: Framing(2.6, -0.55),
+    ShotSize.EXTREME_CLOSE_UP: Framing(2.6, -0.4),
     ShotSize.INSERT: Framing(2.0, -0.85),
 }
 
@@ -117,11 +117,6 @@ def layer_matrix(view: View, depth: float, width: int, height: int) -> skia.Matr
     m.preScale(k, k)
     m.preTranslate(-view.x, -view.y)
     return m
-
-
-def to_screen(view: View, x: float, y: float, depth: float, width: int, height: int) -> tuple[float, float]:
-    point = layer_matrix(view, depth, width, height).mapXY(x, y)
-    return point.x(), point.y()
 
 
 # -- executing a shot ---------------------------------------------------------------

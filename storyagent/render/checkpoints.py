@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +37,7 @@ class Family:
     native_size: tuple[int, int] | None = None  # (width, height) when the model only renders one size
     fixed_frames: bool = False  # every call makes exactly max_frames
     vae_float32: bool = False  # the VAE loses colour in half precision
+    call_extras: tuple[tuple[str, float], ...] = ()  # other inputs the family's authors recommend
 
 
 WAN = Family("Wan 2.1/2.2", frame_step=4, size_multiple=16, fps=16, max_frames=81, max_area=832 * 480,
@@ -44,7 +45,8 @@ WAN = Family("Wan 2.1/2.2", frame_step=4, size_multiple=16, fps=16, max_frames=8
 WAN_5B = Family("Wan 2.2 5B", frame_step=4, size_multiple=32, fps=24, max_frames=121, max_area=1280 * 704,
                 steps=40, guidance=5.0, text_tokens=512, vae_float32=True)
 LTX = Family("LTX-Video", frame_step=8, size_multiple=32, fps=24, max_frames=161, max_area=768 * 512,
-             steps=40, guidance=3.0, text_tokens=256)
+             steps=40, guidance=3.0, text_tokens=256,
+             call_extras=(("decode_timestep", 0.03), ("decode_noise_scale", 0.025)))
 COGVIDEOX = Family("CogVideoX 1.0", frame_step=4, size_multiple=16, fps=8, max_frames=49, max_area=720 * 480,
                    steps=50, guidance=6.0, text_tokens=226, native_size=(720, 480), fixed_frames=True)
 COGVIDEOX_15 = Family("CogVideoX 1.5", frame_step=16, size_multiple=16, fps=16, max_frames=81, max_area=1360 * 768,
@@ -112,7 +114,7 @@ def resolve_model_path(model: str) -> Path:
             return snapshot
         raise ModelNotFoundError(
             f"model '{model}' is not in the local Hugging Face cache ({hub_cache()}); "
-            f"download it first: huggingface-cli download {model}"
+            f"download it first: hf download {model}"
         )
     raise ModelNotFoundError(f"model folder '{model}' does not exist")
 
@@ -189,7 +191,16 @@ def family_of(kind: PipelineKind, folder: Path) -> Family:
     if kind.family == "ltx":
         return LTX
     transformer = _config(folder / "transformer")
-    return COGVIDEOX_15 if transformer.get("patch_size_t") else COGVIDEOX
+    if transformer.get("patch_size_t"):
+        return COGVIDEOX_15
+    # CogVideoX 1.0 renders well only at the size and length it was trained at, written in its config.
+    scale = 2 ** (len(_config(folder / "vae").get("block_out_channels", (0,) * 4)) - 1)
+    return replace(
+        COGVIDEOX,
+        native_size=(transformer.get("sample_width", 90) * scale, transformer.get("sample_height", 60) * scale),
+        max_frames=transformer.get("sample_frames", COGVIDEOX.max_frames),
+        text_tokens=transformer.get("max_text_seq_length", COGVIDEOX.text_tokens),
+    )
 
 
 def _config(part: Path) -> dict:

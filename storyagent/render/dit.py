@@ -17,6 +17,7 @@ A worker process keeps one loaded pipeline and renders many shots with it.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,8 @@ from storyagent.storyboard import Character, Shot, TimeOfDay
 GREY = (128, 128, 128)  # what VACE reads as "nothing here yet"
 BACKDROPS = {TimeOfDay.DAWN: (236, 200, 190), TimeOfDay.DAY: (200, 225, 245),
              TimeOfDay.DUSK: (240, 170, 120), TimeOfDay.NIGHT: (40, 50, 90)}
+
+LAYOUT_GUIDED = ("reference", "condition", "video")  # pipelines that can take the animatic as a video
 
 _loaded: dict[tuple, Any] = {}  # the one pipeline this process holds, by what it was loaded with
 
@@ -93,36 +96,37 @@ class Segment:
     references: list[Reference]
     layout: list[Image.Image] | None  # the animatic's frames for this stretch of the shot
     layout_strength: float
+    steps: int
 
 
 def render_segments(pipe: Any, job: ShotJob, plan: RenderPlan, conditioning: Conditioning,
                     options: DiTOptions, family: Family) -> list[np.ndarray]:
     """The shot's frames at the model's size and frame rate, segment after segment."""
-    needs_layout = conditioning == "video" or options.layout_strength is not None
+    needs_layout = conditioning == "video" or (options.layout_strength is not None and conditioning in LAYOUT_GUIDED)
     layout = animatic_frames(job, plan, plan.model_frames) if needs_layout else None
     if conditioning == "video" and layout is None:
         raise BackendError(f"{pipe.__class__.__name__} renders over the animatic, which is not available")
     references = reference_images(job)
-    first = None
-    if conditioning in ("image", "condition"):
-        first = layout[0] if layout else keyframe(job, plan, references)
+    first = keyframe(job, plan, references) if conditioning in ("image", "condition") else None
     strength = 0.7 if options.layout_strength is None else options.layout_strength
+    steps = options.steps or family.steps
     common = {
         "prompt": shot_prompt(job.board, job.shot_id),
         "negative_prompt": NEGATIVE_PROMPT,
         "height": plan.height,
         "width": plan.width,
         "frame_rate": plan.fps,
-        "num_inference_steps": options.steps or family.steps,
+        "num_inference_steps": steps,
         "guidance_scale": family.guidance if options.guidance is None else options.guidance,
         "max_sequence_length": family.text_tokens,
         "output_type": "np",
+        **dict(family.call_extras),
     }
     seed = shot_seed(job.board, job.shot_id)
     made: list[np.ndarray] = []
     start = 0
     for index, count in enumerate(plan.segments):
-        segment = Segment(count, first, references, layout[start:start + count] if layout else None, strength)
+        segment = Segment(count, first, references, layout[start:start + count] if layout else None, strength, steps)
         inputs = {**common, **CONDITIONERS[conditioning](segment), "generator": _generator(seed + index)}
         video = call_pipeline(pipe, inputs, job, plan, count, options)
         made.extend(video if index == 0 else video[1:])
@@ -166,8 +170,8 @@ def _condition(segment: Segment) -> dict[str, Any]:
 
 
 def _video(segment: Segment) -> dict[str, Any]:
-    # diffusers' strength is how much to change; ours is how much to follow.
-    return {"video": segment.layout, "strength": 1.0 - segment.layout_strength}
+    # diffusers' strength is how much to change; ours is how much to follow. At least one step must run.
+    return {"video": segment.layout, "strength": max(1.0 - segment.layout_strength, 1.0 / segment.steps)}
 
 
 CONDITIONERS: dict[str, Callable[[Segment], dict[str, Any]]] = {
@@ -320,11 +324,12 @@ def load_pipeline(checkpoint: Checkpoint, class_name: str, options: DiTOptions) 
     if key in _loaded:
         return _loaded[key]
     _loaded.clear()  # one model in memory at a time
+    # Shot progress is storyagent's to show; the libraries' bars and notices would garble it.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import diffusers
     import torch
     import transformers
 
-    # Shot progress is storyagent's to show; the libraries' bars and notices would garble it.
     for library in (diffusers, transformers):
         library.utils.logging.set_verbosity_error()
         library.utils.logging.disable_progress_bar()

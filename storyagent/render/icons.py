@@ -260,24 +260,11 @@ def tint_paint(tint: str | None, amount: float = 0.45) -> skia.Paint | None:
 
 
 def draw(canvas: skia.Canvas, name: str, x: float, y: float, size: float, *, flip: bool = False,
-         tint: str | None = None, alpha: float = 1.0) -> None:
+         tint: str | None = None) -> None:
     """Draw the icon's square with its top-left at (x, y), `size` units wide."""
     matrix = skia.Matrix.Translate(x, y)
     matrix.preScale(size, size)
     if flip:
         matrix.preTranslate(1, 0)
         matrix.preScale(-1, 1)
-    paint = tint_paint(tint)
-    if alpha < 1.0:
-        paint = paint or skia.Paint()
-        paint.setAlphaf(alpha)
-    canvas.drawPicture(picture(name), matrix, paint)
-
-
-def image(name: str, size: int, *, flip: bool = False, tint: str | None = None) -> skia.Image:
-    """The icon rasterised to a `size` x `size` image (for sheets and previews)."""
-    surface = skia.Surface(size, size)
-    with surface as canvas:
-        canvas.clear(skia.ColorTRANSPARENT)
-        draw(canvas, name, 0, 0, size, flip=flip, tint=tint)
-    return surface.makeImageSnapshot()
+    canvas.drawPicture(picture(name), matrix, tint_paint(tint))

@@ -17,6 +17,7 @@ from storyagent.storyboard import Motion, OnScreen, ScreenDirection
 # Travel speed in body heights per second.
 SPEED = {Motion.WALK: 0.55, Motion.RUN: 1.5, Motion.SWIM: 0.45, Motion.FLY: 1.1}
 GAP = 0.3  # space between neighbours, in heights of the taller one
+FLYING_HEIGHT = 0.9  # a flier's feet above the ground, in body heights
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,6 @@ class Actor:
     look: Look
     on: OnScreen
     home: float  # world x of its feet at mid-shot
-    width: float  # world width of its drawing
 
     @property
     def facing(self) -> int:
@@ -64,7 +64,7 @@ def arrange(looks: list[Look], on_screen: list[OnScreen]) -> list[Actor]:
     x = -total / 2
     actors = []
     for look, on, width in zip(looks, on_screen, widths):
-        actors.append(Actor(look=look, on=on, home=x + width / 2, width=width))
+        actors.append(Actor(look=look, on=on, home=x + width / 2))
         x += width + gap
     return actors
 
@@ -76,17 +76,18 @@ def travel(motion: Motion, height: float, duration: float, span: float | None) -
     return distance if span is None else min(distance, 0.5 * span)
 
 
-def offset(t: float, distance: float, facing: int) -> float:
-    """Where along its path a traveller is at shot progress t: centred at mid-shot."""
-    return facing * distance * (t - 0.5)
+def offset(t: float, path: float) -> float:
+    """Where along its path (signed: + is screen right) a traveller is at shot
+    progress t: centred at mid-shot, where the camera framed it."""
+    return path * (t - 0.5)
 
 
 def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
-    """The actor's pose `seconds` into the shot (t = progress 0..1); `path` is the
-    shared travel distance of the group."""
+    """The actor's pose `seconds` into the shot (t = progress 0..1). Travellers
+    share one signed `path`, the subject's, so they keep their spacing."""
     look, motion = actor.look, actor.on.motion
     facing = actor.facing
-    x = actor.home + (offset(t, path, facing) if motion in SPEED else 0.0)
+    x = actor.home + (offset(t, path) if motion in SPEED else 0.0)
     depth = 0.0
     if actor.on.direction == ScreenDirection.TOWARD_CAMERA:
         depth = 2.5 * look.height * (1 - t)
@@ -107,7 +108,7 @@ def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
         return Pose(x, 0.04 * h * bob - 0.15 * h, depth, facing, tilt=5 * bob)
     if motion == Motion.FLY:
         glide = math.sin(2 * math.pi * (seconds * 0.4 + phase))
-        return Pose(x, 0.9 * h + 0.12 * h * glide, depth, facing, tilt=-6 * facing + 4 * glide)
+        return Pose(x, FLYING_HEIGHT * h + 0.12 * h * glide, depth, facing, tilt=-6 * facing + 4 * glide)
     if motion == Motion.JUMP:
         hop = (seconds / 1.1 + phase) % 1.0
         height = max(0.0, math.sin(math.pi * hop / 0.7)) if hop < 0.7 else 0.0

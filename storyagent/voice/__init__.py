@@ -76,9 +76,10 @@ def _backend_class(name: str) -> type:
     return _REGISTRY[name]
 
 
-def unavailable_reason(name: str, language: str) -> str | None:
-    """Why engine `name` cannot speak `language` here, or None when it can."""
-    return _backend_class(name).unavailable_reason(language)
+def unavailable_reason(name: str, language: str, explicit: bool = False) -> str | None:
+    """Why engine `name` cannot speak `language` here, or None when it can.
+    `explicit`: the user asked for this engine (paid engines are never picked unasked)."""
+    return _backend_class(name).unavailable_reason(language, explicit)
 
 
 def get_narrator(name: str, **options: Any) -> Narrator:
@@ -88,7 +89,7 @@ def get_narrator(name: str, **options: Any) -> Narrator:
 def choose_engine(language: str, requested: str | None = None) -> str:
     """The engine to use: `requested` if it can speak `language`, else the best available."""
     if requested:
-        reason = unavailable_reason(requested, language)
+        reason = unavailable_reason(requested, language, explicit=True)
         if reason:
             raise BackendError(f"voice engine '{requested}' cannot speak '{language}': {reason}")
         return requested
@@ -111,7 +112,7 @@ def engine_statuses(language: str) -> list[EngineStatus]:
 
 # (pitch semitones, rate) pairs, far enough apart to tell speakers apart even
 # when the engine has a single speaker; the narrator keeps the neutral voice.
-NARRATOR_PITCH, NARRATOR_RATE = 0.0, 0.95
+NARRATOR_PITCH, NARRATOR_RATE = 0.0, 0.9
 _CHARACTER_PROSODY = [(-3.0, 0.92), (4.0, 1.08), (-5.0, 1.0), (2.5, 1.12), (6.0, 1.05), (-1.5, 0.88)]
 
 

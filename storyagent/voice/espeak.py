@@ -135,7 +135,7 @@ class EspeakNarrator:
     name = "espeak"
 
     @staticmethod
-    def unavailable_reason(language: str) -> str | None:
+    def unavailable_reason(language: str, explicit: bool = False) -> str | None:
         try:
             _Library.get()
         except (ImportError, OSError) as err:

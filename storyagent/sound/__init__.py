@@ -1,0 +1,45 @@
+"""Sound: effects, music and the mix (`effects`, `music`, `mix`), and the
+WAV reading and writing every audio stage shares."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def write_wav(path: Path, audio: np.ndarray, sr: int) -> Path:
+    """16-bit PCM WAV, written atomically (a killed run never leaves half a file)."""
+    from scipy.io import wavfile
+
+    buffer = io.BytesIO()
+    wavfile.write(buffer, sr, (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16))
+    return write_atomic(path, buffer.getvalue())
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    from scipy.io import wavfile
+
+    sr, data = wavfile.read(path)
+    audio = np.asarray(data)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=1)
+    if np.issubdtype(audio.dtype, np.integer):
+        audio = audio.astype(np.float32) / float(np.iinfo(audio.dtype).max)
+    return audio.astype(np.float32), int(sr)
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

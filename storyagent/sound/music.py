@@ -1,0 +1,408 @@
+"""The score: music composed from the timeline's sections, one mood each.
+
+A mood fixes key, mode, tempo, chord progression and instruments. Each
+section gets a melody (a motif repeated over the chords, strong beats on chord
+tones), an accompaniment pattern, a pad and a bass line; neighbouring sections
+cross-fade (equal power) at the scene change, and the last one ends on a
+V-I cadence held to the end of the film.
+
+Rendered with FluidSynth and a General MIDI SoundFont when both are installed
+(`pip install pyfluidsynth`, Debian `fluidsynth fluid-soundfont-gm`), else with
+a small built-in additive synthesiser, so the score works pip-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from storyagent.storyboard import Mood
+from storyagent.timeline import MusicSection, Timeline
+
+CROSSFADE = 1.6  # seconds two sections overlap at a scene change
+MUSIC_LUFS = -20.0  # level of the rendered stem before the mix places it
+SOUNDFONT_ENV = "STORYAGENT_SOUNDFONT"
+SOUNDFONTS = [
+    "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+    "/usr/share/sounds/sf2/default-GM.sf2",
+    "/usr/share/sounds/sf2/TimGM6mb.sf2",
+    "/usr/share/soundfonts/FluidR3_GM.sf2",
+    "/usr/share/soundfonts/default.sf2",
+]
+
+SCALES = {
+    "major": [0, 2, 4, 5, 7, 9, 11],
+    "minor": [0, 2, 3, 5, 7, 8, 10],
+    "dorian": [0, 2, 3, 5, 7, 9, 10],
+}
+
+
+class MoodStyle(BaseModel):
+    tonic: int  # MIDI note of the key's tonic in octave 4
+    mode: str
+    tempo: float  # beats per minute
+    progression: list[int]  # scale degrees, one chord per bar
+    melody: int  # General MIDI programs
+    accompaniment: int
+    pad: int
+    bass: int
+    pattern: str  # accompaniment figure: arpeggio, block or pulse
+    notes_per_bar: int  # melody density
+    velocity: int
+
+
+STYLES: dict[Mood, MoodStyle] = {
+    Mood.CALM: MoodStyle(tonic=65, mode="major", tempo=72, progression=[1, 6, 4, 5], melody=73, accompaniment=0,
+                         pad=48, bass=32, pattern="arpeggio", notes_per_bar=3, velocity=64),
+    Mood.TENDER: MoodStyle(tonic=70, mode="major", tempo=66, progression=[1, 5, 6, 4], melody=71, accompaniment=0,
+                           pad=49, bass=32, pattern="arpeggio", notes_per_bar=3, velocity=60),
+    Mood.JOYFUL: MoodStyle(tonic=62, mode="major", tempo=116, progression=[1, 4, 5, 1], melody=72, accompaniment=45,
+                           pad=48, bass=45, pattern="pulse", notes_per_bar=6, velocity=84),
+    Mood.PLAYFUL: MoodStyle(tonic=67, mode="major", tempo=124, progression=[1, 2, 5, 1], melody=71, accompaniment=45,
+                            pad=48, bass=70, pattern="pulse", notes_per_bar=5, velocity=78),
+    Mood.ADVENTUROUS: MoodStyle(tonic=62, mode="dorian", tempo=104, progression=[1, 7, 4, 1], melody=60,
+                                accompaniment=48, pad=48, bass=43, pattern="pulse", notes_per_bar=4, velocity=82),
+    Mood.TENSE: MoodStyle(tonic=62, mode="minor", tempo=92, progression=[1, 6, 4, 5], melody=68, accompaniment=44,
+                          pad=49, bass=43, pattern="pulse", notes_per_bar=2, velocity=72),
+    Mood.SAD: MoodStyle(tonic=69, mode="minor", tempo=60, progression=[1, 6, 4, 5], melody=42, accompaniment=0,
+                        pad=49, bass=32, pattern="arpeggio", notes_per_bar=2, velocity=56),
+    Mood.MYSTERIOUS: MoodStyle(tonic=64, mode="minor", tempo=70, progression=[1, 6, 3, 4], melody=8, accompaniment=46,
+                               pad=52, bass=43, pattern="arpeggio", notes_per_bar=3, velocity=62),
+    Mood.TRIUMPHANT: MoodStyle(tonic=60, mode="major", tempo=100, progression=[1, 4, 5, 1], melody=56,
+                               accompaniment=61, pad=48, bass=58, pattern="block", notes_per_bar=4, velocity=92),
+    Mood.EPIC: MoodStyle(tonic=60, mode="minor", tempo=84, progression=[1, 6, 3, 7], melody=60, accompaniment=48,
+                         pad=52, bass=43, pattern="pulse", notes_per_bar=3, velocity=90),
+}
+
+
+class SectionScore(BaseModel):
+    """One section's notes, in seconds from the section's own start (negative:
+    the lead-in heard under the previous section's fade)."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    start: float
+    duration: float
+    fade_in: float
+    fade_out: float
+    midi: object  # pretty_midi.PrettyMIDI
+
+
+# -- composing ---------------------------------------------------------------------
+
+
+def _chord(style: MoodStyle, degree: int, cadence: bool = False) -> list[int]:
+    """Triad on a scale degree, as MIDI notes around the tonic; a minor key's V is
+    made major at a cadence (harmonic minor), so the ending resolves."""
+    scale = SCALES[style.mode]
+    notes = []
+    for step in (0, 2, 4):
+        index = degree - 1 + step
+        notes.append(style.tonic + scale[index % 7] + 12 * (index // 7))
+    if cadence and degree == 5 and style.mode != "major":
+        notes[1] += 1
+    return notes
+
+
+def _seed(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "little")
+
+
+def compose_section(section: MusicSection, *, first: bool, last: bool, seed: int = 0) -> SectionScore:
+    import pretty_midi
+
+    style = STYLES[section.mood]
+    rng = np.random.default_rng(_seed(seed, section.scene_id, section.mood.value))
+    beat = 60.0 / style.tempo
+    bars = max(1, round(section.duration / (4 * beat)))
+    bar = section.duration / bars  # the tempo bends a little so bars fill the section exactly
+    beat = bar / 4
+    degrees = [style.progression[i % len(style.progression)] for i in range(bars)]
+    if last and bars >= 2:
+        degrees[-2:] = [5, 1]
+    elif last:
+        degrees[-1] = 1
+    lead_in = 0.0 if first else CROSSFADE / 2
+    ring = CROSSFADE / 2 if not last else 0.0
+
+    parts = {name: pretty_midi.Instrument(program=program, name=f"{section.scene_id} {name}")
+             for name, program in (("melody", style.melody), ("accompaniment", style.accompaniment),
+                                   ("pad", style.pad), ("bass", style.bass))}
+
+    def add(part: str, pitch: int, start: float, end: float, velocity: int) -> None:
+        velocity = int(np.clip(velocity + rng.integers(-4, 5), 1, 127))
+        parts[part].notes.append(pretty_midi.Note(velocity=velocity, pitch=int(pitch), start=start, end=end))
+
+    motif = _motif(style, rng)
+    previous = style.tonic + 12
+    for i, degree in enumerate(degrees):
+        t0 = i * bar
+        final = last and i == bars - 1
+        chord = _chord(style, degree, cadence=last and i >= bars - 2)
+        pad_start = t0 - lead_in if i == 0 else t0
+        pad_end = t0 + bar + (ring if i == bars - 1 else 0.0)
+        for pitch in chord:
+            add("pad", pitch - 12, pad_start, pad_end, style.velocity - 22)
+        add("bass", chord[0] - 24, pad_start, t0 + (bar if final else 2 * beat), style.velocity - 6)
+        if not final:
+            add("bass", chord[0] - 24 + (7 if rng.random() < 0.5 else 0), t0 + 2 * beat, t0 + bar, style.velocity - 10)
+        _accompany(add, style, chord, t0, beat, final)
+        if final:
+            add("melody", _nearest(style.tonic + 12, previous), t0, t0 + bar, style.velocity)
+            continue
+        for onset, length, strong in motif:
+            if strong:
+                pitch = _nearest_of([p + 12 for p in chord], previous)
+            else:
+                pitch = _step(style, previous, int(rng.choice([-2, -1, 1, 2])))
+            add("melody", pitch, t0 + onset * beat, t0 + (onset + length) * beat * 0.95, style.velocity)
+            previous = pitch
+
+    midi = pretty_midi.PrettyMIDI(initial_tempo=60.0 / beat)
+    midi.instruments.extend(p for p in parts.values() if p.notes)
+    return SectionScore(start=section.start, duration=section.duration, fade_in=lead_in * 2, fade_out=ring * 2, midi=midi)
+
+
+def _motif(style: MoodStyle, rng: np.random.Generator) -> list[tuple[float, float, bool]]:
+    """One bar's melody rhythm: (onset beat, length in beats, on a strong beat)."""
+    count = max(1, style.notes_per_bar + int(rng.integers(-1, 2)))
+    grid = np.arange(0, 4, 0.5)
+    onsets = sorted({0.0, *rng.choice(grid[1:], size=min(count - 1, len(grid) - 1), replace=False).tolist()})
+    ends = onsets[1:] + [4.0]
+    return [(on, end - on, on in (0.0, 2.0)) for on, end in zip(onsets, ends)]
+
+
+def _nearest(target: int, previous: int) -> int:
+    return min((target + 12 * k for k in (-1, 0, 1)), key=lambda p: abs(p - previous))
+
+
+def _nearest_of(chord: list[int], previous: int) -> int:
+    return min((_nearest(p, previous) for p in chord), key=lambda p: abs(p - previous))
+
+
+def _step(style: MoodStyle, previous: int, steps: int) -> int:
+    """Move `steps` scale steps from `previous`, kept in the melody's range."""
+    scale = [style.tonic + 12 * octave + s for octave in (-1, 0, 1, 2) for s in SCALES[style.mode]]
+    index = min(range(len(scale)), key=lambda i: abs(scale[i] - previous))
+    pitch = scale[int(np.clip(index + steps, 0, len(scale) - 1))]
+    low, high = style.tonic + 3, style.tonic + 22
+    return pitch if low <= pitch <= high else _step(style, previous, -steps)
+
+
+def _accompany(add, style: MoodStyle, chord: list[int], t0: float, beat: float, final: bool) -> None:
+    velocity = style.velocity - 14
+    if final or style.pattern == "block":
+        for pitch in chord:
+            add("accompaniment", pitch, t0, t0 + (4 if final else 2) * beat, velocity)
+        if not final:
+            for pitch in chord:
+                add("accompaniment", pitch, t0 + 2 * beat, t0 + 4 * beat, velocity - 6)
+    elif style.pattern == "arpeggio":
+        figure = [chord[0], chord[1], chord[2], chord[0] + 12, chord[2], chord[1], chord[2], chord[0] + 12]
+        for k, pitch in enumerate(figure):
+            add("accompaniment", pitch, t0 + k * beat / 2, t0 + (k + 1) * beat / 2 + beat, velocity - 4 * (k % 2))
+    else:  # pulse: repeated short chords on every beat
+        for k in range(4):
+            for pitch in chord:
+                add("accompaniment", pitch, t0 + k * beat, t0 + k * beat + 0.45 * beat, velocity - (0 if k % 2 == 0 else 8))
+
+
+def compose(timeline: Timeline, seed: int = 0) -> list[SectionScore]:
+    sections = timeline.music
+    return [compose_section(s, first=i == 0, last=i == len(sections) - 1, seed=seed) for i, s in enumerate(sections)]
+
+
+def write_midi(sections: list[SectionScore], path: Path) -> Path:
+    """The whole score as one MIDI file (each section's parts as their own tracks), for an editor or DAW."""
+    import pretty_midi
+
+    score = pretty_midi.PrettyMIDI()
+    for section in sections:
+        for part in section.midi.instruments:
+            shifted = pretty_midi.Instrument(program=part.program, name=part.name)
+            shifted.notes = [pretty_midi.Note(n.velocity, n.pitch, max(0.0, n.start + section.start), n.end + section.start)
+                             for n in part.notes]
+            score.instruments.append(shifted)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    score.write(str(path))
+    return path
+
+
+# -- rendering -----------------------------------------------------------------------
+
+
+def find_soundfont() -> Path | None:
+    candidates = [os.environ.get(SOUNDFONT_ENV, "")] + SOUNDFONTS
+    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+
+
+def fluidsynth_available() -> bool:
+    try:
+        import fluidsynth  # noqa: F401
+    except (ImportError, OSError):  # the binding, or the libfluidsynth it loads, is missing
+        return False
+    return find_soundfont() is not None
+
+
+def render_score(timeline: Timeline, sr: int = 48000, seed: int = 0, synth: str | None = None,
+                 midi_path: Path | None = None) -> tuple[np.ndarray, str]:
+    """The score as a float32 mono stem as long as the timeline, and the synth
+    used ('fluidsynth' or 'builtin'; None chooses the best available)."""
+    synth = synth or ("fluidsynth" if fluidsynth_available() else "builtin")
+    sections = compose(timeline, seed)
+    if midi_path is not None:
+        write_midi(sections, midi_path)
+    out = np.zeros(round(timeline.duration * sr) + 1, dtype=np.float64)
+    renderer = _FluidSynth(sr) if synth == "fluidsynth" else _Builtin(sr)
+    for section in sections:
+        audio, offset = renderer.render(section.midi)  # offset: seconds of lead-in before the section's start
+        audio = _fades(audio, sr, section.fade_in, section.fade_out)
+        at = round((section.start - offset) * sr)
+        start, skip = max(0, at), max(0, -at)
+        end = min(len(out), start + len(audio) - skip)
+        out[start:end] += audio[skip : skip + end - start]
+    renderer.close()
+    out = _fades(out, sr, 0.0, min(3.0, timeline.duration / 4), equal_power=False)
+    return _to_level(out, sr).astype(np.float32)[: round(timeline.duration * sr)], synth
+
+
+def _fades(audio: np.ndarray, sr: int, fade_in: float, fade_out: float, equal_power: bool = True) -> np.ndarray:
+    audio = audio.astype(np.float64, copy=True)
+    for seconds, head in ((fade_in, True), (fade_out, False)):
+        k = min(len(audio), int(seconds * sr))
+        if k <= 0:
+            continue
+        ramp = np.linspace(0.0, 1.0, k)
+        ramp = np.sin(ramp * np.pi / 2) if equal_power else ramp
+        if head:
+            audio[:k] *= ramp
+        else:
+            audio[-k:] *= ramp[::-1]
+    return audio
+
+
+def _to_level(audio: np.ndarray, sr: int) -> np.ndarray:
+    import pyloudnorm
+
+    loudness = pyloudnorm.Meter(sr).integrated_loudness(audio) if len(audio) > sr else -np.inf
+    if not np.isfinite(loudness):
+        return audio
+    return audio * 10 ** ((MUSIC_LUFS - loudness) / 20)
+
+
+def _trim_tail(audio: np.ndarray, sr: int, floor_db: float = -60.0) -> np.ndarray:
+    """Cut the reverb tail once it is `floor_db` below the peak."""
+    peak = np.max(np.abs(audio)) if len(audio) else 0.0
+    if peak == 0:
+        return audio
+    loud = np.flatnonzero(np.abs(audio) > peak * 10 ** (floor_db / 20))
+    return audio[: loud[-1] + 1 + sr // 100]
+
+
+class _FluidSynth:
+    """A General MIDI SoundFont through libfluidsynth: loaded once, reused for every section."""
+
+    TAIL = 2.5  # seconds rendered after the last note-off, for the release and reverb
+
+    def __init__(self, sr: int) -> None:
+        import fluidsynth
+
+        self.sr = sr
+        self.synth = fluidsynth.Synth(samplerate=float(sr), gain=0.6)
+        self.font = self.synth.sfload(str(find_soundfont()))
+
+    def render(self, midi) -> tuple[np.ndarray, float]:
+        channels = [c for c in range(16) if c != 9]
+        events = []
+        offset = -min((n.start for part in midi.instruments for n in part.notes), default=0.0)
+        for channel, part in zip(channels, midi.instruments):
+            self.synth.program_select(channel, self.font, 0, part.program)
+            for note in part.notes:
+                events.append((note.start + offset, 1, channel, note.pitch, note.velocity))
+                events.append((note.end + offset, 0, channel, note.pitch, 0))
+        events.sort(key=lambda e: (e[0], e[1]))  # note-offs before note-ons at the same instant
+        chunks, now = [], 0
+        for time, on, channel, pitch, velocity in events:
+            ahead = int(time * self.sr) - now
+            if ahead > 0:
+                chunks.append(self.synth.get_samples(ahead))
+                now += ahead
+            if on:
+                self.synth.noteon(channel, pitch, velocity)
+            else:
+                self.synth.noteoff(channel, pitch)
+        chunks.append(self.synth.get_samples(int(self.TAIL * self.sr)))
+        stereo = np.concatenate(chunks).astype(np.float64).reshape(-1, 2) / 32768.0
+        return _trim_tail(stereo.mean(axis=1), self.sr), offset
+
+    def close(self) -> None:
+        self.synth.delete()
+
+
+class _Builtin:
+    """Additive synthesis by instrument family, with a little room reverb: no SoundFont needed."""
+
+    RATE = 24000  # synthesised here, then resampled: the score needs nothing above 12 kHz
+
+    def __init__(self, sr: int) -> None:
+        self.sr = sr
+        rng = np.random.default_rng(7)
+        n = int(1.2 * self.RATE)
+        self.room = rng.standard_normal(n) * np.exp(-np.arange(n) / (0.3 * self.RATE))  # ~2 s decay to -60 dB
+
+    def render(self, midi) -> tuple[np.ndarray, float]:
+        from scipy.signal import fftconvolve, resample_poly
+
+        offset = -min((n.start for part in midi.instruments for n in part.notes), default=0.0)
+        end = max((n.end for part in midi.instruments for n in part.notes), default=0.0) + offset
+        dry = np.zeros(int((end + 1.0) * self.RATE))
+        for part in midi.instruments:
+            for note in part.notes:
+                tone = _voice(part.program, note.pitch, note.end - note.start, note.velocity / 127, self.RATE)
+                at = int((note.start + offset) * self.RATE)
+                stop = min(len(dry), at + len(tone))
+                dry[at:stop] += tone[: stop - at]
+        wet = fftconvolve(dry, self.room)[: len(dry) + len(self.room)]
+        wet *= np.sqrt(np.mean(dry**2) / (np.mean(wet**2) + 1e-12)) * 0.35
+        mixed = np.pad(dry, (0, len(wet) - len(dry))) + wet
+        return _trim_tail(resample_poly(mixed, self.sr // 1000, self.RATE // 1000), self.sr), offset
+
+    def close(self) -> None:
+        pass
+
+
+def _voice(program: int, pitch: int, length: float, loudness: float, sr: int) -> np.ndarray:
+    """One note of a General MIDI program's family, as (attack, harmonics, decay, release)."""
+    freq = 440.0 * 2 ** ((pitch - 69) / 12)
+    family = program // 8
+    plucked = family in (0, 1, 3) or program in (45, 46, 47)
+    release = 0.08 if plucked else 0.25
+    n = int((length + release) * sr)
+    t = np.arange(n) / sr
+    if family == 1:  # celesta, glockenspiel, music box: bell partials
+        harmonics, decay, attack = (1.0, 0.0, 0.25, 0.0, 0.0, 0.0, 0.1), 0.7, 0.002
+    elif plucked:  # piano, guitar, pizzicato, harp
+        harmonics, decay, attack = (1.0, 0.5, 0.3, 0.18, 0.1, 0.06), 0.5 + 60 / freq, 0.004
+    elif family == 4:  # bass
+        harmonics, decay, attack = (1.0, 0.45, 0.15), 1.2, 0.01
+    elif family in (5, 6, 11):  # strings, ensembles, choir, pads
+        harmonics, decay, attack = tuple(0.9 / k for k in range(1, 9)), 0.0, 0.18
+    elif family == 7:  # brass
+        harmonics, decay, attack = tuple(1.0 / k**0.7 for k in range(1, 9)), 0.0, 0.05
+    elif program in (71, 72):  # clarinets: odd harmonics
+        harmonics, decay, attack = (1.0, 0.05, 0.45, 0.03, 0.25, 0.02, 0.12), 0.0, 0.04
+    else:  # flutes, oboes, everything else: near-sine
+        harmonics, decay, attack = (1.0, 0.3, 0.12, 0.05), 0.0, 0.05
+    vibrato = 1 + (0.004 * np.sin(2 * np.pi * 5.2 * t) * np.minimum(t / 0.4, 1) if not plucked else 0)
+    phase = 2 * np.pi * freq * np.cumsum(vibrato) / sr
+    nyquist_ok = [(k, a) for k, a in enumerate(harmonics, start=1) if a and k * freq < sr / 2.2]
+    tone = sum(a * np.sin(k * phase) for k, a in nyquist_ok)
+    envelope = np.minimum(t / attack, 1.0)
+    if decay:
+        envelope *= np.exp(-t / decay)
+    envelope *= np.clip((length + release - t) / release, 0.0, 1.0)
+    return tone * envelope * loudness * 0.2
