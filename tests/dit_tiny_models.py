@@ -13,10 +13,10 @@ import torch
 from diffusers import (
     AutoencoderKLCogVideoX,
     AutoencoderKLLTXVideo,
+    AutoencoderKLWan,
     CogVideoXPipeline,
     CogVideoXTransformer3DModel,
     DDIMScheduler,
-    AutoencoderKLWan,
     FlowMatchEulerDiscreteScheduler,
     LTXConditionPipeline,
     LTXVideoTransformer3DModel,

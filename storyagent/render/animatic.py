@@ -51,7 +51,7 @@ class ShotScene:
         lead = subject.on.motion if subject else None
         following = movement == CameraMovement.TRACKING
         facing = subject.facing if subject else 1
-        path = facing * motion.travel(lead, height_units, duration, None if following else span) if lead else 0.0
+        path = facing * motion.travel(lead, height_units, duration, span, following) if lead else 0.0
         if following and path == 0.0:  # nothing to follow: slide alongside instead
             movement = CameraMovement.TRUCK_RIGHT if facing > 0 else CameraMovement.TRUCK_LEFT
 

@@ -142,7 +142,7 @@ class Environment:
         gradient = skia.GradientShader.MakeLinear(
             [skia.Point(0, -0.95 * height), skia.Point(0, 0)], [colour(top), colour(bottom)]
         )
-        canvas.drawRect(skia.Rect(-big, -big, big, big), skia.Paint(Shader=gradient))  # under the ground too: no seam
+        canvas.drawRect(skia.Rect(-big, -big, big, 2), skia.Paint(Shader=gradient))  # 2 px under the ground: no seam
         if self.sky is not None:
             canvas.save()
             canvas.scale(height, height)
@@ -330,12 +330,17 @@ def swell(amplitude: float, count: int, rgb: RGB, crest: RGB, top: float = 0.0) 
         path.lineTo(period + step, BELOW)
         path.close()
         tile.canvas.drawPath(path, fill(tile.at(rgb)))
-        foam = skia.Paint(Color=colour(tile.at(crest), 0.8), AntiAlias=True, Style=skia.Paint.kStroke_Style,
-                          StrokeWidth=amplitude * 0.35)
-        for i in range(count):
-            x = period * (i + 0.25) / count
-            y = -top - amplitude * 0.95
-            tile.canvas.drawLine(x - period / count * 0.18, y, x + period / count * 0.12, y, foam)
+        foam = skia.Paint(Color=colour(tile.at(crest), 0.6), AntiAlias=True, Style=skia.Paint.kStroke_Style,
+                          StrokeWidth=amplitude * 0.18, StrokeCap=skia.Paint.kRound_Cap)
+        wavelength = period / count
+        for i in range(count):  # a short curl of foam riding each crest
+            crest_x = wavelength * (i + 0.25)
+            curl = skia.Path()
+            for j in range(9):
+                x = crest_x + wavelength * (j / 8 - 0.6) * 0.2
+                y = -top - amplitude * (0.5 + 0.5 * math.sin(2 * math.pi * x / wavelength)) - amplitude * 0.05
+                curl.lineTo(x, y) if j else curl.moveTo(x, y)
+            tile.canvas.drawPath(curl, foam)
     return draw
 
 

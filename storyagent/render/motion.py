@@ -69,11 +69,17 @@ def arrange(looks: list[Look], on_screen: list[OnScreen]) -> list[Actor]:
     return actors
 
 
-def travel(motion: Motion, height: float, duration: float, span: float | None) -> float:
-    """How far a character travels over the shot; `span` caps it so it stays in
-    frame (None: the camera follows, no cap)."""
-    distance = SPEED.get(motion, 0.0) * height * duration
-    return distance if span is None else min(distance, 0.5 * span)
+TRACKED = 0.35  # the least a followed traveller covers, in visible widths: the journey must show
+
+
+def travel(motion: Motion, height: float, duration: float, span: float, followed: bool) -> float:
+    """How far a character travels over the shot. `span` is the visible width
+    on the subject plane: a traveller the camera does not follow stays in
+    frame; one it follows covers enough ground for the landscape to scroll."""
+    if motion not in SPEED:
+        return 0.0
+    distance = SPEED[motion] * height * duration
+    return max(distance, TRACKED * span) if followed else min(distance, 0.5 * span)
 
 
 def offset(t: float, path: float) -> float:

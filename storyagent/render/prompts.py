@@ -123,18 +123,29 @@ def shot_prompt(board: Storyboard, shot_id: str) -> str:
     location = board.location(board.scene_of(shot_id).location)
     sentences = [camera_phrase(board, shot_id)]
     if shot.description:
-        sentences.append(shot.description)
+        sentences.append(_clause(shot.description))
     for on in shot.characters:
         character = board.character(on.character)
-        what = ", ".join(character.visual.keywords[:2]) or "character"
-        looks = f" ({character.description.rstrip('.')})" if character.description else ""
+        what = character.visual.keywords[0] if character.visual.keywords else "character"
+        looks = f" ({_clause(character.description)})" if character.description else ""
         action = on.action or on.motion.description
-        sentences.append(f"{character.name}, a {what}{looks}, {action.rstrip('.')}")
-    place = [location.name, location.description.rstrip("."), BIOMES[location.biome], LIGHT[location.time_of_day],
+        sentences.append(f"{character.name}, {_article(what)} {what}{looks}, {_clause(action)}")
+    place = [location.name, _clause(location.description), BIOMES[location.biome], LIGHT[location.time_of_day],
              WEATHER[location.weather]]
     sentences.append("Setting: " + ", ".join(part for part in place if part))
-    sentences.append(f"Style: {board.style.rstrip('.')}, consistent characters, smooth natural motion")
-    return ". ".join(sentence.strip() for sentence in sentences) + "."
+    mood = shot.music_mood or board.scene_of(shot_id).mood
+    sentences.append(f"Style: {_clause(board.style)}, {mood.description} mood, consistent characters, "
+                     "smooth natural motion")
+    return ". ".join(sentences) + "."
+
+
+def _clause(text: str) -> str:
+    """Text without its closing punctuation (English or Chinese), to join into sentences."""
+    return text.strip().rstrip(".。!！?？;；").strip()
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def shot_seed(board: Storyboard, shot_id: str) -> int:
