@@ -219,12 +219,8 @@ def render_clip(board: dict, shot_id: str, frames: int, width: int, height: int,
 def sound_stage(board: Storyboard, timeline: Timeline, film_dir: Path, options: RunOptions) -> dict[str, Path]:
     from storyagent.sound.mix import mix
 
-    result = mix(timeline, board, film_dir)
-    return {"mix": result.mix, "voice": result.voice, "music": result.music, "effects": result.effects}
-
-
-def subtitle_paths(film_dir: Path) -> dict[str, Path]:
-    return {kind: film_dir / f"subtitles.{kind}" for kind in ("srt", "vtt", "ass")}
+    result = mix(timeline, board, film_dir, seed=options.seed)
+    return {"mix": result.mix, **result.stems}
 
 
 def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mix: dict[str, str],
@@ -233,7 +229,7 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
     from storyagent.render.cards import credits_frames, title_frames
     from storyagent.subtitles import write_subtitles
 
-    subtitles = write_subtitles(timeline, board, film_dir)
+    subtitles = write_subtitles(timeline, film_dir)
     cards = {
         "title": lambda: title_frames(board, timeline),
         "credits": lambda: credits_frames(board, timeline),

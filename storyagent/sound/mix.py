@@ -25,8 +25,8 @@ TARGET_LUFS = -16.0
 TRUE_PEAK_CEILING_DB = -1.5  # a little under -1 dBTP: the limiter's estimate is 4x oversampled, not exact
 # Stem levels before the final loudness gain (LUFS), chosen so speech sits clearly on top.
 VOICE_LUFS = -20.0
-MUSIC_LUFS = -29.0  # in the pauses; ducked further under speech
-EFFECTS_LUFS = -30.0  # cues at 0 dB; beds play below their cues
+MUSIC_LUFS = -26.0  # in the pauses; ducked further under speech
+EFFECTS_LUFS = -28.0  # cues at 0 dB; beds play below their cues
 BED_DB = -6.0
 DUCK_MUSIC_DB = -12.0
 DUCK_EFFECTS_DB = -4.0
