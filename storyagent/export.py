@@ -79,6 +79,10 @@ def write_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str,
     return _write_atomic(out, lambda tmp: otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json"))
 
 
+# Frame rates SMPTE timecode (and so a CMX 3600 EDL) can express.
+EDL_RATES = (24, 25, 30, 48, 50, 60)
+
+
 def write_edl(film, out: Path) -> Path:
     """A CMX 3600 EDL of the picture track of an OTIO timeline (from
     `build_otio`). The format holds one video track: the audio is left out,
@@ -92,7 +96,7 @@ def write_edl(film, out: Path) -> Path:
     rate = picture.metadata.get("storyagent", {}).get("fps") or picture.tracks[0].duration().rate
     try:
         text = otio.adapters.write_to_string(picture, adapter_name="cmx_3600", rate=rate)
-    except otio.exceptions.OTIOError as err:
+    except (otio.exceptions.OTIOError, ValueError) as err:
         raise RenderError(f"{out.name}: cannot write the EDL: {err}") from None
     return _write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 

@@ -250,6 +250,7 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
 def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: Path, options: RunOptions) -> dict[str, Path]:
     from storyagent.contact_sheet import write_contact_sheet
     from storyagent.export import (
+        EDL_RATES,
         FilmInfo,
         build_otio,
         write_contact_sheet_pdf,
@@ -262,8 +263,9 @@ def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: P
     # Voice lines go on their own track line by line, so the voice stem is left out here.
     stems = {name: Path(state["mix"][name]) for name in ("music", "effects") if name in state["mix"]}
     exports = {"otio": write_otio(timeline, clips, stems, film_dir / "timeline.otio", name=board.title)}
-    exports["edl"] = write_edl(build_otio(timeline, clips, stems, name=board.title, relative_to=film_dir),
-                               film_dir / "timeline.edl")
+    if timeline.fps in EDL_RATES:  # other rates have no SMPTE timecode; the .otio still carries the edit
+        exports["edl"] = write_edl(build_otio(timeline, clips, stems, name=board.title, relative_to=film_dir),
+                                   film_dir / "timeline.edl")
     exports.update(write_contact_sheet(board, film_dir / "contact-sheet.png", clips=clips))
     exports["contact_sheet_pdf"] = write_contact_sheet_pdf(film_dir / "contact-sheet.png", film_dir / "contact-sheet.pdf",
                                                            title=board.title)

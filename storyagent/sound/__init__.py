@@ -11,12 +11,15 @@ from pathlib import Path
 import numpy as np
 
 
-def write_wav(path: Path, audio: np.ndarray, sr: int) -> Path:
-    """16-bit PCM WAV, written atomically (a killed run never leaves half a file)."""
+def write_wav(path: Path, audio: np.ndarray, sr: int, float32: bool = False) -> Path:
+    """A mono WAV, 16-bit PCM (or 32-bit float, for stems that may pass full
+    scale before the final limiter), written atomically: a killed run never
+    leaves half a file."""
     from scipy.io import wavfile
 
     buffer = io.BytesIO()
-    wavfile.write(buffer, sr, (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16))
+    samples = np.asarray(audio, dtype=np.float32) if float32 else (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
+    wavfile.write(buffer, sr, samples)
     return write_atomic(path, buffer.getvalue())
 
 

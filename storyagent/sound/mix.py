@@ -64,7 +64,7 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
     gain = _finishing_gain(total, sr)
     finished = limit(total * gain, sr, TRUE_PEAK_CEILING_DB)
 
-    paths = {name: write_wav(out_dir / "stems" / f"{name}.wav", stem * gain, sr) for name, stem in stems.items()}
+    paths = {name: write_wav(out_dir / "stems" / f"{name}.wav", stem * gain, sr, float32=True) for name, stem in stems.items()}
     mix_path = write_wav(out_dir / "mix.wav", finished, sr)
     return MixResult(
         mix=mix_path, stems=paths, music_midi=out_dir / "music.mid", duration=n / sr, sample_rate=sr,
@@ -118,12 +118,12 @@ def ambience_placements(timeline: Timeline, board: Storyboard) -> list[EffectPla
     return beds
 
 
-def compress(voice: np.ndarray, sr: int, threshold_db: float = -26.0, ratio: float = 3.0) -> np.ndarray:
+def compress(voice: np.ndarray, sr: int, threshold_db: float = -30.0, ratio: float = 4.0) -> np.ndarray:
     """Dialogue compression. Speech peaks ~20 dB over its loudness (measured on
-    the Piper voice), more than a -16 LUFS / -1 dBTP mix has room for: the
-    limiter then had to take up to 8 dB off and cost 2.7 dB of loudness. 3:1
+    the Piper voice), more than a -16 LUFS / -1 dBTP mix has room for: without
+    it the limiter took up to 8 dB off peaks and cost 2.7 dB of loudness. 4:1
     above the threshold, looking 5 ms ahead so onsets are caught, leaves the
-    limiter ~0.2 dB of work."""
+    limiter under 5 dB on ~5% of samples."""
     from scipy.ndimage import maximum_filter1d
 
     level_db = 10 * np.log10(_one_pole(voice**2, sr, 0.005) + 1e-12)
