@@ -391,6 +391,31 @@ def doctor(
         raise typer.Exit(1)
 
 
+@app.command()
+def voices(
+    language: Annotated[list[str] | None, typer.Option("--lang", help="Language(s) to check (default: en and zh).")] = None,
+) -> None:
+    """List the voice engines, their voices, and which one narrates each language.
+
+    Choose another with --voice-engine; add Piper voices (.onnx + .onnx.json) to the folder named by STORYAGENT_PIPER_VOICES.
+    """
+    from rich.table import Table
+
+    from storyagent.voice import choose_engine, engine_statuses
+
+    for lang in language or ["en", "zh"]:
+        try:
+            chosen = choose_engine(lang)
+        except StoryagentError as error:
+            chosen = f"none ({error})"
+        table = Table("engine", "usable", "voices / why not", title=f"{lang}: narrated by {chosen}")
+        for status in engine_statuses(lang):
+            mark = "[green]yes[/green]" if status.usable else "[dim]no[/dim]"
+            shown = ", ".join(status.voices[:6]) + (" ..." if len(status.voices) > 6 else "")
+            table.add_row(status.name + (" *" if status.name == chosen else ""), mark, shown if status.usable else status.reason)
+        out.print(table)
+
+
 def _where(shot: str | None) -> str:
     return f"shot [bold]{shot}[/bold]: " if shot else ""
 

@@ -23,6 +23,8 @@ CJK_CHARS_PER_LINE = 16
 MAX_LINES = 2
 MIN_CUE_SECONDS = 1.0  # a cue stays up at least this long, when the next one allows
 LINGER = 0.25  # seconds a cue stays after its words end
+# Bundled in assets/fonts (Latin and GB 2312 Chinese); the editor points libass at that folder.
+FONT = "Noto Sans SC"
 
 _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 _CLOSING = set("，。、；：！？）》」』”’〉】…,.;:!?)]\"'")
@@ -152,11 +154,10 @@ def write_subtitles(timeline: Timeline, out_dir: Path, stem: str = "subtitles") 
     subs = pysubs2.SSAFile()
     for cue in cues:
         subs.append(pysubs2.SSAEvent(start=round(cue.start * 1000), end=round(cue.end * 1000), text=r"\N".join(cue.lines)))
-    cjk = any(_WIDE.search(cue.text) for cue in cues)
     subs.info["PlayResX"], subs.info["PlayResY"] = str(timeline.width), str(timeline.height)
     subs.info["WrapStyle"] = "2"  # lines are broken here, never re-wrapped by libass
     subs.styles["Default"] = pysubs2.SSAStyle(
-        fontname="Noto Sans CJK SC" if cjk else "DejaVu Sans",
+        fontname=FONT,
         fontsize=round(timeline.height * 0.055),
         primarycolor=pysubs2.Color(255, 255, 255),
         outlinecolor=pysubs2.Color(0, 0, 0),

@@ -46,12 +46,14 @@ class MixResult(BaseModel):
     music_synth: str
 
 
-def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, seed: int = 0) -> MixResult:
-    """Mix the timeline's voice, effects and a composed score into `out_dir/mix.wav` and `out_dir/stems/`."""
+def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, seed: int = 0,
+        music_synth: str | None = None) -> MixResult:
+    """Mix the timeline's voice, effects and a composed score into `out_dir/mix.wav`
+    and `out_dir/stems/`. `music_synth`: fluidsynth or builtin (default: the best available)."""
     out_dir = Path(out_dir)
     n = round(timeline.duration * sr)
     voice = _set_loudness(compress(_set_loudness(voice_stem(timeline, n, sr), sr, VOICE_LUFS), sr), sr, VOICE_LUFS)
-    music, synth = render_score(timeline, sr, seed=seed, midi_path=out_dir / "music.mid")
+    music, synth = render_score(timeline, sr, seed=seed, synth=music_synth, midi_path=out_dir / "music.mid")
     music = _set_loudness(_fit(music, n), sr, MUSIC_LUFS)
     effects = _set_loudness(effects_stem(timeline, board, n, sr, seed), sr, EFFECTS_LUFS)
 

@@ -1,0 +1,95 @@
+"""The mix: broadcast loudness, speech on top, music ducked under it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from storyagent.sound import read_wav
+from storyagent.sound.mix import limit, loudness, mix, true_peak_db
+from storyagent.timeline import build_timeline
+from storyagent.voice.speak import speak_lines
+from tests.sound_boards import small_board
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mix")
+    board = small_board("en")
+    timeline = build_timeline(board, speak_lines(board, out, engine="espeak"), title_seconds=2.0, credits_seconds=3.0)
+    result = mix(timeline, board, out)
+    stems = {name: read_wav(path)[0] for name, path in result.stems.items()}
+    return timeline, result, stems, read_wav(result.mix)[0]
+
+
+def _db(audio: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(audio.astype(np.float64) ** 2) + 1e-20))
+
+
+def _mask(timeline, n: int, sr: int, pad: float) -> np.ndarray:
+    """True during lines (shrunk by `pad` when negative, grown when positive)."""
+    mask = np.zeros(n, dtype=bool)
+    for p in timeline.voice:
+        mask[max(0, int((p.start - pad) * sr)) : int((p.start + p.line.duration + pad) * sr)] = True
+    return mask
+
+
+def test_mix_is_at_broadcast_loudness_with_true_peak_under_minus_one(mixed):
+    timeline, result, _, audio = mixed
+    assert result.mix.exists() and len(audio) == round(timeline.duration * result.sample_rate)
+    assert loudness(audio, 48000) == pytest.approx(-16.0, abs=1.0)
+    assert true_peak_db(audio) <= -1.0
+    assert result.loudness_lufs == pytest.approx(-16.0, abs=1.0) and result.true_peak_dbtp <= -1.0
+
+
+def test_music_ducks_at_least_8_db_under_speech(mixed):
+    timeline, _, stems, _ = mixed
+    music = stems["music"]
+    during = _mask(timeline, len(music), 48000, pad=-0.15)
+    pauses = ~_mask(timeline, len(music), 48000, pad=0.8)
+    assert pauses.sum() > 48000 * 3  # the board leaves pauses to measure
+    assert _db(music[pauses]) - _db(music[during]) >= 8.0
+
+
+def test_speech_is_exactly_where_the_timeline_puts_lines(mixed):
+    timeline, _, stems, _ = mixed
+    voice, sr = stems["voice"], 48000
+    for p in timeline.voice:
+        start, end = int(p.start * sr), int((p.start + p.line.duration) * sr)
+        line = voice[start:end]
+        loud = np.flatnonzero(np.abs(line) > 0.1 * np.abs(line).max())
+        assert loud[0] < 0.06 * sr and len(line) - loud[-1] < 0.06 * sr  # onset and end within 60 ms
+        assert _db(line) > _db(voice) - 6
+    silent = ~_mask(timeline, len(voice), sr, pad=0.02)
+    assert np.max(np.abs(voice[silent])) < 1e-3  # nothing spoken between lines
+
+
+def test_voice_sits_on_top_and_stems_add_up_to_the_mix(mixed):
+    timeline, _, stems, audio = mixed
+    during = _mask(timeline, len(audio), 48000, pad=-0.15)
+    assert _db(stems["voice"][during]) - _db(stems["music"][during]) > 15
+    assert _db(stems["voice"][during]) - _db(stems["effects"][during]) > 10
+    total = stems["voice"] + stems["music"] + stems["effects"]
+    assert np.corrcoef(total, audio)[0, 1] > 0.99  # the limiter only touches peaks
+
+
+def test_effects_stem_carries_cues_and_ambience(mixed):
+    timeline, _, stems, _ = mixed
+    effects, sr = stems["effects"], 48000
+    cue = next(e for e in timeline.effects if e.tag == "penguin-colony")
+    heard = effects[int(cue.start * sr) : int((cue.start + cue.duration) * sr)]
+    quiet_shot = timeline.shot("a3")  # no cue there: only the ice's wind bed
+    bed = effects[int((quiet_shot.start + 0.5) * sr) : int((quiet_shot.end - 0.8) * sr)]
+    title = effects[: int(timeline.cards[0].duration * sr) - sr // 2]
+    assert _db(heard) > _db(bed) > -70
+    assert np.max(np.abs(title)) == 0.0  # the title card has music only
+
+
+def test_limiter_holds_true_peak_on_a_hot_signal():
+    sr = 48000
+    t = np.arange(sr) / sr
+    hot = 1.8 * np.sin(2 * np.pi * 11025.5 * t + 0.3)  # inter-sample peaks above the sample peaks
+    limited = limit(hot, sr, -1.5)
+    assert true_peak_db(limited) <= -1.0
