@@ -19,7 +19,7 @@ def small_board(language: str = "en") -> Storyboard:
          ("narrator", "在世界的尽头，企鹅们在等着他。"),
          ("pip", "你好，大熊！欢迎来到南方。")]
     )
-    shot = lambda sid, dur, said, cues=(): {  # noqa: E731
+    shot = lambda sid, dur, said, cues=(): {
         "id": sid, "camera": {"size": "wide", "duration": dur},
         "lines": [{"speaker": s, "text": t} for s, t in said],
         "sound": [{"tag": tag, "at": at} for tag, at in cues],

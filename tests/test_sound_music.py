@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from storyagent.sound.music import STYLES, SCALES, compose, fluidsynth_available, render_score, write_midi
+from storyagent.sound.music import SCALES, STYLES, compose, fluidsynth_available, render_score, write_midi
 from storyagent.storyboard import Mood
 from storyagent.timeline import Card, MusicSection, Timeline
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pysubs2
 import pytest
 
@@ -41,7 +43,7 @@ def test_cues_cover_every_spoken_sentence_in_order(timeline):
     joined = "".join("".join(c.lines).replace(" ", "") for c in cues)
     spoken = "".join(p.line.text.replace(" ", "") for p in timeline.voice)
     assert joined == spoken
-    assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
+    assert all(a.end <= b.start for a, b in pairwise(cues))
     for placement in timeline.voice:  # each line's words are on screen while it is spoken
         inside = [c for c in cues if placement.start - 0.01 <= c.start < placement.start + placement.line.duration]
         assert inside and inside[0].start == pytest.approx(placement.start, abs=0.01)

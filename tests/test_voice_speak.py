@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import storyagent.voice.speak as speak
 from storyagent.sound import read_wav
+from storyagent.voice import speak
 from storyagent.voice.speak import speak_lines, split_sentences
 from tests.sound_boards import small_board
 

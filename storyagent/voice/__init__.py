@@ -169,9 +169,13 @@ def voice_for(board: Storyboard, speaker: str, engine: str) -> Voice:
     return voice.model_copy(update={"engine": engine})
 
 
+# Bump when synthesis itself changes (pacing, trimming, levelling): old cached lines are then re-spoken.
+SYNTHESIS_VERSION = "2"
+
+
 def voice_key(text: str, voice: Voice, engine: str, language: str) -> str:
     """Content hash naming a line's audio: same words, voice and engine, same file."""
-    payload = "\x1f".join([engine, language, voice.model_dump_json(), text])
+    payload = f"{SYNTHESIS_VERSION}\x1f{engine}\x1f{language}\x1f{voice.model_dump_json()}\x1f{text}"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
 
 

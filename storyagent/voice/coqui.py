@@ -17,6 +17,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def _model_folder(model: str | os.PathLike[str] | None) -> Path:
 @register("coqui")
 class CoquiNarrator:
     name = "coqui"
-    _loaded: dict[Path, object] = {}
+    _loaded: ClassVar[dict[Path, object]] = {}
     _lock = threading.Lock()
 
     def __init__(self, model: str | os.PathLike[str] | None = None) -> None:

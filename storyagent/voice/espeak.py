@@ -79,7 +79,7 @@ class _Library:
     call goes through one lock."""
 
     lock = threading.Lock()
-    _instance: "_Library | None" = None
+    _instance: _Library | None = None
 
     def __init__(self) -> None:
         import espeakng_loader
@@ -99,7 +99,7 @@ class _Library:
         self.lib.espeak_SetSynthCallback(self._callback)
 
     @classmethod
-    def get(cls) -> "_Library":
+    def get(cls) -> _Library:
         with cls.lock:
             if cls._instance is None:
                 cls._instance = cls()

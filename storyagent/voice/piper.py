@@ -14,6 +14,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def voice_models(language: str) -> dict[str, Path]:
 @register("piper")
 class PiperNarrator:
     name = "piper"
-    _loaded: dict[Path, object] = {}
+    _loaded: ClassVar[dict[Path, object]] = {}
     _lock = threading.Lock()
 
     @staticmethod
