@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from storyagent import catalogue, stages
-from storyagent.errors import BusyError, PremiseError
+from storyagent.errors import BackendError, BusyError, PremiseError
 from storyagent.options import RunOptions
 from storyagent.storyboard import Storyboard
 
@@ -70,6 +70,7 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
     from storyagent.graph import build_graph
 
     film_dir = film_dir.resolve()
+    _check_renderer(inputs.get("storyboard"), options)
     film_dir.mkdir(parents=True, exist_ok=True)
     state_in = {**inputs, "options": options.model_dump(), "film_dir": str(film_dir)}
     config = {"configurable": {"thread_id": run_key(state_in)}}
@@ -105,6 +106,18 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         final = app.get_state(config)
         catalogue.finish_run(film_dir, run_id, "review" if final.next else "done")
         return _result(film_dir, final.values, stopped_for_review=bool(final.next))
+
+
+def _check_renderer(storyboard: dict[str, Any] | None, options: RunOptions) -> None:
+    """A missing model is reported before any voice is recorded, not by a worker minutes later."""
+    settings = (storyboard or {}).get("render", {})
+    if (options.renderer or settings.get("renderer")) == "dit":
+        from storyagent.render.checkpoints import find_checkpoint
+
+        model = options.model or settings.get("model")
+        if not model:
+            raise BackendError("--renderer dit needs --model: a local diffusers model folder (see `storyagent doctor`)")
+        find_checkpoint(model)
 
 
 def _result(film_dir: Path, values: dict[str, Any], stopped_for_review: bool = False) -> FilmResult:

@@ -107,7 +107,8 @@ def resolve_model_path(model: str) -> Path:
     folder = Path(model).expanduser()
     if folder.is_dir():
         return folder
-    if model.count("/") == 1 and not folder.exists():
+    looks_like_path = model.startswith(("/", ".", "~")) or model.count("/") != 1
+    if not looks_like_path and not folder.exists():
         repo = hub_cache() / f"models--{model.replace('/', '--')}"
         snapshot = _cached_snapshot(repo)
         if snapshot is not None:
