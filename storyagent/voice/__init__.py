@@ -159,12 +159,21 @@ def _speakers_in_order(board: Storyboard) -> list[str]:
     return order
 
 
-def voice_for(board: Storyboard, speaker: str, engine: str) -> Voice:
-    """The voice a speaker has under `engine` (a cast voice for another engine is recast)."""
+def voice_for(board: Storyboard, speaker: str, engine: str, forced: bool = False) -> Voice:
+    """The voice `speaker` is heard in, its `engine` filled in.
+
+    A character keeps the engine stored with its voice while that engine works
+    here, so its identity survives installing a better engine later; `forced`
+    (the user chose `--voice-engine`) or a missing engine recasts it for `engine`.
+    """
     if speaker == NARRATOR:
         return narrator_voice(engine, board.language)
     voice = board.character(speaker).voice
-    if voice.voice is None or voice.engine not in (None, engine):
+    own = voice.engine
+    keeps_own = own not in (None, engine) and not forced and unavailable_reason(own, board.language, explicit=True) is None
+    if voice.voice is not None and keeps_own:
+        return voice
+    if voice.voice is None or own not in (None, engine):
         voice = cast_voices(board, engine).character(speaker).voice
     return voice.model_copy(update={"engine": engine})
 

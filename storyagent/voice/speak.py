@@ -129,18 +129,19 @@ def speak_text(narrator: Narrator, text: str, voice: Voice, language: str) -> tu
 def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> list[SpokenLine]:
     """Speak every line of `board` into `out_dir/voice/<hash>.wav`; lines already
     spoken with the same words, voice and engine are reused, not re-synthesised."""
-    engine = choose_engine(board.language, engine)
-    narrator: Narrator | None = None
-    cast = cast_voices(board, engine)
+    film_engine = choose_engine(board.language, engine)
+    cast = cast_voices(board, film_engine)
+    narrators: dict[str, Narrator] = {}
     voice_dir = Path(out_dir) / "voice"
     spoken: list[SpokenLine] = []
     for shot in board.shots():
         for index, line in enumerate(shot.lines):
-            voice = voice_for(cast, line.speaker, engine)
-            key = voice_key(line.text, voice, engine, board.language)
+            voice = voice_for(cast, line.speaker, film_engine, forced=engine is not None)
+            line_engine = voice.engine or film_engine
+            key = voice_key(line.text, voice, line_engine, board.language)
             wav, meta = voice_dir / f"{key}.wav", voice_dir / f"{key}.json"
             if not (wav.exists() and meta.exists()):
-                narrator = narrator or get_narrator(engine)
+                narrator = narrators.setdefault(line_engine, get_narrator(line_engine))
                 audio, sr, sentences = speak_text(narrator, line.text, voice, board.language)
                 write_wav(wav, audio, sr)
                 info = LineAudio(duration=round(len(audio) / sr, 4), sample_rate=sr, sentences=sentences)
