@@ -109,10 +109,14 @@ def test_every_speaking_character_gets_a_distinct_voice(engine):
     assert board.character("nanuk").voice.voice is None  # the caller's storyboard is not modified
 
 
-def test_a_voice_the_user_set_is_kept():
+def test_a_voice_the_user_set_is_kept_unless_another_engine_is_forced():
+    pytest.importorskip("piper")
     board = small_board()
     board.characters[0].voice = Voice(engine="espeak", voice="en-us+f4", pitch=2.0, rate=1.2)
     assert cast_voices(board, "espeak").character("nanuk").voice == board.characters[0].voice
+    assert voice_for(board, "nanuk", "piper") == board.characters[0].voice  # espeak works here: identity kept
+    forced = voice_for(board, "nanuk", "piper", forced=True)
+    assert (forced.engine, forced.voice, forced.pitch, forced.rate) == ("piper", "en_US-joe-medium", 2.0, 1.2)
 
 
 class _SpeechServer(BaseHTTPRequestHandler):

@@ -52,7 +52,8 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
     and `out_dir/stems/`. `music_synth`: fluidsynth or builtin (default: the best available)."""
     out_dir = Path(out_dir)
     n = round(timeline.duration * sr)
-    voice = _set_loudness(compress(_set_loudness(voice_stem(timeline, n, sr), sr, VOICE_LUFS), sr), sr, VOICE_LUFS)
+    voice = _set_loudness(voice_stem(timeline, n, sr), sr, VOICE_LUFS)
+    voice = _set_loudness(compress(voice, sr), sr, VOICE_LUFS)  # compressed from a known level, then made up
     music, synth = render_score(timeline, sr, seed=seed, synth=music_synth, midi_path=out_dir / "music.mid")
     music = _set_loudness(_fit(music, n), sr, MUSIC_LUFS)
     effects = _set_loudness(effects_stem(timeline, board, n, sr, seed), sr, EFFECTS_LUFS)
@@ -66,7 +67,8 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
     gain = _finishing_gain(total, sr)
     finished = limit(total * gain, sr, TRUE_PEAK_CEILING_DB)
 
-    paths = {name: write_wav(out_dir / "stems" / f"{name}.wav", stem * gain, sr, float32=True) for name, stem in stems.items()}
+    paths = {name: write_wav(out_dir / "stems" / f"{name}.wav", stem * gain, sr, float32=True)
+             for name, stem in stems.items()}
     mix_path = write_wav(out_dir / "mix.wav", finished, sr)
     return MixResult(
         mix=mix_path, stems=paths, music_midi=out_dir / "music.mid", duration=n / sr, sample_rate=sr,

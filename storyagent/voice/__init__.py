@@ -121,12 +121,14 @@ def narrator_voice(engine: str, language: str) -> Voice:
     return Voice(engine=engine, voice=voices[0] if voices else None, pitch=NARRATOR_PITCH, rate=NARRATOR_RATE)
 
 
-def cast_voices(board: Storyboard, engine: str | None = None) -> Storyboard:
+def cast_voices(board: Storyboard, engine: str | None = None, recast: bool = False) -> Storyboard:
     """A copy of `board` where every character who speaks has a voice of its own.
 
-    Deterministic: characters are cast in order of first line. A voice the user
-    set (its `voice` field filled) is kept as is; pitch and rate a planner set
-    away from neutral are kept too.
+    Deterministic: characters are cast in order of first line. A voice already
+    set (its `voice` field filled) is kept while its engine works here, so a
+    character sounds the same even after a better engine is installed;
+    `recast` (the user chose `--voice-engine`) moves everyone to `engine`.
+    Pitch and rate set away from neutral are kept either way.
     """
     engine = choose_engine(board.language, engine)
     names = get_narrator(engine).voices(board.language)
@@ -135,7 +137,8 @@ def cast_voices(board: Storyboard, engine: str | None = None) -> Storyboard:
     taken = {(names[0] if names else None, NARRATOR_PITCH, NARRATOR_RATE)}
     for slot, character in enumerate(c for sid in speakers for c in board.characters if c.id == sid):
         current = character.voice
-        if current.voice is not None and current.engine in (None, engine):
+        if current.voice is not None and _keeps_engine(current, engine, board.language, recast):
+            character.voice = current.model_copy(update={"engine": current.engine or engine})
             taken.add((current.voice, current.pitch, current.rate))
             continue
         # Characters take the engine's other speakers first, the narrator's last.
@@ -150,6 +153,12 @@ def cast_voices(board: Storyboard, engine: str | None = None) -> Storyboard:
     return board
 
 
+def _keeps_engine(voice: Voice, engine: str, language: str, recast: bool) -> bool:
+    if voice.engine in (None, engine):
+        return True
+    return not recast and unavailable_reason(voice.engine, language, explicit=True) is None
+
+
 def _speakers_in_order(board: Storyboard) -> list[str]:
     order: list[str] = []
     for shot in board.shots():
@@ -160,22 +169,11 @@ def _speakers_in_order(board: Storyboard) -> list[str]:
 
 
 def voice_for(board: Storyboard, speaker: str, engine: str, forced: bool = False) -> Voice:
-    """The voice `speaker` is heard in, its `engine` filled in.
-
-    A character keeps the engine stored with its voice while that engine works
-    here, so its identity survives installing a better engine later; `forced`
-    (the user chose `--voice-engine`) or a missing engine recasts it for `engine`.
-    """
+    """The voice `speaker` is heard in (its `engine` filled in): the narrator's
+    under `engine`, a character's as `cast_voices` keeps or gives it."""
     if speaker == NARRATOR:
         return narrator_voice(engine, board.language)
-    voice = board.character(speaker).voice
-    own = voice.engine
-    keeps_own = own not in (None, engine) and not forced and unavailable_reason(own, board.language, explicit=True) is None
-    if voice.voice is not None and keeps_own:
-        return voice
-    if voice.voice is None or own not in (None, engine):
-        voice = cast_voices(board, engine).character(speaker).voice
-    return voice.model_copy(update={"engine": engine})
+    return cast_voices(board, engine, recast=forced).character(speaker).voice
 
 
 # Bump when synthesis itself changes (pacing, trimming, levelling): old cached lines are then re-spoken.

@@ -130,7 +130,7 @@ def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> 
     """Speak every line of `board` into `out_dir/voice/<hash>.wav`; lines already
     spoken with the same words, voice and engine are reused, not re-synthesised."""
     film_engine = choose_engine(board.language, engine)
-    cast = cast_voices(board, film_engine)
+    cast = cast_voices(board, film_engine, recast=engine is not None)
     narrators: dict[str, Narrator] = {}
     voice_dir = Path(out_dir) / "voice"
     spoken: list[SpokenLine] = []
@@ -141,8 +141,9 @@ def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> 
             key = voice_key(line.text, voice, line_engine, board.language)
             wav, meta = voice_dir / f"{key}.wav", voice_dir / f"{key}.json"
             if not (wav.exists() and meta.exists()):
-                narrator = narrators.setdefault(line_engine, get_narrator(line_engine))
-                audio, sr, sentences = speak_text(narrator, line.text, voice, board.language)
+                if line_engine not in narrators:
+                    narrators[line_engine] = get_narrator(line_engine)
+                audio, sr, sentences = speak_text(narrators[line_engine], line.text, voice, board.language)
                 write_wav(wav, audio, sr)
                 info = LineAudio(duration=round(len(audio) / sr, 4), sample_rate=sr, sentences=sentences)
                 write_atomic(meta, info.model_dump_json(indent=2).encode())
