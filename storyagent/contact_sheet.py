@@ -77,18 +77,9 @@ def keyframe(board: Storyboard, shot: Shot, width: int, height: int, clip: Path 
 
 
 def clip_middle_frame(clip: Path, width: int, height: int) -> np.ndarray:
-    from storyagent.video import FFmpeg, probe
+    """The frame at the middle of a rendered clip (moviepy seeks and scales through ffmpeg)."""
+    from moviepy import VideoFileClip
 
-    middle = probe(clip).duration / 2
-    ff = FFmpeg(["-ss", f"{middle:.3f}", "-i", str(clip), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24",
-                 "-s", f"{width}x{height}", "pipe:1"], stdout=True, what=clip.name)
-    try:
-        data = ff.read_exact(width * height * 3)
-        ff.finish()
-    finally:
-        ff.kill()
-    if data is None:
-        from storyagent.errors import RenderError
-
-        raise RenderError(f"{clip}: no frame at {middle:.2f} s")
-    return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+    with VideoFileClip(str(clip), audio=False, target_resolution=(width, height)) as video:
+        frame = video.get_frame(video.duration / 2)
+    return np.ascontiguousarray(frame[:height, :width, :3], dtype=np.uint8)

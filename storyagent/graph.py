@@ -90,7 +90,7 @@ def plan_node(state: FilmState) -> dict[str, Any]:
 
 
 def cast_node(state: FilmState) -> dict[str, Any]:
-    board = stages.cast_stage(_board(state), Path(state["film_dir"]))
+    board = stages.cast_stage(_board(state), Path(state["film_dir"]), _options(state))
     return {"storyboard": board.model_dump(mode="json")}
 
 

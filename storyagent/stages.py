@@ -47,10 +47,12 @@ def plan_stage(premise: str, options: RunOptions) -> Storyboard:
     )
 
 
-def cast_stage(board: Storyboard, film_dir: Path) -> Storyboard:
+def cast_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> Storyboard:
+    """Fix every character's look and voice in the storyboard, where the director can see and edit them."""
     from storyagent.cast import assign_cast, write_reference_sheets
+    from storyagent.voice import cast_voices
 
-    board = assign_cast(board)
+    board = cast_voices(assign_cast(board), options.voice_engine, recast=options.voice_engine is not None)
     save_storyboard(board, film_dir)
     write_reference_sheets(board, film_dir / "cast")
     return board

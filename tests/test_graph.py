@@ -27,7 +27,7 @@ class Recorder:
         board = Storyboard.load(EXAMPLE)
         patches = {
             "plan_stage": lambda premise, options: self.record("plan", board),
-            "cast_stage": lambda b, d: self.record("cast", b, save=d),
+            "cast_stage": lambda b, d, o: self.record("cast", b, save=d),
             "voice_stage": lambda b, d, o, run_id=None: self.record("voice", []),
             "time_stage": lambda b, spoken, d, o: self.record("time", build_timeline(b, spoken)),
             "render_stage": lambda b, t, shot_id, d, o, run_id=None: self.record(f"render:{shot_id}", (d / f"{shot_id}.mp4", 0.0)),
