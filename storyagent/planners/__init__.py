@@ -12,19 +12,17 @@ configured (OPENAI_API_KEY, OPENAI_BASE_URL or an explicit base URL) and
 
 from __future__ import annotations
 
-import importlib
 import os
-from pathlib import Path
-from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from storyagent.errors import BackendError, PlanError, PremiseError
+from storyagent.registry import Registry
 from storyagent.storyboard import Storyboard, describe_validation_error
 
-_BACKEND_MODULES = {"template": "storyagent.planners.template", "llm": "storyagent.planners.llm"}
-_REGISTRY: dict[str, Callable[[], "Planner"]] = {}
+PLANNERS = Registry("planner", {"template": "storyagent.planners.template", "llm": "storyagent.planners.llm"})
+register = PLANNERS.register
 MAX_PREMISE = 2000  # characters: a line or a short paragraph
 
 
@@ -53,16 +51,8 @@ class Planner(Protocol):
     def plan(self, premise: str, options: PlanOptions) -> Storyboard: ...
 
 
-def register(name: str) -> Callable[[type], type]:
-    def wrap(cls: type) -> type:
-        _REGISTRY[name] = cls
-        return cls
-
-    return wrap
-
-
 def available() -> list[str]:
-    return ["auto", *sorted(_BACKEND_MODULES)]
+    return ["auto", *PLANNERS.names()]
 
 
 def llm_configured(options: PlanOptions) -> bool:
@@ -73,16 +63,13 @@ def resolve(name: str, options: PlanOptions) -> str:
     """The backend `name` means: `auto` becomes `llm` or `template`."""
     if name == "auto":
         return "llm" if llm_configured(options) else "template"
-    if name not in _BACKEND_MODULES:
+    if name not in PLANNERS.modules:
         raise BackendError(f"unknown planner '{name}'; choose one of: {', '.join(available())}")
     return name
 
 
 def get_planner(name: str, options: PlanOptions) -> Planner:
-    name = resolve(name, options)
-    if name not in _REGISTRY:
-        importlib.import_module(_BACKEND_MODULES[name])
-    return _REGISTRY[name]()
+    return PLANNERS.get(resolve(name, options))()
 
 
 def plan(premise: str, **options: Any) -> Storyboard:

@@ -6,15 +6,14 @@ A backend is one module in this package that registers a class with
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.errors import BackendError
+from storyagent.registry import Registry
 from storyagent.storyboard import Storyboard
 
 
@@ -41,25 +40,14 @@ class ShotRenderer(Protocol):
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]: ...
 
 
-_REGISTRY: dict[str, Callable[..., ShotRenderer]] = {}
-_BACKEND_MODULES = {"animatic": "storyagent.render.animatic", "dit": "storyagent.render.dit"}
-
-
-def register(name: str) -> Callable[[type], type]:
-    def wrap(cls: type) -> type:
-        _REGISTRY[name] = cls
-        return cls
-
-    return wrap
+RENDERERS = Registry("renderer", {"animatic": "storyagent.render.animatic", "dit": "storyagent.render.dit"})
+register = RENDERERS.register
 
 
 def available() -> list[str]:
-    return sorted(_BACKEND_MODULES)
+    return RENDERERS.names()
 
 
 def get_renderer(name: str, **options: object) -> ShotRenderer:
     """Build a renderer by name; heavy imports happen only here, on demand."""
-    if name not in _BACKEND_MODULES:
-        raise BackendError(f"unknown renderer '{name}'; choose one of: {', '.join(available())}")
-    importlib.import_module(_BACKEND_MODULES[name])
-    return _REGISTRY[name](**options)
+    return RENDERERS.get(name)(**options)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -22,17 +21,21 @@ import numpy as np
 from pydantic import BaseModel
 
 from storyagent.errors import BackendError
+from storyagent.registry import Registry
 from storyagent.storyboard import NARRATOR, Storyboard, Voice
 
 # Best first: the first engine that can speak a language is chosen for it.
 PREFERENCE = ["piper", "coqui", "openai", "espeak"]
-_BACKEND_MODULES = {
-    "piper": "storyagent.voice.piper",
-    "espeak": "storyagent.voice.espeak",
-    "openai": "storyagent.voice.openai",
-    "coqui": "storyagent.voice.coqui",
-}
-_REGISTRY: dict[str, type] = {}
+NARRATORS = Registry(
+    "voice engine",
+    {
+        "piper": "storyagent.voice.piper",
+        "espeak": "storyagent.voice.espeak",
+        "openai": "storyagent.voice.openai",
+        "coqui": "storyagent.voice.coqui",
+    },
+)
+register = NARRATORS.register
 
 
 class Narrator(Protocol):
@@ -57,23 +60,12 @@ class EngineStatus(BaseModel):
     voices: list[str] = []
 
 
-def register(name: str) -> Callable[[type], type]:
-    def wrap(cls: type) -> type:
-        _REGISTRY[name] = cls
-        return cls
-
-    return wrap
-
-
 def engines() -> list[str]:
     return list(PREFERENCE)
 
 
 def _backend_class(name: str) -> type:
-    if name not in _BACKEND_MODULES:
-        raise BackendError(f"unknown voice engine '{name}'; choose one of: {', '.join(engines())}")
-    importlib.import_module(_BACKEND_MODULES[name])
-    return _REGISTRY[name]
+    return NARRATORS.get(name)
 
 
 def unavailable_reason(name: str, language: str, explicit: bool = False) -> str | None:
