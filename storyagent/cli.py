@@ -147,7 +147,8 @@ def _dit_options(**given: object) -> dict:
 
 
 def _reporter(quiet: bool, log_json: bool):
-    from storyagent.progress import JsonLines, Quiet as Silent, RichProgress
+    from storyagent.progress import JsonLines, RichProgress
+    from storyagent.progress import Quiet as Silent
 
     if log_json:
         return JsonLines()

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from storyagent.errors import RenderError
+from storyagent.files import partial_path
 from storyagent.resources import ASSETS
 from storyagent.storyboard import TransitionKind
 from storyagent.timeline import Timeline
-from storyagent.video import FFmpeg, check_frame, check_size, partial_path, raw_input_args, read_frames
+from storyagent.video import FFmpeg, check_frame, check_size, raw_input_args, read_frames
 
 FILM_PRESET = "veryfast"
 FILM_CRF = 20

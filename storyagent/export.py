@@ -12,6 +12,7 @@ import copy
 import os
 import platform
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -19,9 +20,10 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from storyagent.errors import RenderError
+from storyagent.files import atomic_path
 from storyagent.storyboard import TransitionKind
 from storyagent.timeline import ShotPlacement, Timeline, VoicePlacement
-from storyagent.video import ffmpeg_exe, partial_path
+from storyagent.video import ffmpeg_exe
 
 # Libraries whose version changes what the film looks or sounds like.
 KEY_LIBRARIES = [
@@ -218,16 +220,11 @@ def _range(otio, start: float, seconds: float, fps: int):
     )
 
 
-def _write_atomic(out: Path, write) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = partial_path(out)
-    try:
+def _write_atomic(out: Path, write: Callable[[Path], object]) -> Path:
+    """Let `write` fill a temporary file (some writers only take a file name), then move it into place."""
+    with atomic_path(out) as tmp:
         write(tmp)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, out)
-    return out
+    return Path(out)
 
 
 # -- contact sheet ------------------------------------------------------------------

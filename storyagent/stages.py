@@ -21,8 +21,9 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from storyagent import catalogue
+from storyagent.files import write_bytes_atomic, write_text_atomic
 from storyagent.options import RunOptions
-from storyagent.storyboard import Storyboard, save_keeping_previous, write_bytes_atomic, write_text_atomic
+from storyagent.storyboard import Storyboard, save_keeping_previous
 from storyagent.timeline import SpokenLine, Timeline, build_timeline
 
 STORYBOARD = "storyboard.json"

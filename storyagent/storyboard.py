@@ -13,7 +13,6 @@ import difflib
 import json
 import os
 import shutil
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal
@@ -21,6 +20,7 @@ from typing import Annotated, Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from storyagent.errors import StoryboardError
+from storyagent.files import write_text_atomic
 
 SCHEMA_VERSION = 1
 NARRATOR = "narrator"
@@ -456,26 +456,6 @@ def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> 
         shutil.copy2(path, kept)
     write_text_atomic(path, text)
     return kept
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    return write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Temp file + rename: readers see the old file or the whole new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # -- schema versions -------------------------------------------------------

@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from storyagent.errors import RenderError
+from storyagent.files import partial_path
 
 INTERMEDIATE_CRF = 16  # shot clips are decoded again by the editor: keep them near-lossless
 INTERMEDIATE_PRESET = "ultrafast"  # cheap to write and to decode; size does not matter for intermediates
@@ -132,12 +133,6 @@ def check_frame(frame: np.ndarray, width: int, height: int, what: str) -> None:
 def check_size(width: int, height: int, what: str) -> None:
     if width <= 0 or height <= 0 or width % 2 or height % 2:
         raise RenderError(f"{what}: frame size {width}x{height} must be positive and even for H.264 yuv420p")
-
-
-def partial_path(path: Path) -> Path:
-    """Where a file is written before it is renamed into place: a killed run
-    never leaves a half-written file under the real name."""
-    return path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
 
 
 # -- shot clips ----------------------------------------------------------------

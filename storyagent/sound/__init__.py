@@ -4,11 +4,11 @@ WAV reading and writing every audio stage shares."""
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from storyagent.files import write_bytes_atomic
 
 
 def write_wav(path: Path, audio: np.ndarray, sr: int, float32: bool = False) -> Path:
@@ -20,7 +20,7 @@ def write_wav(path: Path, audio: np.ndarray, sr: int, float32: bool = False) -> 
     buffer = io.BytesIO()
     samples = np.asarray(audio, dtype=np.float32) if float32 else (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
     wavfile.write(buffer, sr, samples)
-    return write_atomic(path, buffer.getvalue())
+    return write_bytes_atomic(path, buffer.getvalue())
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -33,16 +33,3 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     if np.issubdtype(audio.dtype, np.integer):
         audio = audio.astype(np.float32) / float(np.iinfo(audio.dtype).max)
     return audio.astype(np.float32), int(sr)
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

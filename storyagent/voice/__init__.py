@@ -169,7 +169,7 @@ def voice_for(board: Storyboard, speaker: str, engine: str, forced: bool = False
 
 
 # Bump when synthesis itself changes (pacing, trimming, levelling): old cached lines are then re-spoken.
-SYNTHESIS_VERSION = "2"
+SYNTHESIS_VERSION = "3"
 
 
 def voice_key(text: str, voice: Voice, engine: str, language: str) -> str:

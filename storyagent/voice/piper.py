@@ -10,6 +10,8 @@ A multi-speaker model offers each speaker as `<model>#<speaker>`.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import threading
@@ -41,6 +43,25 @@ def _bundled() -> list[Path]:
 def _from_folder() -> list[Path]:
     folder = os.environ.get(VOICES_ENV)
     return sorted(Path(folder).expanduser().glob("*.onnx")) if folder else []
+
+
+def _seeded_session(model: Path, line: str):
+    """A fresh ONNX session whose noise is seeded by the line.
+
+    The voice samples noise for natural prosody, and onnxruntime seeds that noise
+    only when a session is created; a session per line (~0.15 s) makes every take
+    of a line identical, so a resumed or repeated run gives the same film."""
+    import onnxruntime
+
+    onnxruntime.set_seed(int.from_bytes(hashlib.sha256(line.encode()).digest()[:4], "little") % 2**31)
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL  # optimising costs more than it saves here
+    return onnxruntime.InferenceSession(_model_bytes(model), options, providers=["CPUExecutionProvider"])
+
+
+@functools.cache
+def _model_bytes(model: Path) -> bytes:
+    return model.read_bytes()
 
 
 def _config(model: Path) -> dict:
@@ -102,7 +123,9 @@ class PiperNarrator:
                 raise BackendError(f"piper voice {model.stem} has no speaker '{speaker}'")
         length_scale = STORY_PACE * (piper_voice.config.length_scale or 1.0) / engine_rate(voice)
         config = SynthesisConfig(speaker_id=speaker_id, length_scale=length_scale, normalize_audio=False)
-        chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(text, syn_config=config)]
+        with self._lock:
+            piper_voice.session = _seeded_session(model, f"{text}|{voice.model_dump_json()}")
+            chunks = [chunk.audio_float_array for chunk in piper_voice.synthesize(text, syn_config=config)]
         audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
         return shift_pitch(audio, voice.pitch), piper_voice.config.sample_rate
 

@@ -15,7 +15,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from storyagent.errors import VoiceError
-from storyagent.sound import write_atomic, write_wav
+from storyagent.files import write_bytes_atomic
+from storyagent.sound import write_wav
 from storyagent.storyboard import Storyboard, Voice
 from storyagent.timeline import Sentence, SpokenLine
 from storyagent.voice import Narrator, cast_voices, choose_engine, get_narrator, voice_for, voice_key
@@ -146,7 +147,7 @@ def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> 
                 audio, sr, sentences = speak_text(narrators[line_engine], line.text, voice, board.language)
                 write_wav(wav, audio, sr)
                 info = LineAudio(duration=round(len(audio) / sr, 4), sample_rate=sr, sentences=sentences)
-                write_atomic(meta, info.model_dump_json(indent=2).encode())
+                write_bytes_atomic(meta, info.model_dump_json(indent=2).encode())
             info = LineAudio.model_validate_json(meta.read_text(encoding="utf-8"))
             spoken.append(
                 SpokenLine(shot_id=shot.id, index=index, speaker=line.speaker, text=line.text, audio=str(wav),
