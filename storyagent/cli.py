@@ -31,7 +31,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console()
+out = Console(soft_wrap=True)  # never break a path across lines
 err = Console(stderr=True)
 
 StoryboardFile = Annotated[Path, typer.Argument(metavar="STORYBOARD", help="A storyboard JSON file.", show_default=False)]
