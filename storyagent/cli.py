@@ -37,53 +37,6 @@ err = Console(stderr=True)
 StoryboardFile = Annotated[Path, typer.Argument(metavar="STORYBOARD", help="A storyboard JSON file.", show_default=False)]
 
 
-@app.command()
-def schema() -> None:
-    """Print the storyboard JSON Schema: every field, its type and what it means."""
-    from storyagent.storyboard import json_schema
-
-    sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
-
-
-@app.command()
-def validate(path: StoryboardFile) -> None:
-    """Check that a storyboard file is well formed: types, names, references.
-
-    Errors name the JSON path, e.g. scenes[2].shots[1].camera.movment.
-    """
-    from storyagent.storyboard import Storyboard
-
-    board = Storyboard.load(path)
-    out.print(f"[green]ok[/green] {path}: {len(board.scenes)} scenes, {len(board.shots())} shots")
-
-
-@app.command()
-def lint(
-    path: StoryboardFile,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the issues as a JSON list.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
-) -> None:
-    """Review a storyboard's film grammar: narration that cannot fit its shot, jump cuts, missing establishing shots, 180-degree flips, duration.
-
-    Exits 1 when there are errors (or warnings with --strict).
-    """
-    from storyagent.lint import lint as run_lint
-    from storyagent.storyboard import Storyboard
-
-    issues = run_lint(Storyboard.load(path))
-    if as_json:
-        sys.stdout.write(json.dumps([i.model_dump() for i in issues], indent=2, ensure_ascii=False) + "\n")
-    else:
-        for issue in issues:
-            colour = "red" if issue.level == "error" else "yellow"
-            out.print(f"[{colour}]{issue.level}[/{colour}] {_where(issue.shot)}{issue.message} [dim]({issue.code})[/dim]")
-        errors = sum(i.level == "error" for i in issues)
-        out.print(f"{path}: {errors} error(s), {len(issues) - errors} warning(s)")
-    failing = [i for i in issues if i.level == "error" or strict]
-    if failing:
-        raise typer.Exit(1)
-
-
 # Options shared by `make` and `render` (and, for planning, `plan`).
 Planner = Annotated[str, typer.Option("--planner", help="auto (llm when one is configured, else template), template or llm.")]
 Duration = Annotated[float, typer.Option("--duration", "-d", help="Target film length in seconds.", min=5, max=3600)]
@@ -169,7 +122,7 @@ def _report(result, quiet: bool) -> None:
     out.print(f"Storyboard to edit: {result.storyboard}  (then: storyagent render {result.storyboard})")
 
 
-@app.command()
+@app.command(rich_help_panel="Make films")
 def plan(
     premise: Annotated[str, typer.Argument(metavar="PREMISE", help="What the film is about, in one line, e.g. \"polar bear visits penguins\".", show_default=False)],
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write the storyboard.")] = Path("storyboard.json"),
@@ -197,7 +150,7 @@ def plan(
     out.print(f"[green]{board.title}[/green]: {len(board.scenes)} scenes, {len(board.shots())} shots, {seconds:.0f} s -> {out_file}")
 
 
-@app.command()
+@app.command(rich_help_panel="Make films")
 def make(
     premise: Annotated[str, typer.Argument(metavar="PREMISE", help="What the film is about, in one line, e.g. \"polar bear visits penguins\".", show_default=False)],
     out_dir: OutDir = None,
@@ -247,7 +200,7 @@ def make(
     _report(result, quiet or log_json)
 
 
-@app.command()
+@app.command(rich_help_panel="Make films")
 def render(
     path: StoryboardFile,
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (default: the storyboard's own folder).")] = None,
@@ -290,7 +243,7 @@ def render(
 FilmFolder = Annotated[Path, typer.Argument(metavar="FOLDER", help="A film folder (default: the current folder).")]
 
 
-@app.command()
+@app.command(rich_help_panel="Inspect and preview")
 def status(folder: FilmFolder = Path(".")) -> None:
     """Show which shots are current, which your edits made stale, and which failed."""
     from rich.table import Table
@@ -309,7 +262,7 @@ def status(folder: FilmFolder = Path(".")) -> None:
               (f"; `storyagent render {film_dir / 'storyboard.json'}` brings the rest up to date" if stale else ""))
 
 
-@app.command()
+@app.command(rich_help_panel="Inspect and preview")
 def history(folder: FilmFolder = Path(".")) -> None:
     """List the runs in a film folder: when, what, how long, and what each built or reused."""
     from rich.table import Table
@@ -328,7 +281,7 @@ def history(folder: FilmFolder = Path(".")) -> None:
     out.print(table)
 
 
-@app.command("render-shot")
+@app.command("render-shot", rich_help_panel="Inspect and preview")
 def render_shot(
     path: StoryboardFile,
     shot_id: Annotated[str, typer.Argument(metavar="SHOT_ID", help="Id of the shot, e.g. north-1.", show_default=False)],
@@ -362,7 +315,7 @@ def render_shot(
     out.print(f"[green]wrote[/green] {clip}")
 
 
-@app.command("contact-sheet")
+@app.command("contact-sheet", rich_help_panel="Inspect and preview")
 def contact_sheet(
     path: StoryboardFile,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Image to write (.png).")] = Path("contact-sheet.png"),
@@ -376,7 +329,7 @@ def contact_sheet(
     out.print(f"[green]wrote[/green] {written['contact_sheet']}")
 
 
-@app.command()
+@app.command(rich_help_panel="Set-up")
 def doctor(
     models: Annotated[list[str] | None, typer.Option("--model", help="Also check this model folder or Hugging Face repo id (repeatable).")] = None,
 ) -> None:
@@ -392,7 +345,7 @@ def doctor(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(rich_help_panel="Set-up")
 def voices(
     language: Annotated[list[str] | None, typer.Option("--lang", help="Language(s) to check (default: en and zh).")] = None,
 ) -> None:
@@ -415,6 +368,53 @@ def voices(
             shown = ", ".join(status.voices[:6]) + (" ..." if len(status.voices) > 6 else "")
             table.add_row(status.name + (" *" if status.name == chosen else ""), mark, shown if status.usable else status.reason)
         out.print(table)
+
+
+@app.command(rich_help_panel="Storyboard files")
+def schema() -> None:
+    """Print the storyboard JSON Schema: every field, its type and what it means."""
+    from storyagent.storyboard import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command(rich_help_panel="Storyboard files")
+def validate(path: StoryboardFile) -> None:
+    """Check that a storyboard file is well formed: types, names, references.
+
+    Errors name the JSON path, e.g. scenes[2].shots[1].camera.movment.
+    """
+    from storyagent.storyboard import Storyboard
+
+    board = Storyboard.load(path)
+    out.print(f"[green]ok[/green] {path}: {len(board.scenes)} scenes, {len(board.shots())} shots")
+
+
+@app.command(rich_help_panel="Storyboard files")
+def lint(
+    path: StoryboardFile,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the issues as a JSON list.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Review a storyboard's film grammar: narration that cannot fit its shot, jump cuts, missing establishing shots, 180-degree flips, duration.
+
+    Exits 1 when there are errors (or warnings with --strict).
+    """
+    from storyagent.lint import lint as run_lint
+    from storyagent.storyboard import Storyboard
+
+    issues = run_lint(Storyboard.load(path))
+    if as_json:
+        sys.stdout.write(json.dumps([i.model_dump() for i in issues], indent=2, ensure_ascii=False) + "\n")
+    else:
+        for issue in issues:
+            colour = "red" if issue.level == "error" else "yellow"
+            out.print(f"[{colour}]{issue.level}[/{colour}] {_where(issue.shot)}{issue.message} [dim]({issue.code})[/dim]")
+        errors = sum(i.level == "error" for i in issues)
+        out.print(f"{path}: {errors} error(s), {len(issues) - errors} warning(s)")
+    failing = [i for i in issues if i.level == "error" or strict]
+    if failing:
+        raise typer.Exit(1)
 
 
 def _where(shot: str | None) -> str:
