@@ -60,10 +60,12 @@ def encode_floor(frames: int, width: int = 1280, height: int = 720) -> float:
     """Seconds ffmpeg alone takes to encode `frames` frames of a test pattern, as the film encode does."""
     from imageio_ffmpeg import get_ffmpeg_exe
 
+    from storyagent.edit import FILM_PRESET
+
     started = time.perf_counter()
     subprocess.run(
         [get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=24",
-         "-frames:v", str(frames), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-f", "null", "-"],
+         "-frames:v", str(frames), "-c:v", "libx264", "-preset", FILM_PRESET, "-pix_fmt", "yuv420p", "-f", "null", "-"],
         check=True,
     )
     return time.perf_counter() - started

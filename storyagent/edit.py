@@ -24,7 +24,9 @@ from storyagent.storyboard import TransitionKind
 from storyagent.timeline import Timeline
 from storyagent.video import FFmpeg, check_frame, check_size, raw_input_args, read_frames
 
-FILM_PRESET = "veryfast"
+# Measured on a 93 s animatic film: superfast encodes in 0.69x the time of veryfast for 2x the
+# bytes (19 MB); at CRF 20 both look the same on flat animatic colours.
+FILM_PRESET = "superfast"
 FILM_CRF = 20
 AUDIO_BITRATE = "192k"
 FONTS = ASSETS / "fonts"
