@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from concurrent.futures import Executor
 from pathlib import Path
@@ -88,20 +89,26 @@ def time_stage(board: Storyboard, spoken: list[SpokenLine], film_dir: Path, opti
 # -- render --------------------------------------------------------------------
 
 _executor: Executor | None = None
+_executor_lock = threading.Lock()  # shot branches run in parallel threads: create the workers once
 
 
 def shot_executor(options: RunOptions, renderer: str) -> Executor:
     """The run's shot workers: local processes, or Ray tasks with --executor ray."""
     global _executor
-    if _executor is None:
-        if options.executor == "ray":
-            from storyagent.executors import RayExecutor
+    with _executor_lock:
+        return _executor or _start_executor(options, renderer)
 
-            _executor = RayExecutor(options.ray_address, num_gpus=1.0 if renderer == "dit" else 0.0, num_cpus=options.jobs)
-        else:
-            from storyagent.executors import local_executor
 
-            _executor = local_executor(options.jobs)
+def _start_executor(options: RunOptions, renderer: str) -> Executor:
+    global _executor
+    if options.executor == "ray":
+        from storyagent.executors import RayExecutor
+
+        _executor = RayExecutor(options.ray_address, num_gpus=1.0 if renderer == "dit" else 0.0, num_cpus=options.jobs)
+    else:
+        from storyagent.executors import local_executor
+
+        _executor = local_executor(options.jobs)
     return _executor
 
 

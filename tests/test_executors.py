@@ -1,0 +1,29 @@
+"""Shots render the same on a Ray cluster (here a local Ray) as in the local pool."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storyagent import catalogue
+
+pytest.importorskip("ray", reason="Ray is the optional 'ray' extra")
+
+
+def test_ray_executor_renders_every_shot_into_the_film_folder(tmp_path: Path) -> None:
+    out = tmp_path / "film"
+    result = subprocess.run(
+        [sys.executable, "-m", "storyagent", "make", "a crab finds a shell", "-o", str(out), "--duration", "10",
+         "--resolution", "320x180", "--fps", "12", "--executor", "ray", "--jobs", "2", "--quiet"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    shots = catalogue.artifacts(out)
+    built = {a.name for a in shots if a.kind == "shot" and a.action == "built"}
+    clips = list((out / "shots").glob("*.mp4"))
+    assert built and len(clips) == len(built)
+    assert all(clip.stat().st_size > 0 for clip in clips)
+    assert (out / "film.mp4").is_file()
