@@ -82,7 +82,7 @@ def report(label: str, figures: dict) -> None:
     shots = [v for k, v in figures["timings"].items() if k.startswith("render:")]
     for stage, seconds in stages.items():
         print(f"  {stage:<8} {seconds:7.1f} s")
-    print(f"  shots    {sum(shots):7.1f} s of worker time over {len(shots)} shots (run in parallel)")
+    print(f"  shots    {len(shots)} rendered in parallel with sound (per-shot times include waiting for a worker)")
 
 
 def main() -> None:

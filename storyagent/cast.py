@@ -71,7 +71,7 @@ def stable_seed(text: str) -> int:
 
 
 def icon_for(character: Character) -> str:
-    from storyagent.render import icons
+    from storyagent.renderers import icons
 
     if character.visual.icon:
         return character.visual.icon
@@ -175,7 +175,7 @@ def location_look(board: Storyboard, location_id: str) -> Place:
 
 
 def _prop(name: str) -> Prop:
-    from storyagent.render import icons
+    from storyagent.renderers import icons
 
     key = name.strip().lower()
     if key in PROCEDURAL_PROPS:
@@ -191,7 +191,7 @@ def _prop(name: str) -> Prop:
 def write_reference_sheets(board: Storyboard, cast_dir: Path) -> dict[str, Path]:
     """`cast/<id>.png` per character: large, facing right and left, mid-stride
     and close up, with its name. Unchanged sheets are not rewritten."""
-    from storyagent.render.sheets import reference_sheet_png
+    from storyagent.renderers.sheets import reference_sheet_png
 
     cast_dir = Path(cast_dir)
     cast_dir.mkdir(parents=True, exist_ok=True)

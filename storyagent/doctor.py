@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from storyagent.render.checkpoints import scan_pipelines
+from storyagent.renderers.checkpoints import scan_pipelines
 
 SOUNDFONT_DIRS = ("/usr/share/sounds/sf2", "/usr/share/soundfonts", "/usr/local/share/soundfonts", "~/.local/share/soundfonts")
 

@@ -112,7 +112,7 @@ def _check_renderer(storyboard: dict[str, Any] | None, options: RunOptions) -> N
     """A missing model is reported before any voice is recorded, not by a worker minutes later."""
     settings = (storyboard or {}).get("render", {})
     if (options.renderer or settings.get("renderer")) == "dit":
-        from storyagent.render.checkpoints import find_checkpoint
+        from storyagent.renderers.checkpoints import find_checkpoint
 
         model = options.model or settings.get("model")
         if not model:

@@ -15,7 +15,7 @@ def render_shot(board: Storyboard, shot_id: str, out: str | Path, *, width: int 
                 cast_dir: Path | None = None, **renderer_options: object) -> Path:
     """Write `out` (an .mp4) with the shot at its planned duration."""
     from storyagent.cast import assign_cast
-    from storyagent.render import ShotJob, get_renderer
+    from storyagent.renderers import ShotJob, get_renderer
     from storyagent.video import write_clip
 
     shot = find_shot(board, shot_id)

@@ -14,6 +14,7 @@ under a fixed name, so the folder is the same whoever runs it:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -28,7 +29,6 @@ from storyagent.storyboard import Storyboard, save_keeping_previous
 from storyagent.timeline import SpokenLine, Timeline, build_timeline
 
 STORYBOARD = "storyboard.json"
-RENDER_CODE_VERSION = "1"  # bump when a renderer's output changes for the same inputs
 
 
 # -- plan and cast -------------------------------------------------------------
@@ -130,6 +130,13 @@ def renderer_options(board: Storyboard, options: RunOptions) -> dict:
     return {"model": options.model or board.render.model, **options.dit.model_dump(exclude_defaults=True)}
 
 
+@functools.cache
+def render_code_version() -> str:
+    """Hash of the renderers' source: a change to how shots are drawn makes old clips stale."""
+    sources = sorted((Path(__file__).parent / "renderers").glob("*.py")) + [Path(__file__).parent / "cast.py"]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
+
+
 def own_reference_digests(board: Storyboard, cast_ids: set[str], film_dir: Path | None) -> dict[str, str]:
     """Content hashes of the reference images a storyboard names: editing the file re-renders its shots."""
     digests = {}
@@ -155,7 +162,7 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
         "size": [timeline.width, timeline.height, timeline.fps],
         "renderer": renderer_name(board, options),
         "model": options.model or board.render.model,
-        "code": RENDER_CODE_VERSION,
+        "code": render_code_version(),
     }
     if inputs["renderer"] == "dit":
         inputs["dit"] = options.dit.picture()
@@ -207,7 +214,7 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
 def render_clip(board: dict, shot_id: str, frames: int, width: int, height: int, fps: int,
                 cast_dir: str, renderer: str, renderer_options: dict, out: str) -> str:
     """Runs in a worker process: draw the shot's frames and encode them as they come."""
-    from storyagent.render import ShotJob, get_renderer
+    from storyagent.renderers import ShotJob, get_renderer
     from storyagent.video import write_clip
 
     job = ShotJob(
@@ -236,7 +243,7 @@ def sound_stage(board: Storyboard, timeline: Timeline, film_dir: Path, options: 
 def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mix: dict[str, str],
                film_dir: Path, options: RunOptions) -> Path:
     from storyagent.edit import assemble
-    from storyagent.render.cards import credits_frames, title_frames
+    from storyagent.renderers.cards import credits_frames, title_frames
     from storyagent.subtitles import write_subtitles
 
     subtitles = write_subtitles(timeline, film_dir)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from storyagent.render.checkpoints import COGVIDEOX, LTX, WAN
-from storyagent.render.prompts import (
+from storyagent.renderers.checkpoints import COGVIDEOX, LTX, WAN
+from storyagent.renderers.prompts import (
     NEGATIVE_PROMPT,
     camera_phrase,
     plan_render,

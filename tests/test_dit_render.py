@@ -17,7 +17,7 @@ pytest.importorskip("diffusers")
 from dit_tiny_models import BOARD, save_all
 
 from storyagent.errors import RenderError
-from storyagent.render import (
+from storyagent.renderers import (
     ShotJob,
     dit,
     get_renderer,

@@ -56,7 +56,7 @@ def test_every_sentence_of_every_arc_fills_in(arc):
 
 
 def test_everything_the_world_names_has_a_picture():
-    from storyagent.render import icons  # the animatic draws characters and props from these nouns
+    from storyagent.renderers import icons  # the animatic draws characters and props from these nouns
 
     w = world()
     unpictured = [key for key, kind in w.kinds.items() if not any(icons.find(k) for k in kind.keywords)]

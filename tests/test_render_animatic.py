@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from animatic_boards import BEAR, PENGUIN, board, render, shot
 
-from storyagent.render import ShotJob, get_renderer
+from storyagent.renderers import ShotJob, get_renderer
 from storyagent.storyboard import Biome
 
 W, H = 320, 180

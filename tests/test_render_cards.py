@@ -12,8 +12,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from storyagent.cli import app
-from storyagent.render import text
-from storyagent.render.cards import credits_frames, title_frames
+from storyagent.renderers import text
+from storyagent.renderers.cards import credits_frames, title_frames
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
 from storyagent.video import probe

@@ -11,7 +11,7 @@ from animatic_boards import board, shot
 from PIL import Image
 
 from storyagent.cast import assign_cast, character_look, location_look, stable_seed, write_reference_sheets
-from storyagent.render import icons
+from storyagent.renderers import icons
 from storyagent.storyboard import Storyboard
 
 

@@ -18,9 +18,13 @@ def write_wav(path: Path, audio: np.ndarray, sr: int, float32: bool = False) -> 
     from scipy.io import wavfile
 
     buffer = io.BytesIO()
-    samples = np.asarray(audio, dtype=np.float32) if float32 else (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
-    wavfile.write(buffer, sr, samples)
+    wavfile.write(buffer, sr, wav_samples(audio, float32))
     return write_bytes_atomic(path, buffer.getvalue())
+
+
+def wav_samples(audio: np.ndarray, float32: bool = False) -> np.ndarray:
+    """Samples as a WAV stores them: 32-bit float, or 16-bit PCM clipped at full scale."""
+    return np.asarray(audio, dtype=np.float32) if float32 else (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:

@@ -4,20 +4,33 @@ peak at most -1 dBTP).
 
 Stems are written as they sit in the mix (levelled, ducked) beside `mix.wav`,
 so an editor can rebalance them.
+
+The film is mixed BLOCK seconds at a time, in passes over float32 scratch
+files beside the output, so memory stays the same for a one-minute or a
+ten-minute film (DESIGN.md: streaming, not hoarding):
+1. render the voice lines, effects and score, each made when the blocks reach
+   it, and measure each stem's loudness;
+2. compress the voice from a known level, and measure how loud speech gets;
+3. set the stems' levels, duck music and effects under speech, and measure the total;
+4. find the gain that lands the limited total on TARGET_LUFS, then write mix.wav and stems/.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
-from scipy.signal import lfilter, resample_poly
+from scipy.signal import resample_poly
 
-from storyagent.sound import read_wav, write_wav
+from storyagent.files import atomic_path
+from storyagent.sound import read_wav
 from storyagent.sound.effects import ambience_for, render_cue
-from storyagent.sound.music import render_score
+from storyagent.sound.music import CROSSFADE, render_sections
+from storyagent.sound.stream import LoudnessMeter, PeakMeter, Recursive, Scratch, Track, WavWriter, blocks, one_pole
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import EffectPlacement, Timeline
 
@@ -33,6 +46,10 @@ DUCK_EFFECTS_DB = -4.0
 ATTACK, RELEASE = 0.08, 0.4  # seconds
 LOOKAHEAD = 0.08  # the duck starts this much before speech, so a line's first word is already clear
 BED_FADE = 1.0
+MAX_BED = 30.0  # seconds: a longer stay in one place gets successive beds, cross-faded, so no bed is film-long
+BLOCK = 10.0  # seconds mixed at a time
+LIMITER_LOOKAHEAD = 0.005
+STEMS = ("voice", "music", "effects")
 
 
 class MixResult(BaseModel):
@@ -51,119 +68,250 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
     """Mix the timeline's voice, effects and a composed score into `out_dir/mix.wav`
     and `out_dir/stems/`. `music_synth`: fluidsynth or builtin (default: the best available)."""
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     n = round(timeline.duration * sr)
-    voice = _set_loudness(voice_stem(timeline, n, sr), sr, VOICE_LUFS)
-    voice = _set_loudness(compress(voice, sr), sr, VOICE_LUFS)  # compressed from a known level, then made up
-    music, synth = render_score(timeline, sr, seed=seed, synth=music_synth, midi_path=out_dir / "music.mid")
-    music = _set_loudness(_fit(music, n), sr, MUSIC_LUFS)
-    effects = _set_loudness(effects_stem(timeline, board, n, sr, seed), sr, EFFECTS_LUFS)
-
-    speech = speech_envelope(voice, sr)
-    music *= _gain(speech, DUCK_MUSIC_DB)
-    effects *= _gain(speech, DUCK_EFFECTS_DB)
-
-    stems = {"voice": voice, "music": music, "effects": effects}
-    total = voice + music + effects
-    gain = _finishing_gain(total, sr)
-    finished = limit(total * gain, sr, TRUE_PEAK_CEILING_DB)
-
-    paths = {name: write_wav(out_dir / "stems" / f"{name}.wav", stem * gain, sr, float32=True)
-             for name, stem in stems.items()}
-    mix_path = write_wav(out_dir / "mix.wav", finished, sr)
+    with tempfile.TemporaryDirectory(prefix=".mix-", dir=out_dir) as tmp:
+        scratch = Path(tmp)
+        raw, raw_lufs, synth = render_stems(timeline, board, n, sr, seed, music_synth, out_dir / "music.mid", scratch)
+        voice_gain = _level_gain(raw_lufs["voice"], VOICE_LUFS)
+        voice, voice_lufs, speech_reference = compress_voice(raw["voice"], voice_gain, n, sr, Scratch(scratch / "voice.compressed"))
+        gains = {"voice": _level_gain(voice_lufs, VOICE_LUFS),  # compressed from a known level, then made up
+                 "music": _level_gain(raw_lufs["music"], MUSIC_LUFS),
+                 "effects": _level_gain(raw_lufs["effects"], EFFECTS_LUFS)}
+        stems, total_lufs = level_and_duck({**raw, "voice": voice}, gains, speech_reference, n, sr, scratch)
+        gain = finishing_gain(stems, total_lufs, n, sr)
+        paths = {"mix": out_dir / "mix.wav", **{name: out_dir / "stems" / f"{name}.wav" for name in STEMS}}
+        with ExitStack() as files:
+            writers = {name: files.enter_context(closing(WavWriter(files.enter_context(atomic_path(path)), sr,
+                                                                   float32=name != "mix")))
+                       for name, path in paths.items()}
+            lufs, peak_db = finish(stems, gain, n, sr, writers)
     return MixResult(
-        mix=mix_path, stems=paths, music_midi=out_dir / "music.mid", duration=n / sr, sample_rate=sr,
-        loudness_lufs=round(loudness(finished, sr), 2), true_peak_dbtp=round(true_peak_db(finished), 2),
+        mix=paths["mix"], stems={name: paths[name] for name in STEMS}, music_midi=out_dir / "music.mid",
+        duration=n / sr, sample_rate=sr, loudness_lufs=round(lufs, 2), true_peak_dbtp=round(peak_db, 2),
         music_synth=synth,
     )
 
 
-# -- stems -----------------------------------------------------------------------------
+# -- pass 1: the stems at their nominal levels -------------------------------------------
 
 
-def voice_stem(timeline: Timeline, n: int, sr: int) -> np.ndarray:
-    out = np.zeros(n)
-    for placement in timeline.voice:
-        audio, rate = read_wav(Path(placement.line.audio))
-        _add(out, _resample(audio, rate, sr), round(placement.start * sr))
-    return out
+def render_stems(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: int, music_synth: str | None,
+                 midi_path: Path, scratch: Path) -> tuple[dict[str, Scratch], dict[str, float], str]:
+    """Voice, music and effects rendered block by block into scratch files, with each one's loudness."""
+    sections, synth = render_sections(timeline, sr, seed=seed, synth=music_synth, midi_path=midi_path)
+    tracks = {"voice": voice_track(timeline, sr),
+              "music": Track([round(s.start * sr) for s in timeline.music], sections, lead=round(CROSSFADE * sr)),
+              "effects": effects_track(timeline, board, sr, seed)}
+    stems = {name: Scratch(scratch / f"{name}.raw") for name in STEMS}
+    meters = {name: LoudnessMeter(sr) for name in STEMS}
+    for start, end in blocks(n, round(BLOCK * sr)):
+        for name, track in tracks.items():
+            block = track.block(start, end)
+            stems[name].append(block)
+            meters[name].add(block)
+    return stems, {name: meter.integrated() for name, meter in meters.items()}, synth
 
 
-def effects_stem(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: int = 0) -> np.ndarray:
-    out = np.zeros(n)
-    for placement in timeline.effects + ambience_placements(timeline, board):
-        audio = render_cue(placement.tag, placement.duration, sr, seed=_seed(seed, placement.shot_id, placement.tag))
-        if audio is None:
-            continue
-        if placement.ambience:
-            audio = _ramp(audio.astype(np.float64), sr, BED_FADE)
-        _add(out, audio * 10 ** ((placement.volume_db + (BED_DB if placement.ambience else 0.0)) / 20),
-             round(placement.start * sr))
-    return out
+def voice_track(timeline: Timeline, sr: int) -> Track:
+    placements = sorted(timeline.voice, key=lambda p: p.start)
+
+    def lines():
+        for placement in placements:
+            audio, rate = read_wav(Path(placement.line.audio))
+            yield round(placement.start * sr), _resample(audio, rate, sr)
+
+    return Track([round(p.start * sr) for p in placements], lines())
+
+
+def effects_track(timeline: Timeline, board: Storyboard, sr: int, seed: int = 0) -> Track:
+    placements = sorted(timeline.effects + ambience_placements(timeline, board), key=lambda p: p.start)
+
+    def cues():
+        for placement in placements:
+            audio = render_cue(placement.tag, placement.duration, sr, seed=_seed(seed, placement.shot_id, placement.tag))
+            if audio is None:  # an unknown tag: warned about, heard as nothing
+                audio = np.zeros(0)
+            elif placement.ambience:
+                audio = _ramp(audio.astype(np.float64), sr, BED_FADE)
+            yield round(placement.start * sr), audio * 10 ** ((placement.volume_db + (BED_DB if placement.ambience else 0.0)) / 20)
+
+    return Track([round(p.start * sr) for p in placements], cues())
 
 
 def ambience_placements(timeline: Timeline, board: Storyboard) -> list[EffectPlacement]:
-    """A bed for each run of shots in one location, from its biome and weather;
-    none where the timeline already carries ambience."""
+    """A bed for each run of shots in one location (at most MAX_BED long, unless one
+    shot is longer), from its biome and weather; none where the timeline already carries ambience."""
     if any(e.ambience for e in timeline.effects):
         return []
     runs: list[tuple[str, str, float, float]] = []  # location id, first shot, start, end
     for shot in timeline.shots:
         location = board.scene_of(shot.shot_id).location
-        if runs and runs[-1][0] == location:
+        if runs and runs[-1][0] == location and shot.end - runs[-1][2] <= MAX_BED:
             runs[-1] = (location, runs[-1][1], runs[-1][2], shot.end)
         else:
             runs.append((location, shot.shot_id, shot.start, shot.end))
     beds = []
     for location, shot_id, start, end in runs:
         for tag, db in ambience_for(board.location(location)):
-            # Beds overlap a little at location changes, so one place fades into the next.
+            # Beds overlap a little where they meet, so one place (or stretch of it) fades into the next.
             beds.append(EffectPlacement(tag=tag, shot_id=shot_id, start=max(0.0, start - BED_FADE / 2),
                                         duration=end - start + BED_FADE, volume_db=db, ambience=True))
     return beds
 
 
-def compress(voice: np.ndarray, sr: int, threshold_db: float = -30.0, ratio: float = 4.0) -> np.ndarray:
+# -- pass 2: dialogue compression -----------------------------------------------------------
+
+
+class Compressor:
     """Dialogue compression. Speech peaks ~20 dB over its loudness (measured on
     the Piper voice), more than a -16 LUFS / -1 dBTP mix has room for: without
     it the limiter took up to 8 dB off peaks and cost 2.7 dB of loudness. 4:1
     above the threshold, looking 5 ms ahead so onsets are caught, leaves the
-    limiter under 5 dB on ~5% of samples."""
-    from scipy.ndimage import maximum_filter1d
+    limiter under 5 dB on ~5% of samples. Fed a block at a time, each with up to
+    `reach` samples of what follows it."""
 
-    level_db = 10 * np.log10(_one_pole(voice**2, sr, 0.005) + 1e-12)
-    reduction = np.maximum(0.0, level_db - threshold_db) * (1 - 1 / ratio)
-    ahead = int(0.005 * sr)
-    reduction = maximum_filter1d(np.concatenate([reduction[ahead:], np.zeros(ahead)]), size=2 * ahead + 1)
-    reduction = np.maximum(_one_pole(reduction, sr, 0.002), _one_pole(reduction, sr, 0.06))
-    return voice * 10 ** (-reduction / 20)
+    def __init__(self, sr: int, threshold_db: float = -30.0, ratio: float = 4.0) -> None:
+        self.threshold_db, self.ratio = threshold_db, ratio
+        self.ahead = int(0.005 * sr)
+        self.reach = 2 * self.ahead
+        self.level, self.fast, self.slow = one_pole(sr, 0.005), one_pole(sr, 0.002), one_pole(sr, 0.06)
+
+    def __call__(self, voice: np.ndarray, ahead: int) -> np.ndarray:
+        from scipy.ndimage import maximum_filter1d
+
+        keep = len(voice) - ahead
+        level_db = 10 * np.log10(self.level(voice**2, ahead=ahead) + 1e-12)
+        reduction = np.maximum(0.0, level_db - self.threshold_db) * (1 - 1 / self.ratio)
+        # The reduction at each sample is the most needed in the next 2 x 5 ms (none past the film's end).
+        reduction = maximum_filter1d(np.pad(reduction, (0, self.reach)), size=2 * self.ahead + 1,
+                                     mode="constant")[self.ahead : self.ahead + keep]
+        reduction = np.maximum(self.fast(reduction), self.slow(reduction))
+        return voice[:keep] * 10 ** (-reduction / 20)
 
 
-# -- ducking -----------------------------------------------------------------------------
+def compress_voice(raw: Scratch, gain: float, n: int, sr: int, out: Scratch) -> tuple[Scratch, float, float]:
+    """The voice compressed from `gain` x `raw`, into `out`; its loudness, and the
+    level speech reaches (the 95th percentile of its 20 ms level, in dB)."""
+    compressor, meter, speech = Compressor(sr), LoudnessMeter(sr), SpeechLevel(sr)
+    for start, end in blocks(n, round(BLOCK * sr)):
+        reach = min(n, end + compressor.reach)
+        block = compressor(raw.read(start, reach) * gain, ahead=reach - end)
+        out.append(block)
+        meter.add(block)
+        speech.add(block)
+    return out, meter.integrated(), speech.reference()
 
 
-def speech_envelope(voice: np.ndarray, sr: int, threshold_db: float = -45.0) -> np.ndarray:
+# -- pass 3: levels and ducking -----------------------------------------------------------
+
+
+class SpeechLevel:
+    """The voice's level over 20 ms, in dB, per sample; `add` also counts the
+    levels in 0.01 dB steps, for the percentile that sets what counts as speech."""
+
+    FLOOR, CEILING, STEP = -100.0, 60.0, 0.01
+
+    def __init__(self, sr: int) -> None:
+        window = int(0.02 * sr)
+        self.power = Recursive([1.0 / window], [1.0, -(1 - 1.0 / window)], lambda first: [first])
+        self.counts = np.zeros(round((self.CEILING - self.FLOOR) / self.STEP) + 1, dtype=np.int64)
+
+    def __call__(self, voice: np.ndarray, ahead: int = 0) -> np.ndarray:
+        return 10 * np.log10(self.power(voice**2, ahead=ahead) + 1e-12)
+
+    def add(self, voice: np.ndarray) -> None:
+        level = self(voice)
+        level = level[level > self.FLOOR]
+        steps = np.clip(np.round((level - self.FLOOR) / self.STEP), 0, len(self.counts) - 1).astype(np.int64)
+        self.counts += np.bincount(steps, minlength=len(self.counts))
+
+    def reference(self, percentile: float = 95.0) -> float:
+        total = self.counts.sum()
+        if not total:
+            return 0.0
+        step = int(np.searchsorted(np.cumsum(self.counts), percentile / 100 * total))
+        return self.FLOOR + step * self.STEP
+
+
+class SpeechEnvelope:
     """0..1 per sample: how much speech is present, with ~80 ms attack and
-    ~400 ms release, started LOOKAHEAD early (the mix is offline, so it can look ahead)."""
-    window = int(0.02 * sr)
-    power = lfilter([1.0 / window], [1.0, -(1 - 1.0 / window)], voice**2, zi=[voice[0] ** 2 if len(voice) else 0.0])[0]
-    rms_db = 10 * np.log10(power + 1e-12)
-    reference = np.percentile(rms_db[rms_db > -100], 95) if np.any(rms_db > -100) else 0.0
-    active = (rms_db > reference + threshold_db + 20).astype(np.float64)
-    shift = int(LOOKAHEAD * sr)
-    active = np.concatenate([active[shift:], np.zeros(shift)])
-    rising = _one_pole(active, sr, ATTACK)
-    falling = _one_pole(active, sr, RELEASE)
-    # The faster follower wins going up, the slower coming down: attack and release from two linear filters.
-    return np.clip(np.maximum(rising, falling), 0.0, 1.0)
+    ~400 ms release, started LOOKAHEAD early (the mix is offline, so it can look
+    ahead: each block comes with `reach` samples of the voice that follows it)."""
+
+    def __init__(self, sr: int, reference: float, threshold_db: float = -45.0) -> None:
+        self.level = SpeechLevel(sr)
+        self.threshold = reference + threshold_db + 20
+        self.reach = int(LOOKAHEAD * sr)
+        self.rising, self.falling = one_pole(sr, ATTACK), one_pole(sr, RELEASE)
+
+    def __call__(self, voice: np.ndarray, ahead: int) -> np.ndarray:
+        keep = len(voice) - ahead
+        active = (self.level(voice, ahead=ahead) > self.threshold).astype(np.float64)
+        active = np.pad(active[self.reach :], (0, self.reach))[:keep]  # nothing is spoken past the film's end
+        # The faster follower wins going up, the slower coming down: attack and release from two linear filters.
+        return np.clip(np.maximum(self.rising(active), self.falling(active)), 0.0, 1.0)
 
 
-def _one_pole(x: np.ndarray, sr: int, seconds: float) -> np.ndarray:
-    a = np.exp(-1.0 / (seconds * sr))
-    return lfilter([1 - a], [1, -a], x, zi=[a * x[0] if len(x) else 0.0])[0]
+def level_and_duck(stems: dict[str, Scratch], gains: dict[str, float], speech_reference: float, n: int, sr: int,
+                   scratch: Path) -> tuple[dict[str, Scratch], float]:
+    """The stems as they sit in the mix: levelled, music and effects ducked
+    under speech; and the loudness of their sum."""
+    envelope, meter = SpeechEnvelope(sr, speech_reference), LoudnessMeter(sr)
+    placed = {name: Scratch(scratch / f"{name}.mixed") for name in STEMS}
+    for start, end in blocks(n, round(BLOCK * sr)):
+        reach = min(n, end + envelope.reach)
+        voice = stems["voice"].read(start, reach)
+        speech = envelope(voice, ahead=reach - end)
+        blocks_ = {"voice": voice[: end - start] * gains["voice"],
+                   "music": stems["music"].read(start, end) * gains["music"] * _gain(speech, DUCK_MUSIC_DB),
+                   "effects": stems["effects"].read(start, end) * gains["effects"] * _gain(speech, DUCK_EFFECTS_DB)}
+        for name, block in blocks_.items():
+            placed[name].append(block)
+        meter.add(blocks_["voice"] + blocks_["music"] + blocks_["effects"])
+    return placed, meter.integrated()
 
 
 def _gain(envelope: np.ndarray, depth_db: float) -> np.ndarray:
     return 10 ** (depth_db * envelope / 20)
+
+
+# -- pass 4: finishing -------------------------------------------------------------------
+
+
+def finishing_gain(stems: dict[str, Scratch], total_lufs: float, n: int, sr: int) -> float:
+    """Gain that lands the limited mix on TARGET_LUFS (limiting costs a little loudness: measured, then corrected)."""
+    if not np.isfinite(total_lufs):
+        return 1.0
+    gain = 10 ** ((TARGET_LUFS - total_lufs) / 20)
+    for _ in range(3):
+        error = TARGET_LUFS - finish(stems, gain, n, sr)[0]
+        if abs(error) < 0.1:
+            break
+        gain *= 10 ** (error / 20)
+    return gain
+
+
+def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
+           writers: dict[str, WavWriter] | None = None) -> tuple[float, float]:
+    """The sum of the stems x `gain` through the true-peak limiter: its loudness
+    and true peak, and, given `writers`, the mix and the stems x `gain` written out."""
+    meter, peaks = LoudnessMeter(sr), PeakMeter()
+    # The limiter's gain at a sample depends on the signal up to 2.5 look-aheads away:
+    # each block is limited with that much of its neighbours, then trimmed.
+    margin = 4 * int(LIMITER_LOOKAHEAD * sr) + 64
+    for start, end in blocks(n, round(BLOCK * sr)):
+        lo, hi = max(0, start - margin), min(n, end + margin)
+        parts = {name: stem.read(lo, hi) for name, stem in stems.items()}
+        total = (parts["voice"] + parts["music"] + parts["effects"]) * gain
+        finished = limit(total, sr, TRUE_PEAK_CEILING_DB, LIMITER_LOOKAHEAD)[start - lo : end - lo]
+        meter.add(finished)
+        peaks.add(finished)
+        if writers:
+            writers["mix"].write(finished)
+            for name, part in parts.items():
+                writers[name].write(part[start - lo : end - lo] * gain)
+    return meter.integrated(), peaks.db()
 
 
 # -- loudness and peaks --------------------------------------------------------------------
@@ -197,23 +345,12 @@ def limit(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.00
     return audio * np.minimum(smooth, held)
 
 
-def _finishing_gain(audio: np.ndarray, sr: int) -> float:
-    """Gain that lands the limited mix on TARGET_LUFS (limiting costs a little loudness: measured, then corrected)."""
-    gain = 10 ** ((TARGET_LUFS - loudness(audio, sr)) / 20)
-    for _ in range(3):
-        error = TARGET_LUFS - loudness(limit(audio * gain, sr, TRUE_PEAK_CEILING_DB), sr)
-        if abs(error) < 0.1:
-            break
-        gain *= 10 ** (error / 20)
-    return gain
-
-
 # -- small helpers ------------------------------------------------------------------------------
 
 
-def _set_loudness(audio: np.ndarray, sr: int, target: float) -> np.ndarray:
-    measured = loudness(audio, sr) if np.any(audio) else -np.inf
-    return audio * 10 ** ((target - measured) / 20) if np.isfinite(measured) else audio
+def _level_gain(measured: float, target: float) -> float:
+    """Gain from a measured loudness to `target`; none for silence."""
+    return 10 ** ((target - measured) / 20) if np.isfinite(measured) else 1.0
 
 
 def _resample(audio: np.ndarray, rate: int, sr: int) -> np.ndarray:
@@ -223,17 +360,6 @@ def _resample(audio: np.ndarray, rate: int, sr: int) -> np.ndarray:
 
     g = gcd(rate, sr)
     return resample_poly(audio.astype(np.float64), sr // g, rate // g)
-
-
-def _fit(audio: np.ndarray, n: int) -> np.ndarray:
-    return np.pad(audio.astype(np.float64), (0, max(0, n - len(audio))))[:n]
-
-
-def _add(out: np.ndarray, audio: np.ndarray, at: int) -> None:
-    start, skip = max(0, at), max(0, -at)
-    end = min(len(out), start + len(audio) - skip)
-    if end > start:
-        out[start:end] += audio[skip : skip + end - start]
 
 
 def _ramp(audio: np.ndarray, sr: int, seconds: float) -> np.ndarray:

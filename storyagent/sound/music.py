@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -252,22 +253,45 @@ def render_score(timeline: Timeline, sr: int = 48000, seed: int = 0, synth: str 
                  midi_path: Path | None = None) -> tuple[np.ndarray, str]:
     """The score as a float32 mono stem as long as the timeline, and the synth
     used ('fluidsynth' or 'builtin'; None chooses the best available)."""
+    sections, synth = render_sections(timeline, sr, seed, synth, midi_path)
+    out = np.zeros(round(timeline.duration * sr), dtype=np.float64)
+    for at, audio in sections:
+        start, skip = max(0, at), max(0, -at)
+        end = min(len(out), start + len(audio) - skip)
+        out[start:end] += audio[skip : skip + end - start]
+    return _to_level(out, sr).astype(np.float32), synth
+
+
+def render_sections(timeline: Timeline, sr: int = 48000, seed: int = 0, synth: str | None = None,
+                    midi_path: Path | None = None) -> tuple[Iterator[tuple[int, np.ndarray]], str]:
+    """The score one section at a time, rendered only when the iterator gets to
+    it: (film sample where the audio starts, audio), in the order of
+    `timeline.music`. A section starts up to CROSSFADE / 2 before its own start
+    (its lead-in under the previous one's fade); the sections add up to the score
+    (before `render_score` levels it), the film's closing fade included."""
     synth = synth or ("fluidsynth" if fluidsynth_available() else "builtin")
     sections = compose(timeline, seed)
     if midi_path is not None:
         write_midi(sections, midi_path)
-    out = np.zeros(round(timeline.duration * sr) + 1, dtype=np.float64)
+    return _render_lazily(sections, timeline.duration, sr, synth), synth
+
+
+def _render_lazily(sections: list[SectionScore], duration: float, sr: int, synth: str) -> Iterator[tuple[int, np.ndarray]]:
+    # The closing fade ends one sample past the film, where the score always ended.
+    fade = int(min(3.0, duration / 4) * sr)
+    fade_start = round(duration * sr) + 1 - fade
     renderer = _FluidSynth(sr) if synth == "fluidsynth" else _Builtin(sr)
-    for section in sections:
-        audio, offset = renderer.render(section.midi)  # offset: seconds of lead-in before the section's start
-        audio = _fades(audio, sr, section.fade_in, section.fade_out)
-        at = round((section.start - offset) * sr)
-        start, skip = max(0, at), max(0, -at)
-        end = min(len(out), start + len(audio) - skip)
-        out[start:end] += audio[skip : skip + end - start]
-    renderer.close()
-    out = _fades(out, sr, 0.0, min(3.0, timeline.duration / 4), equal_power=False)
-    return _to_level(out, sr).astype(np.float32)[: round(timeline.duration * sr)], synth
+    try:
+        for section in sections:
+            audio, offset = renderer.render(section.midi)  # offset: seconds of lead-in before the section's start
+            audio = _fades(audio, sr, section.fade_in, section.fade_out)
+            at = round((section.start - offset) * sr)
+            lo, hi = max(at, fade_start), min(at + len(audio), fade_start + fade)
+            if hi > lo:
+                audio[lo - at : hi - at] *= np.linspace(0.0, 1.0, fade)[::-1][lo - fade_start : hi - fade_start]
+            yield at, audio
+    finally:
+        renderer.close()
 
 
 def _fades(audio: np.ndarray, sr: int, fade_in: float, fade_out: float, equal_power: bool = True) -> np.ndarray:

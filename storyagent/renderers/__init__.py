@@ -40,7 +40,7 @@ class ShotRenderer(Protocol):
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]: ...
 
 
-RENDERERS = Registry("renderer", {"animatic": "storyagent.render.animatic", "dit": "storyagent.render.dit"})
+RENDERERS = Registry("renderer", {"animatic": "storyagent.renderers.animatic", "dit": "storyagent.renderers.dit"})
 register = RENDERERS.register
 
 

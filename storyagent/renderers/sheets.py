@@ -7,7 +7,7 @@ from __future__ import annotations
 import skia
 
 from storyagent.cast import Look
-from storyagent.render import icons, text
+from storyagent.renderers import icons, text
 
 WIDTH, HEIGHT = 1600, 900
 PANELS = ("facing right", "facing left", "walking", "close-up")

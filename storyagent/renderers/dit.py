@@ -28,9 +28,9 @@ from PIL import Image
 
 from storyagent.errors import BackendError, ModelNotFoundError, RenderError
 from storyagent.options import DiTOptions
-from storyagent.render import ShotJob, get_renderer, register
-from storyagent.render.checkpoints import PIPELINES, Checkpoint, Conditioning, Family, find_checkpoint
-from storyagent.render.prompts import (
+from storyagent.renderers import ShotJob, get_renderer, register
+from storyagent.renderers.checkpoints import PIPELINES, Checkpoint, Conditioning, Family, find_checkpoint
+from storyagent.renderers.prompts import (
     NEGATIVE_PROMPT,
     RenderPlan,
     fit_frame,
@@ -280,7 +280,7 @@ def animatic_frames(job: ShotJob, plan: RenderPlan, count: int) -> list[Image.Im
     try:
         renderer = get_renderer("animatic")
     except ModuleNotFoundError as err:
-        if err.name != "storyagent.render.animatic":
+        if err.name != "storyagent.renderers.animatic":
             raise
         return None
     sub = job.model_copy(update={"frames": count, "fps": plan.fps, "width": plan.width, "height": plan.height})

@@ -12,9 +12,9 @@ import numpy as np
 import skia
 
 from storyagent.cast import character_look, location_look
-from storyagent.render import camera, icons, text
-from storyagent.render.camera import Subject
-from storyagent.render.environments import environment
+from storyagent.renderers import camera, icons, text
+from storyagent.renderers.camera import Subject
+from storyagent.renderers.environments import environment
 from storyagent.storyboard import CameraAngle, ShotSize, Storyboard
 from storyagent.timeline import Timeline
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from storyagent.render.checkpoints import Family
+from storyagent.renderers.checkpoints import Family
 from storyagent.storyboard import (
     Biome,
     CameraAngle,

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import skia
 
 from storyagent.cast import Place, Prop
-from storyagent.render import camera, icons
-from storyagent.render.camera import View
+from storyagent.renderers import camera, icons
+from storyagent.renderers.camera import View
 from storyagent.storyboard import Biome, TimeOfDay, Weather
 
 RGB = tuple[float, float, float]

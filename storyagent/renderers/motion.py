@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from storyagent.cast import Look
-from storyagent.render import icons
+from storyagent.renderers import icons
 from storyagent.storyboard import Motion, OnScreen, ScreenDirection
 
 # Travel speed in body heights per second.

@@ -16,9 +16,9 @@ import numpy as np
 import skia
 
 from storyagent.cast import Look, character_look, location_look, stable_seed
-from storyagent.render import ShotJob, camera, icons, motion, register
-from storyagent.render.camera import ANGLES, FRAMINGS, Subject, View
-from storyagent.render.environments import Environment, environment
+from storyagent.renderers import ShotJob, camera, icons, motion, register
+from storyagent.renderers.camera import ANGLES, FRAMINGS, Subject, View
+from storyagent.renderers.environments import Environment, environment
 from storyagent.storyboard import CameraMovement, Motion, Storyboard
 
 

@@ -1,0 +1,207 @@
+"""Audio a block at a time, so the mix's memory does not grow with the film:
+clips placed in film time and made only when the blocks reach them, scratch
+files read back at any offset, WAV files written block by block, filters and
+meters that carry their state across block edges.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from scipy.signal import lfilter, resample_poly
+
+from storyagent.sound import wav_samples
+
+
+def blocks(n: int, size: int) -> Iterator[tuple[int, int]]:
+    """(start, end) sample ranges covering 0..n in steps of `size`."""
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
+
+
+class Track:
+    """Clips placed in film time. A clip is made (rendered, read from disk) only
+    when the blocks come within `lead` samples of its nominal start, and
+    dropped once the blocks have passed its end. `clips` yields (start sample,
+    audio) in the order of `starts`; a clip may begin up to `lead` samples
+    before its nominal start (music's lead-in under the previous scene)."""
+
+    def __init__(self, starts: list[int], clips: Iterable[tuple[int, np.ndarray]], lead: int = 0) -> None:
+        self.starts = starts
+        self.clips = iter(clips)
+        self.lead = lead
+        self.made = 0
+        self.live: list[tuple[int, np.ndarray]] = []
+
+    def block(self, start: int, end: int) -> np.ndarray:
+        while self.made < len(self.starts) and self.starts[self.made] - self.lead < end:
+            self.live.append(next(self.clips))
+            self.made += 1
+        out = np.zeros(end - start)
+        for at, audio in self.live:
+            lo, hi = max(start, at), min(end, at + len(audio))
+            if hi > lo:
+                out[lo - start : hi - start] += audio[lo - at : hi - at]
+        self.live = [(at, audio) for at, audio in self.live if at + len(audio) > end]
+        return out
+
+
+class Scratch:
+    """A float32 temporary file of a whole stem, appended block by block and read back at any offset."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.length = 0
+        path.write_bytes(b"")
+
+    def append(self, block: np.ndarray) -> None:
+        with open(self.path, "ab") as f:
+            f.write(np.asarray(block, dtype=np.float32).tobytes())
+        self.length += len(block)
+
+    def read(self, start: int, end: int) -> np.ndarray:
+        """Samples start..end as float64; zeros where the range runs past either end of the stem."""
+        out = np.zeros(end - start)
+        lo, hi = max(0, start), min(self.length, end)
+        if hi > lo:
+            out[lo - start : hi - start] = np.fromfile(self.path, dtype=np.float32, count=hi - lo, offset=4 * lo)
+        return out
+
+
+class WavWriter:
+    """A mono WAV written block by block: 16-bit PCM, or 32-bit float. The
+    header's sizes are filled in on close. Write under a temporary name
+    (`storyagent.files.atomic_path`) so a killed run leaves no half file."""
+
+    def __init__(self, path: Path, sr: int, float32: bool = False) -> None:
+        self.file: BinaryIO = open(path, "wb")  # noqa: SIM115 -- written across many calls, closed by close()
+        self.float32 = float32
+        self.bytes = 0
+        width = 4 if float32 else 2
+        self.file.write(b"RIFF\0\0\0\0WAVEfmt " + struct.pack("<IHHIIHH", 16, 3 if float32 else 1, 1, sr,
+                                                                   sr * width, width, 8 * width) + b"data\0\0\0\0")
+
+    def write(self, block: np.ndarray) -> None:
+        data = wav_samples(block, self.float32).tobytes()
+        self.file.write(data)
+        self.bytes += len(data)
+
+    def close(self) -> None:
+        self.file.seek(4)
+        self.file.write(struct.pack("<I", 36 + self.bytes))
+        self.file.seek(40)
+        self.file.write(struct.pack("<I", self.bytes))
+        self.file.close()
+
+
+class Recursive:
+    """An IIR filter whose state carries from one block to the next, so a run of
+    blocks filters exactly as one long signal. `initial` gives the state from the
+    first sample (None: start from rest)."""
+
+    def __init__(self, b: list[float], a: list[float], initial: Callable[[float], list[float]] | None = None) -> None:
+        self.b, self.a = b, a
+        self.initial = initial
+        self.zi: np.ndarray | None = None
+
+    def __call__(self, x: np.ndarray, ahead: int = 0) -> np.ndarray:
+        """Filter `x`; its last `ahead` samples are a look at the next block: filtered,
+        but not remembered, so the next block carries on from the end of this one."""
+        if self.zi is None:
+            first = x[0] if len(x) else 0.0
+            self.zi = np.asarray(self.initial(first) if self.initial else np.zeros(max(len(self.a), len(self.b)) - 1),
+                                 dtype=np.float64)
+        keep = len(x) - ahead
+        head, self.zi = lfilter(self.b, self.a, x[:keep], zi=self.zi)
+        if not ahead:
+            return head
+        tail, _ = lfilter(self.b, self.a, x[keep:], zi=self.zi)
+        return np.concatenate([head, tail])
+
+
+def one_pole(sr: int, seconds: float) -> Recursive:
+    """Smoothing with time constant `seconds`, starting settled on the first sample."""
+    a = float(np.exp(-1.0 / (seconds * sr)))
+    return Recursive([1 - a], [1, -a], lambda first: [a * first])
+
+
+class LoudnessMeter:
+    """Integrated loudness (ITU-R BS.1770-4, as pyloudnorm measures it) of a
+    signal fed in blocks: K-weighting with carried filter state, the mean square
+    of every 100 ms, then 400 ms gating blocks (75 % overlap) gated at -70 LUFS
+    and 10 LU under the ungated level. Keeps 8 bytes per 100 ms of signal."""
+
+    def __init__(self, sr: int) -> None:
+        from pyloudnorm.iirfilter import IIRfilter
+
+        self.filters = [Recursive(list(f.b), list(f.a)) for f in (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
+                                                                  IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"))]
+        self.sr = sr
+        self.step = round(0.1 * sr)
+        self.pending = np.zeros(0)
+        self.sums: list[float] = []  # sum of squares of each 100 ms
+        self.samples = 0
+
+    def add(self, block: np.ndarray) -> None:
+        weighted = np.asarray(block, dtype=np.float64)
+        for f in self.filters:
+            weighted = f(weighted)
+        self.samples += len(weighted)
+        pending = np.concatenate([self.pending, weighted**2])
+        whole = len(pending) // self.step * self.step
+        self.sums.extend(pending[:whole].reshape(-1, self.step).sum(axis=1).tolist())
+        self.pending = pending[whole:]
+
+    def integrated(self) -> float:
+        sums = np.array(self.sums + ([float(self.pending.sum())] if len(self.pending) else []) + [0.0] * 3)
+        count = int(np.round((self.samples / self.sr - 0.4) / 0.1)) + 1
+        if count < 1:
+            return float("-inf")
+        z = np.array([sums[j : j + 4].sum() for j in range(count)]) / (4 * self.step)
+        with np.errstate(divide="ignore"):
+            level = -0.691 + 10 * np.log10(z)
+        gated = level >= -70.0
+        if not gated.any():
+            return float("-inf")
+        relative = -0.691 + 10 * np.log10(z[gated].mean()) - 10.0
+        kept = (level > relative) & gated
+        return float(-0.691 + 10 * np.log10(z[kept].mean())) if kept.any() else float("-inf")
+
+
+class PeakMeter:
+    """True peak (4x oversampled, as BS.1770) of a signal fed in blocks. Each
+    block is upsampled with CONTEXT samples of its neighbours, so the peaks near
+    block edges read as they would in one long signal."""
+
+    CONTEXT = 32  # input samples; the 4x resampling filter reaches ~10 each side
+
+    def __init__(self) -> None:
+        self.held = np.zeros(0)
+        self.first = True
+        self.peak = 0.0
+
+    def add(self, block: np.ndarray) -> None:
+        buffer = np.concatenate([self.held, block])
+        if len(buffer) < 3 * self.CONTEXT:
+            self.held = buffer
+            return
+        self._measure(buffer, len(buffer) - self.CONTEXT)
+        self.held = buffer[-2 * self.CONTEXT :]
+
+    def db(self) -> float:
+        """The peak so far, in dBTP, counting the signal's end."""
+        if len(self.held):
+            self._measure(self.held, len(self.held))
+            self.held = np.zeros(0)
+        return float(20 * np.log10(max(self.peak, 1e-12)))
+
+    def _measure(self, buffer: np.ndarray, until: int) -> None:
+        start = 0 if self.first else self.CONTEXT
+        up = resample_poly(buffer, 4, 1)[4 * start : 4 * until]
+        if len(up):
+            self.peak = max(self.peak, float(np.max(np.abs(up))))
+        self.first = False
