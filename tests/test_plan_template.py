@@ -178,3 +178,18 @@ def test_companions_travel_together_to_the_named_place():
     assert board.location(board.scenes[-1].location).biome.value == "coast"
     travel = [shot for shot in board.shots() if shot.camera.movement == CameraMovement.TRACKING]
     assert any({on.character for on in shot.characters} == {"fox", "rabbit"} for shot in travel)
+
+
+@pytest.mark.parametrize(
+    ("premise", "hero"),
+    [
+        ("a robot learns to paint", "Robot"),
+        ("a dragon guards a castle at night", "Dragon"),
+        ("a whale sings to a lighthouse", "Whale"),
+        ("the baker bakes bread for the town", "Baker"),
+    ],
+)
+def test_an_unknown_action_ends_the_subject(premise: str, hero: str) -> None:
+    board = plan(premise)
+    assert board.characters[0].name == hero
+    assert f"{hero}'s" in board.title or hero in board.title or hero.lower() in board.logline.lower()

@@ -72,6 +72,14 @@ DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "you
 ADJECTIVES = {"little", "big", "old", "young", "lonely", "brave", "tiny", "small", "curious", "shy", "clever", "lazy",
               "grumpy", "happy", "sad", "lost", "hungry", "sleepy", "giant", "baby", "wise", "kind", "fast", "slow",
               "proud", "gentle", "clumsy", "friendly", "new", "best", "missing", "magic", "golden", "tired", "white"}
+# Everyday actions the story verbs above do not cover. In a premise with none of those verbs, the first
+# of these ends the subject: "a dragon guards a castle" is about a dragon, not a "dragon guards".
+ACTIONS = ("learn paint build guard sing dance play dream want try teach bake cook draw write read sleep wake "
+           "live work fight save protect chase catch hide grow plant dig fix make build sail climb jump eat drink "
+           "discover invent open close carry bring share watch wait wish hope need like love hate fear miss "
+           "escape follow lead count collect deliver care celebrate wonder imagine become turn start begin").split()
+ACTION_FORMS = r"(?:" + "|".join(sorted({f"{a}{end}" for a in ACTIONS for end in ("", "s", "es", "ed", "d", "ing")},
+                                        key=len, reverse=True)) + r")"
 STOP_WORDS = r"\b(?:in|at|on|across|through|over|from|to|near|under|by|during|because|who|which|when|after|before|" \
              r"while|for|so|but|with|into|far|and then)\b|[.;:!?]"
 STOPS = STOP_WORDS + "|,"
@@ -232,7 +240,7 @@ def _free_mentions(text: str, w: World, exclude: set[str]) -> list[Entity]:
 
 def _free_en(text: str, language: Literal["en", "zh"], w: World, places: list[str]) -> Premise:
     """No known verb: the first named being is the hero, the next ones its friends."""
-    first = re.split(r"\b(?:is|was|are|were|has|had|wants|dreams|likes|loves|can|cannot|will|who|that)\b|[,.;:!?]",
+    first = re.split(rf"\b(?:is|was|are|were|has|had|can|cannot|will|who|that|{ACTION_FORMS})\b|[,.;:!?]",
                      text, maxsplit=1, flags=re.I)[0]
     named = _entities_en(first, w)  # "Peter and the wolf"
     mentions = named if any(e.kind for e in named) or len(named) > 1 else _free_mentions(text, w, exclude=set())

@@ -353,15 +353,20 @@ class _FluidSynth:
         for time, on, channel, pitch, velocity in events:
             ahead = int(time * self.sr) - now
             if ahead > 0:
-                chunks.append(self.synth.get_samples(ahead))
+                chunks.append(self._mono(self.synth.get_samples(ahead)))
                 now += ahead
             if on:
                 self.synth.noteon(channel, pitch, velocity)
             else:
                 self.synth.noteoff(channel, pitch)
-        chunks.append(self.synth.get_samples(int(self.TAIL * self.sr)))
-        stereo = np.concatenate(chunks).astype(np.float64).reshape(-1, 2) / 32768.0
-        return _trim_tail(stereo.mean(axis=1), self.sr), offset
+        chunks.append(self._mono(self.synth.get_samples(int(self.TAIL * self.sr))))
+        return _trim_tail(np.concatenate(chunks), self.sr), offset
+
+    @staticmethod
+    def _mono(stereo: np.ndarray) -> np.ndarray:
+        """Interleaved 16-bit stereo as float mono, a chunk at a time: a section's
+        stereo float samples would take twice the memory of the mono result."""
+        return (stereo.astype(np.float64).reshape(-1, 2) / 32768.0).mean(axis=1)
 
     def close(self) -> None:
         self.synth.delete()
