@@ -70,7 +70,7 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
     from storyagent.graph import build_graph
 
     film_dir = film_dir.resolve()
-    _check_renderer(inputs.get("storyboard"), options)
+    _check_backends(inputs.get("storyboard"), options)
     film_dir.mkdir(parents=True, exist_ok=True)
     state_in = {**inputs, "options": options.model_dump(), "film_dir": str(film_dir)}
     config = {"configurable": {"thread_id": run_key(state_in)}}
@@ -108,10 +108,17 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         return _result(film_dir, final.values, stopped_for_review=bool(final.next))
 
 
-def _check_renderer(storyboard: dict[str, Any] | None, options: RunOptions) -> None:
-    """A missing model is reported before any voice is recorded, not by a worker minutes later."""
+def _check_backends(storyboard: dict[str, Any] | None, options: RunOptions) -> None:
+    """An unknown backend or a missing model is reported before any work, not by a worker minutes later."""
+    from storyagent.renderers import RENDERERS
+    from storyagent.voice import NARRATORS
+
     settings = (storyboard or {}).get("render", {})
-    if (options.renderer or settings.get("renderer")) == "dit":
+    renderer = options.renderer or settings.get("renderer") or "animatic"
+    RENDERERS.get(renderer)  # raises a one-line BackendError naming the known ones
+    if options.voice_engine:
+        NARRATORS.get(options.voice_engine)
+    if renderer == "dit":
         from storyagent.renderers.checkpoints import find_checkpoint
 
         model = options.model or settings.get("model")
