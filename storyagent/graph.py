@@ -151,7 +151,14 @@ def sound_node(state: FilmState) -> dict[str, Any]:
 def edit_node(state: FilmState) -> dict[str, Any]:
     timeline = Timeline.model_validate(state["timeline"])
     clips = {shot_id: Path(path) for shot_id, path in state["clips"].items()}
-    film = stages.edit_stage(_board(state), timeline, clips, state["mix"], Path(state["film_dir"]), _options(state))
+    writer = get_stream_writer()
+
+    def frames_done(done: int, total: int) -> None:
+        if done % 24 == 0 or done == total:  # about once a second of film: enough for a smooth bar
+            writer({"stage": "edit", "event": "frames", "done": done, "total": total})
+
+    film = stages.edit_stage(_board(state), timeline, clips, state["mix"], Path(state["film_dir"]), _options(state),
+                             progress=frames_done)
     return {"film": str(film)}
 
 

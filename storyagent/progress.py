@@ -36,6 +36,7 @@ class RichProgress:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.totals: dict[str, int] = {}  # stages that count frames finish at their count, others at 1
 
     def __enter__(self) -> "RichProgress":
         self.progress.start()
@@ -59,13 +60,18 @@ class RichProgress:
         elif stage is None:
             return
         elif stage == "render" and kind == "total":
+            self.totals["render"] = event["total"]
             self.progress.update(self._task("render"), total=event["total"])
         elif stage == "render" and kind == "shot":
             self.progress.advance(self._task("render"))
+        elif kind == "frames":
+            self.totals[stage] = event["total"]
+            self.progress.update(self._task(stage), completed=event["done"], total=event["total"])
         elif kind == "start":
             self._task(stage)
         elif kind == "done":
-            self.progress.update(self._task(stage), completed=1, total=1)
+            total = self.totals.get(stage, 1)
+            self.progress.update(self._task(stage), completed=total, total=total)
 
 
 class JsonLines:

@@ -19,6 +19,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -241,7 +242,7 @@ def sound_stage(board: Storyboard, timeline: Timeline, film_dir: Path, options: 
 
 
 def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mix: dict[str, str],
-               film_dir: Path, options: RunOptions) -> Path:
+               film_dir: Path, options: RunOptions, progress: Callable[[int, int], None] | None = None) -> Path:
     from storyagent.edit import assemble
     from storyagent.renderers.cards import credits_frames, title_frames
     from storyagent.subtitles import write_subtitles
@@ -261,6 +262,7 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
         subtitles["ass"] if options.burn_subtitles else None,
         subtitle_language="chi" if board.language == "zh" else "eng",
         title=board.title,
+        progress=progress,
     )
 
 

@@ -32,7 +32,7 @@ class Recorder:
             "time_stage": lambda b, spoken, d, o: self.record("time", build_timeline(b, spoken)),
             "render_stage": lambda b, t, shot_id, d, o, run_id=None: self.record(f"render:{shot_id}", (d / f"{shot_id}.mp4", 0.0)),
             "sound_stage": lambda b, t, d, o: self.record("sound", {"mix": d / "mix.wav"}),
-            "edit_stage": lambda b, t, clips, mix, d, o: self.record("edit", self.check_edit(clips, t, d)),
+            "edit_stage": lambda b, t, clips, mix, d, o, progress=None: self.record("edit", self.check_edit(clips, t, d)),
             "export_stage": lambda b, t, state, d, o: self.record("export", {}),
         }
         for name, fn in patches.items():

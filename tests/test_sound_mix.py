@@ -91,3 +91,12 @@ def test_limiter_holds_true_peak_on_a_hot_signal():
     hot = 1.8 * np.sin(2 * np.pi * 11025.5 * t + 0.3)  # inter-sample peaks above the sample peaks
     limited = limit(hot, sr, -1.5)
     assert true_peak_db(limited) <= -1.0
+
+
+def test_mix_is_repeatable_and_leaves_only_its_outputs(mixed, tmp_path):
+    timeline, result, _, _ = mixed
+    again = mix(timeline, small_board("en"), tmp_path)
+    assert again.mix.read_bytes() == result.mix.read_bytes()
+    assert all(again.stems[name].read_bytes() == result.stems[name].read_bytes() for name in result.stems)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert left == ["mix.wav", "music.mid", "stems", "stems/effects.wav", "stems/music.wav", "stems/voice.wav"]

@@ -1,5 +1,6 @@
-"""Sound: effects, music and the mix (`effects`, `music`, `mix`), and the
-WAV reading and writing every audio stage shares."""
+"""Sound: effects, music and the mix (`effects`, `music`, `mix`, which works
+block by block through `stream`), and the WAV reading and writing every audio
+stage shares."""
 
 from __future__ import annotations
 

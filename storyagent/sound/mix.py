@@ -74,18 +74,14 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
         scratch = Path(tmp)
         raw, raw_lufs, synth = render_stems(timeline, board, n, sr, seed, music_synth, out_dir / "music.mid", scratch)
         voice_gain = _level_gain(raw_lufs["voice"], VOICE_LUFS)
-        voice, voice_lufs, speech_reference = compress_voice(raw["voice"], voice_gain, n, sr, Scratch(scratch / "voice.compressed"))
+        voice, voice_lufs, speech_reference = compress_voice(raw["voice"], voice_gain, n, sr, scratch)
         gains = {"voice": _level_gain(voice_lufs, VOICE_LUFS),  # compressed from a known level, then made up
                  "music": _level_gain(raw_lufs["music"], MUSIC_LUFS),
                  "effects": _level_gain(raw_lufs["effects"], EFFECTS_LUFS)}
         stems, total_lufs = level_and_duck({**raw, "voice": voice}, gains, speech_reference, n, sr, scratch)
         gain = finishing_gain(stems, total_lufs, n, sr)
         paths = {"mix": out_dir / "mix.wav", **{name: out_dir / "stems" / f"{name}.wav" for name in STEMS}}
-        with ExitStack() as files:
-            writers = {name: files.enter_context(closing(WavWriter(files.enter_context(atomic_path(path)), sr,
-                                                                   float32=name != "mix")))
-                       for name, path in paths.items()}
-            lufs, peak_db = finish(stems, gain, n, sr, writers)
+        lufs, peak_db = write_outputs(stems, gain, n, sr, paths)
     return MixResult(
         mix=paths["mix"], stems={name: paths[name] for name in STEMS}, music_midi=out_dir / "music.mid",
         duration=n / sr, sample_rate=sr, loudness_lufs=round(lufs, 2), true_peak_dbtp=round(peak_db, 2),
@@ -129,12 +125,14 @@ def effects_track(timeline: Timeline, board: Storyboard, sr: int, seed: int = 0)
 
     def cues():
         for placement in placements:
-            audio = render_cue(placement.tag, placement.duration, sr, seed=_seed(seed, placement.shot_id, placement.tag))
+            variation = _seed(seed, placement.shot_id, placement.tag)
+            audio = render_cue(placement.tag, placement.duration, sr, seed=variation)
             if audio is None:  # an unknown tag: warned about, heard as nothing
                 audio = np.zeros(0)
             elif placement.ambience:
                 audio = _ramp(audio.astype(np.float64), sr, BED_FADE)
-            yield round(placement.start * sr), audio * 10 ** ((placement.volume_db + (BED_DB if placement.ambience else 0.0)) / 20)
+            db = placement.volume_db + (BED_DB if placement.ambience else 0.0)
+            yield round(placement.start * sr), audio * 10 ** (db / 20)
 
     return Track([round(p.start * sr) for p in placements], cues())
 
@@ -190,10 +188,11 @@ class Compressor:
         return voice[:keep] * 10 ** (-reduction / 20)
 
 
-def compress_voice(raw: Scratch, gain: float, n: int, sr: int, out: Scratch) -> tuple[Scratch, float, float]:
-    """The voice compressed from `gain` x `raw`, into `out`; its loudness, and the
-    level speech reaches (the 95th percentile of its 20 ms level, in dB)."""
+def compress_voice(raw: Scratch, gain: float, n: int, sr: int, scratch: Path) -> tuple[Scratch, float, float]:
+    """The voice compressed from `gain` x `raw`; its loudness, and the level
+    speech reaches (the 95th percentile of its 20 ms level, in dB)."""
     compressor, meter, speech = Compressor(sr), LoudnessMeter(sr), SpeechLevel(sr)
+    out = Scratch(scratch / "voice.compressed")
     for start, end in blocks(n, round(BLOCK * sr)):
         reach = min(n, end + compressor.reach)
         block = compressor(raw.read(start, reach) * gain, ahead=reach - end)
@@ -312,6 +311,18 @@ def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
             for name, part in parts.items():
                 writers[name].write(part[start - lo : end - lo] * gain)
     return meter.integrated(), peaks.db()
+
+
+def write_outputs(stems: dict[str, Scratch], gain: float, n: int, sr: int,
+                  paths: dict[str, Path]) -> tuple[float, float]:
+    """The finished mix and the stems x `gain` written to `paths`, each under a
+    temporary name until it is whole; the mix's loudness and true peak."""
+    with ExitStack() as files:
+        writers = {}
+        for name, path in paths.items():
+            partial = files.enter_context(atomic_path(path))
+            writers[name] = files.enter_context(closing(WavWriter(partial, sr, float32=name != "mix")))
+        return finish(stems, gain, n, sr, writers)
 
 
 # -- loudness and peaks --------------------------------------------------------------------

@@ -276,7 +276,8 @@ def render_sections(timeline: Timeline, sr: int = 48000, seed: int = 0, synth: s
     return _render_lazily(sections, timeline.duration, sr, synth), synth
 
 
-def _render_lazily(sections: list[SectionScore], duration: float, sr: int, synth: str) -> Iterator[tuple[int, np.ndarray]]:
+def _render_lazily(sections: list[SectionScore], duration: float, sr: int,
+                   synth: str) -> Iterator[tuple[int, np.ndarray]]:
     # The closing fade ends one sample past the film, where the score always ended.
     fade = int(min(3.0, duration / 4) * sr)
     fade_start = round(duration * sr) + 1 - fade

@@ -138,8 +138,8 @@ class LoudnessMeter:
     def __init__(self, sr: int) -> None:
         from pyloudnorm.iirfilter import IIRfilter
 
-        self.filters = [Recursive(list(f.b), list(f.a)) for f in (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
-                                                                  IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"))]
+        k_weighting = (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"), IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"))
+        self.filters = [Recursive(list(f.b), list(f.a)) for f in k_weighting]
         self.sr = sr
         self.step = round(0.1 * sr)
         self.pending = np.zeros(0)
