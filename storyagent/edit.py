@@ -1,16 +1,21 @@
 """The editor: cards, shot clips and transitions, composed frame by frame in
-numpy and piped to one ffmpeg encode with the mix and the subtitles.
+numpy, encoded segment by segment, then joined with the mix and the subtitles.
 
 Every picture source (a card or a shot) is a `Layer` on the film's frame grid.
 At most two layers are live at a time (the two sides of a dissolve or wipe),
 each read lazily from its own ffmpeg decoder or card generator, so memory
-stays flat however long the film is. moviepy is not used here: as a per-frame
+stays flat however long the film is. The grid is cut into segments wherever
+no layer crosses the cut; each segment is named by what it shows, so after an
+edit only the segments that changed are encoded again, and the join copies
+the picture without re-encoding it. moviepy is not used here: as a per-frame
 compositor it is several times slower than numpy (see ../shared/NOTES.md).
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
+import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from storyagent.errors import RenderError
-from storyagent.files import partial_path
+from storyagent.files import atomic_path
 from storyagent.resources import ASSETS
 from storyagent.storyboard import TransitionKind
 from storyagent.timeline import Timeline
-from storyagent.video import FFmpeg, check_frame, check_size, raw_input_args, read_frames
+from storyagent.video import FFmpeg, check_frame, check_size, read_frames, write_clip
 
 # Measured on a 93 s animatic film: superfast encodes in 0.69x the time of veryfast for 2x the
 # bytes (19 MB); at CRF 20 both look the same on flat animatic colours.
@@ -30,6 +35,7 @@ FILM_PRESET = "superfast"
 FILM_CRF = 20
 AUDIO_BITRATE = "192k"
 FONTS = ASSETS / "fonts"
+SEGMENT_VERSION = 1  # bump when the compositing of frames changes
 WIPE_SOFTNESS = 0.03  # width of the wipe's soft edge, as a fraction of the frame width
 
 FrameSource = Callable[[], Iterator[np.ndarray]]
@@ -47,6 +53,7 @@ class Layer:
     overlap: int = 0  # frames shared with the previous layer
     fade_in: int = 0  # frames rising from black
     fade_out: int = 0  # frames sinking to black
+    identity: str = ""  # what the source shows, for naming encoded segments (a clip's file name, a card's key)
     _frames: Iterator[np.ndarray] | None = field(default=None, init=False, repr=False)
     _shown: int = field(default=0, init=False, repr=False)
 
@@ -123,14 +130,15 @@ def composite(under: np.ndarray, over: np.ndarray, kind: TransitionKind, k: int,
 # -- the film as a frame stream ----------------------------------------------------------
 
 
-def layers(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[str, FrameSource]) -> list[Layer]:
+def layers(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[str, FrameSource],
+           card_keys: dict[str, str] | None = None) -> list[Layer]:
     """Cards and shots on the frame grid, in order of their first frame."""
     out: list[Layer] = []
     for card in timeline.cards:
         if card.kind not in card_frames:
             raise RenderError(f"no frames for the {card.kind} card")
         out.append(Layer(f"{card.kind} card", timeline.frames(card.start), timeline.frames(card.duration),
-                         card_frames[card.kind]))
+                         card_frames[card.kind], identity=(card_keys or {}).get(card.kind, "")))
     previous_end: int | None = None
     for shot in timeline.shots:
         clip = shot_clips.get(shot.shot_id)
@@ -150,6 +158,7 @@ def layers(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[st
                 overlap=overlap,
                 fade_in=timeline.frames(fade_in),
                 fade_out=timeline.frames(fade_out),
+                identity=Path(clip).name,
             )
         )
         previous_end = start + length
@@ -164,12 +173,17 @@ def _clip_source(clip: Path, width: int, height: int) -> FrameSource:
 
 def film_frames(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[str, FrameSource]) -> Iterator[np.ndarray]:
     """Exactly `timeline.frame_count` RGB frames of the finished picture."""
-    width, height = timeline.width, timeline.height
-    pending = layers(timeline, shot_clips, card_frames)
+    yield from _frames(layers(timeline, shot_clips, card_frames), 0, timeline.frame_count,
+                       timeline.width, timeline.height)
+
+
+def _frames(pending: list[Layer], first: int, count: int, width: int, height: int) -> Iterator[np.ndarray]:
+    """Frames `first` .. `first + count - 1` of the picture the layers make."""
+    pending = list(pending)
     live: list[Layer] = []
     black = np.zeros((height, width, 3), np.uint8)
     try:
-        for i in range(timeline.frame_count):
+        for i in range(first, first + count):
             while pending and pending[0].start <= i:
                 live.append(pending.pop(0))
             for layer in [layer for layer in live if layer.end <= i]:
@@ -189,6 +203,38 @@ def film_frames(timeline: Timeline, shot_clips: dict[str, Path], card_frames: di
             layer.close()
 
 
+@dataclass
+class Segment:
+    """A run of frames no layer crosses into or out of: it encodes on its own, and
+    a re-render re-encodes only the segments whose pictures changed."""
+
+    start: int
+    length: int
+    layers: list[Layer]
+
+    def key(self, timeline: Timeline) -> str:
+        parts = [(layer.identity, layer.start - self.start, layer.length, str(layer.enter), layer.overlap,
+                  layer.fade_in, layer.fade_out) for layer in self.layers]
+        if any(not identity for identity, *_ in parts):
+            return ""  # a source without an identity cannot be reused
+        payload = [SEGMENT_VERSION, timeline.width, timeline.height, timeline.fps, FILM_PRESET, FILM_CRF, self.length, parts]
+        return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:20]
+
+
+def segments(all_layers: list[Layer], frame_count: int) -> list[Segment]:
+    """Cut the frame grid wherever no layer spans the cut (cuts between shots; never inside a dissolve)."""
+    cuts = {0, frame_count}
+    for layer in all_layers:
+        for edge in (layer.start, layer.end):
+            if 0 < edge < frame_count and not any(other.start < edge < other.end for other in all_layers):
+                cuts.add(edge)
+    bounds = sorted(cuts)
+    return [
+        Segment(a, b - a, [layer for layer in all_layers if a <= layer.start and layer.end <= b])
+        for a, b in zip(bounds, bounds[1:])
+    ]
+
+
 # -- the encode ----------------------------------------------------------------------------
 
 
@@ -204,13 +250,18 @@ def assemble(
     subtitle_language: str = "eng",
     title: str = "",
     progress: Callable[[int, int], None] | None = None,
+    segments_dir: Path | None = None,
+    card_keys: dict[str, str] | None = None,
 ) -> Path:
     """Encode the film: H.264 yuv420p + AAC, `+faststart`, the SRT as a soft
     `mov_text` track and, when given, the ASS file burned into the picture.
 
-    `card_frames` maps a card kind ('title', 'credits') to a function that
-    returns a fresh iterator of its frames. `progress(done, total)` is called
-    after every frame. Written atomically to `out`."""
+    The picture is encoded segment by segment into `segments_dir` (kept, so the
+    next render re-encodes only segments whose shots or cards changed) and the
+    segments are joined without re-encoding. `card_frames` maps a card kind
+    ('title', 'credits') to a function returning a fresh iterator of its frames,
+    and `card_keys` names what each card shows. `progress(done, total)` follows
+    the frames. Written atomically to `out`."""
     check_size(timeline.width, timeline.height, out.name)
     mix_wav = Path(mix_wav)
     if not mix_wav.is_file():
@@ -218,41 +269,75 @@ def assemble(
     for subtitle in (subtitles_srt, burn_subtitles_ass):
         if subtitle is not None and not Path(subtitle).is_file():
             raise RenderError(f"{subtitle}: subtitles not found")
-    soft_track = subtitles_srt is not None and _has_cues(Path(subtitles_srt))
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = partial_path(out)
+    with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as scratch:
+        folder = Path(segments_dir) if segments_dir is not None else Path(scratch)
+        pieces = encode_segments(timeline, layers(timeline, shot_clips, card_frames, card_keys), folder, progress)
+        listing = Path(scratch) / "segments.txt"
+        listing.write_text("".join(f"file '{_concat_path(piece)}'\n" for piece in pieces), encoding="utf-8")
+        return _join(timeline, listing, mix_wav, out, subtitles_srt, burn_subtitles_ass, subtitle_language, title)
+
+
+def encode_segments(timeline: Timeline, all_layers: list[Layer], folder: Path,
+                    progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Each segment as a clip in `folder`, named by what it shows; existing ones are reused."""
     total = timeline.frame_count
-    seconds = total / timeline.fps
-    args = [
-        *raw_input_args(timeline.width, timeline.height, timeline.fps),
-        "-i", str(mix_wav),
-        *(["-i", str(subtitles_srt)] if soft_track else []),
-        "-map", "0:v", "-map", "1:a:0",
-        *(["-map", "2:s"] if soft_track else []),
-        *(["-vf", _burn_filter(Path(burn_subtitles_ass))] if burn_subtitles_ass else []),
-        "-c:v", "libx264", "-preset", FILM_PRESET, "-crf", str(FILM_CRF), "-pix_fmt", "yuv420p",
-        # The picture sets the length: pad or trim the mix to exactly the film's duration.
-        "-af", f"apad=whole_dur={seconds:.6f},atrim=end={seconds:.6f}",
-        "-c:a", "aac", "-b:a", AUDIO_BITRATE,
-        *(["-c:s", "mov_text", "-metadata:s:s:0", f"language={subtitle_language}"] if soft_track else []),
-        *(["-metadata", f"title={title}"] if title else []),
-        "-movflags", "+faststart",
-        str(tmp),
-    ]
-    ff = FFmpeg(args, stdin=True, what=out.name)
-    try:
-        for done, frame in enumerate(film_frames(timeline, shot_clips, card_frames), start=1):
-            ff.write(frame)
+    done = 0
+    pieces = []
+    for segment in segments(all_layers, total):
+        key = segment.key(timeline)
+        piece = folder / (f"{key}.mp4" if key else f"segment-{segment.start}.mp4")
+        if not key or not piece.exists():
+
+            def tick() -> None:
+                nonlocal done
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+
+            frames = _frames(segment.layers, segment.start, segment.length, timeline.width, timeline.height)
+            write_clip(frames, piece, timeline.fps, timeline.width, timeline.height, crf=FILM_CRF, preset=FILM_PRESET,
+                       progress=tick)
+        else:
+            done += segment.length
             if progress is not None:
                 progress(done, total)
-        ff.finish()
-    except BaseException:
-        ff.kill()
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, out)
+        pieces.append(piece)
+    return pieces
+
+
+def _join(timeline: Timeline, listing: Path, mix_wav: Path, out: Path, subtitles_srt: Path | None,
+          burn_subtitles_ass: Path | None, subtitle_language: str, title: str) -> Path:
+    """Segments + sound + subtitles into the film; the picture is copied, unless subtitles are burned in."""
+    soft_track = subtitles_srt is not None and _has_cues(Path(subtitles_srt))
+    seconds = timeline.frame_count / timeline.fps
+    if burn_subtitles_ass:
+        picture = ["-vf", _burn_filter(Path(burn_subtitles_ass)),
+                   "-c:v", "libx264", "-preset", FILM_PRESET, "-crf", str(FILM_CRF), "-pix_fmt", "yuv420p"]
+    else:
+        picture = ["-c:v", "copy"]
+    with atomic_path(out) as tmp:
+        FFmpeg([
+            "-f", "concat", "-safe", "0", "-i", str(listing),
+            "-i", str(mix_wav),
+            *(["-i", str(subtitles_srt)] if soft_track else []),
+            "-map", "0:v", "-map", "1:a:0",
+            *(["-map", "2:s"] if soft_track else []),
+            *picture,
+            # The picture sets the length: pad or trim the mix to exactly the film's duration.
+            "-af", f"apad=whole_dur={seconds:.6f},atrim=end={seconds:.6f}",
+            "-c:a", "aac", "-b:a", AUDIO_BITRATE,
+            *(["-c:s", "mov_text", "-metadata:s:s:0", f"language={subtitle_language}"] if soft_track else []),
+            *(["-metadata", f"title={title}"] if title else []),
+            "-movflags", "+faststart",
+            str(tmp),
+        ], what=out.name).finish()
     return out
+
+
+def _concat_path(path: Path) -> str:
+    # The concat demuxer reads single-quoted paths; a quote inside is written as '\''.
+    return str(path.resolve()).replace("'", "'\\''")
 
 
 def _has_cues(srt: Path) -> bool:

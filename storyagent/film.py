@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,6 +78,7 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
     command = "make" if inputs.get("source") == "premise" else "render"
     emit = progress or (lambda event: None)
     with _locked(film_dir), _checkpointer(film_dir) as saver:
+        _remove_partial_files(film_dir)
         app = build_graph().compile(checkpointer=saver)
         snapshot = app.get_state(config)
         waiting = bool(snapshot.next) and any(task.interrupts for task in snapshot.tasks)
@@ -106,6 +108,15 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         final = app.get_state(config)
         catalogue.finish_run(film_dir, run_id, "review" if final.next else "done")
         return _result(film_dir, final.values, stopped_for_review=bool(final.next))
+
+
+def _remove_partial_files(film_dir: Path) -> None:
+    """Half-written files and the mix's scratch folders of a killed run (never under a final name);
+    we hold the lock, so none is in use."""
+    for leftover in film_dir.rglob(".*.partial*"):
+        leftover.unlink(missing_ok=True)
+    for scratch in film_dir.glob(".mix-*"):
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _check_backends(storyboard: dict[str, Any] | None, options: RunOptions) -> None:

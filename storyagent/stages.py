@@ -6,6 +6,7 @@ under a fixed name, so the folder is the same whoever runs it:
     cast/<id>.png          character reference sheets
     voice/*.wav            spoken lines, named by the hash of what made them
     shots/<id>.<hash>.mp4  shot clips, named by the hash of what made them
+    edit/<hash>.mp4        the film's picture in segments between cuts, reused when unchanged
     timeline.json          when every shot, line, effect and music section plays
     stems/*.wav, mix.wav   voice, music and effects stems and the final mix
     film.mp4               the film
@@ -252,6 +253,10 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
         "title": lambda: title_frames(board, timeline),
         "credits": lambda: credits_frames(board, timeline),
     }
+    # What the cards show: the title, logline, language, cast and the first place (the code is in the shot key).
+    card_inputs = board.model_dump(mode="json", include={"title", "logline", "language", "characters", "locations"})
+    card_inputs |= {"first_place": board.scenes[0].location, "code": render_code_version()}
+    card_key = hashlib.sha256(json.dumps(card_inputs, sort_keys=True).encode()).hexdigest()[:16]
     return assemble(
         timeline,
         clips,
@@ -263,6 +268,8 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
         subtitle_language="chi" if board.language == "zh" else "eng",
         title=board.title,
         progress=progress,
+        segments_dir=film_dir / "edit",
+        card_keys={"title": f"title-{card_key}", "credits": f"credits-{card_key}"},
     )
 
 

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -145,6 +145,8 @@ def write_clip(
     width: int,
     height: int,
     crf: int = INTERMEDIATE_CRF,
+    preset: str = INTERMEDIATE_PRESET,
+    progress: Callable[[], None] | None = None,
 ) -> Path:
     """Encode RGB uint8 frames of shape (height, width, 3) into an H.264 clip.
 
@@ -157,7 +159,7 @@ def write_clip(
     tmp = partial_path(path)
     ff = FFmpeg(
         [*raw_input_args(width, height, fps), "-an",
-         "-c:v", "libx264", "-preset", INTERMEDIATE_PRESET, "-crf", str(crf), "-pix_fmt", "yuv420p", str(tmp)],
+         "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", str(tmp)],
         stdin=True,
         what=what,
     )
@@ -167,6 +169,8 @@ def write_clip(
             check_frame(frame, width, height, what)
             ff.write(frame)
             count += 1
+            if progress is not None:
+                progress()
         if count == 0:
             raise RenderError(f"{what}: no frames to encode")
         ff.finish()

@@ -17,6 +17,7 @@ import pytest
 
 from storyagent import catalogue
 from storyagent.storyboard import Storyboard
+from storyagent.video import probe
 
 PREMISE = "a penguin meets a seal"
 SMALL = ["--resolution", "320x180", "--fps", "12", "--jobs", "2"]
@@ -120,8 +121,9 @@ def test_a_killed_run_resumes_to_the_same_film(reference: Path, tmp_path: Path, 
     runs = catalogue.runs(out)
     rebuilt = {Path(a.path).name for a in catalogue.artifacts(out, runs[-1].id) if a.kind == "shot" and a.action == "built"}
     assert rebuilt.isdisjoint(finished_before), f"finished shots rendered again: {rebuilt & finished_before}"
+    assert not list(out.rglob(".*.partial*")), "the killed run's half-written files were not cleared"
     for clip in (out / "shots").glob("*.mp4"):
-        assert clip.name.count(".") == 2, f"a temporary file was left under a final name: {clip.name}"
+        assert probe(clip).video.frames, f"{clip.name} is not a whole clip"
 
 
 def test_a_second_run_on_the_same_folder_is_refused(reference: Path, tmp_path: Path) -> None:

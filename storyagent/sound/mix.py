@@ -262,12 +262,12 @@ def level_and_duck(stems: dict[str, Scratch], gains: dict[str, float], speech_re
         reach = min(n, end + envelope.reach)
         voice = stems["voice"].read(start, reach)
         speech = envelope(voice, ahead=reach - end)
-        blocks_ = {"voice": voice[: end - start] * gains["voice"],
+        placed_now = {"voice": voice[: end - start] * gains["voice"],
                    "music": stems["music"].read(start, end) * gains["music"] * _gain(speech, DUCK_MUSIC_DB),
                    "effects": stems["effects"].read(start, end) * gains["effects"] * _gain(speech, DUCK_EFFECTS_DB)}
-        for name, block in blocks_.items():
+        for name, block in placed_now.items():
             placed[name].append(block)
-        meter.add(blocks_["voice"] + blocks_["music"] + blocks_["effects"])
+        meter.add(placed_now["voice"] + placed_now["music"] + placed_now["effects"])
     return placed, meter.integrated()
 
 
