@@ -13,10 +13,13 @@ compositor it is several times slower than numpy (see ../shared/NOTES.md).
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,6 +255,7 @@ def assemble(
     progress: Callable[[int, int], None] | None = None,
     segments_dir: Path | None = None,
     card_keys: dict[str, str] | None = None,
+    jobs: int = 2,
 ) -> Path:
     """Encode the film: H.264 yuv420p + AAC, `+faststart`, the SRT as a soft
     `mov_text` track and, when given, the ASS file burned into the picture.
@@ -272,37 +276,48 @@ def assemble(
     out = Path(out)
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as scratch:
         folder = Path(segments_dir) if segments_dir is not None else Path(scratch)
-        pieces = encode_segments(timeline, layers(timeline, shot_clips, card_frames, card_keys), folder, progress)
+        pieces = encode_segments(timeline, layers(timeline, shot_clips, card_frames, card_keys), folder, progress, jobs)
         listing = Path(scratch) / "segments.txt"
         listing.write_text("".join(f"file '{_concat_path(piece)}'\n" for piece in pieces), encoding="utf-8")
         return _join(timeline, listing, mix_wav, out, subtitles_srt, burn_subtitles_ass, subtitle_language, title)
 
 
 def encode_segments(timeline: Timeline, all_layers: list[Layer], folder: Path,
-                    progress: Callable[[int, int], None] | None = None) -> list[Path]:
-    """Each segment as a clip in `folder`, named by what it shows; existing ones are reused."""
+                    progress: Callable[[int, int], None] | None = None, jobs: int = 2) -> list[Path]:
+    """Each segment as a clip in `folder`, named by what it shows; existing ones are reused.
+
+    Segments are independent, so `jobs` of them encode at once (each thread only
+    shuttles frames between its own decoder and encoder processes)."""
     total = timeline.frame_count
     done = 0
-    pieces = []
+    lock = threading.Lock()
+
+    def advance(frames: int) -> None:
+        nonlocal done
+        with lock:
+            done += frames
+            if progress is not None:
+                progress(done, total)
+
+    def encode(segment: Segment, piece: Path) -> None:
+        frames = _frames(segment.layers, segment.start, segment.length, timeline.width, timeline.height)
+        write_clip(frames, piece, timeline.fps, timeline.width, timeline.height, crf=FILM_CRF, preset=FILM_PRESET,
+                   progress=lambda: advance(1))
+
+    pieces, todo = [], []
     for segment in segments(all_layers, total):
         key = segment.key(timeline)
         piece = folder / (f"{key}.mp4" if key else f"segment-{segment.start}.mp4")
-        if not key or not piece.exists():
-
-            def tick() -> None:
-                nonlocal done
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-
-            frames = _frames(segment.layers, segment.start, segment.length, timeline.width, timeline.height)
-            write_clip(frames, piece, timeline.fps, timeline.width, timeline.height, crf=FILM_CRF, preset=FILM_PRESET,
-                       progress=tick)
-        else:
-            done += segment.length
-            if progress is not None:
-                progress(done, total)
         pieces.append(piece)
+        if key and piece.exists():
+            advance(segment.length)
+        else:
+            todo.append((segment, piece))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        # Each thread runs in a copy of the caller's context, so a progress callback that needs it still works.
+        futures = [pool.submit(contextvars.copy_context().run, encode, segment, piece) for segment, piece in todo]
+        for future in futures:
+            future.result()
     return pieces
 
 

@@ -269,6 +269,7 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
         title=board.title,
         progress=progress,
         segments_dir=film_dir / "edit",
+        jobs=options.jobs,
         card_keys={"title": f"title-{card_key}", "credits": f"credits-{card_key}"},
     )
 
