@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from storyagent.files import atomic_path
 from storyagent.storyboard import NARRATOR, Shot, Storyboard
 
 THUMB_WIDTH = 416
@@ -70,10 +71,24 @@ def spoken(board: Storyboard, shot: Shot) -> str:
 
 def keyframe(board: Storyboard, shot: Shot, width: int, height: int, clip: Path | None) -> np.ndarray:
     if clip is not None and Path(clip).is_file():
-        return clip_middle_frame(Path(clip), width, height)
+        return cached_middle_frame(Path(clip), width, height)
     from storyagent.renderers.animatic import keyframe as animatic_keyframe
 
     return animatic_keyframe(board, shot.id, width, height)
+
+
+def cached_middle_frame(clip: Path, width: int, height: int) -> np.ndarray:
+    """A clip's name carries the hash of its content, so its thumbnail is kept beside it
+    (in a hidden folder) and an unchanged shot is never decoded again."""
+    from PIL import Image
+
+    thumb = clip.parent / ".thumbs" / f"{clip.stem}.{width}x{height}.png"
+    if thumb.is_file():
+        return np.asarray(Image.open(thumb).convert("RGB"))
+    frame = clip_middle_frame(clip, width, height)
+    with atomic_path(thumb) as tmp:
+        Image.fromarray(frame).save(tmp, format="PNG")
+    return frame
 
 
 def clip_middle_frame(clip: Path, width: int, height: int) -> np.ndarray:
