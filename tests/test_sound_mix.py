@@ -98,5 +98,11 @@ def test_mix_is_repeatable_and_leaves_only_its_outputs(mixed, tmp_path):
     again = mix(timeline, small_board("en"), tmp_path)
     assert again.mix.read_bytes() == result.mix.read_bytes()
     assert all(again.stems[name].read_bytes() == result.stems[name].read_bytes() for name in result.stems)
-    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if ".storyagent" not in p.parts)
     assert left == ["mix.wav", "music.mid", "stems", "stems/effects.wav", "stems/music.wav", "stems/voice.wav"]
+    # Mixed again in the same folder, the music and effects come from the stem cache, unchanged.
+    cached = sorted(p.name for p in (tmp_path / ".storyagent" / "stems").iterdir())
+    assert len(cached) == 4
+    third = mix(timeline, small_board("en"), tmp_path)
+    assert third.mix.read_bytes() == result.mix.read_bytes()
+    assert sorted(p.name for p in (tmp_path / ".storyagent" / "stems").iterdir()) == cached

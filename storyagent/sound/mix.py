@@ -17,7 +17,10 @@ ten-minute film (DESIGN.md: streaming, not hoarding):
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
+import shutil
 import tempfile
 from contextlib import ExitStack, closing
 from pathlib import Path
@@ -26,10 +29,10 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.signal import resample_poly
 
-from storyagent.files import atomic_path
+from storyagent.files import atomic_path, write_text_atomic
 from storyagent.sound import read_wav
 from storyagent.sound.effects import ambience_for, render_cue
-from storyagent.sound.music import CROSSFADE, render_sections
+from storyagent.sound.music import CROSSFADE, fluidsynth_available, render_sections
 from storyagent.sound.stream import LoudnessMeter, PeakMeter, Recursive, Scratch, Track, WavWriter, blocks, one_pole
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import EffectPlacement, Timeline
@@ -94,19 +97,82 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
 
 def render_stems(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: int, music_synth: str | None,
                  midi_path: Path, scratch: Path) -> tuple[dict[str, Scratch], dict[str, float], str]:
-    """Voice, music and effects rendered block by block into scratch files, with each one's loudness."""
-    sections, synth = render_sections(timeline, sr, seed=seed, synth=music_synth, midi_path=midi_path)
-    tracks = {"voice": voice_track(timeline, sr),
-              "music": Track([round(s.start * sr) for s in timeline.music], sections, lead=round(CROSSFADE * sr)),
-              "effects": effects_track(timeline, board, sr, seed)}
-    stems = {name: Scratch(scratch / f"{name}.raw") for name in STEMS}
-    meters = {name: LoudnessMeter(sr) for name in STEMS}
+    """Voice, music and effects rendered block by block into scratch files, with each one's loudness.
+
+    Music and effects whose placements did not change since the last mix in this
+    folder are taken from the stem cache instead (an edit to a line's words only
+    changes the voice)."""
+    synth = music_synth or ("fluidsynth" if fluidsynth_available() else "builtin")
+    cache = StemCache(midi_path.parent / ".storyagent" / "stems", stem_keys(timeline, board, n, sr, seed, synth))
+    stems: dict[str, Scratch] = {}
+    lufs: dict[str, float] = {}
+    for name in ("music", "effects"):
+        hit = cache.get(name) if name != "music" or midi_path.exists() else None
+        if hit is not None:
+            stems[name], lufs[name] = Scratch.copy_of(hit[0], scratch / f"{name}.raw"), hit[1]
+    tracks = {"voice": voice_track(timeline, sr)}
+    if "music" not in stems:
+        sections, synth = render_sections(timeline, sr, seed=seed, synth=synth, midi_path=midi_path)
+        tracks["music"] = Track([round(s.start * sr) for s in timeline.music], sections, lead=round(CROSSFADE * sr))
+    if "effects" not in stems:
+        tracks["effects"] = effects_track(timeline, board, sr, seed)
+    meters = {name: LoudnessMeter(sr) for name in tracks}
+    stems |= {name: Scratch(scratch / f"{name}.raw") for name in tracks}
     for start, end in blocks(n, round(BLOCK * sr)):
         for name, track in tracks.items():
             block = track.block(start, end)
             stems[name].append(block)
             meters[name].add(block)
-    return stems, {name: meter.integrated() for name, meter in meters.items()}, synth
+    lufs |= {name: meter.integrated() for name, meter in meters.items()}
+    cache.keep({name: (stems[name].path, lufs[name]) for name in ("music", "effects")})
+    return stems, lufs, synth
+
+
+def stem_keys(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: int, synth: str) -> dict[str, str]:
+    """What the music and the effects stems are made from."""
+    common = [n, sr, seed, sound_code_version()]
+    music = [*common, synth, [m.model_dump(mode="json") for m in timeline.music]]
+    effects = [*common, [e.model_dump(mode="json") for e in timeline.effects + ambience_placements(timeline, board)]]
+    return {name: hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
+            for name, parts in (("music", music), ("effects", effects))}
+
+
+@functools.cache
+def sound_code_version() -> str:
+    """Hash of the sound package's source: a change to how sound is made empties the cache."""
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()[:12]
+
+
+class StemCache:
+    """The last mix's music and effects stems (raw float32) and their loudness, by key."""
+
+    def __init__(self, folder: Path, keys: dict[str, str]) -> None:
+        self.folder, self.keys = folder, keys
+
+    def get(self, name: str) -> tuple[Path, float] | None:
+        raw, meta = self._paths(name)
+        if raw.is_file() and meta.is_file():
+            return raw, float(json.loads(meta.read_text())["lufs"])
+        return None
+
+    def keep(self, stems: dict[str, tuple[Path, float]]) -> None:
+        """Store these stems and drop every older one, so the cache holds one mix."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        current = set()
+        for name, (source, lufs) in stems.items():
+            raw, meta = self._paths(name)
+            current |= {raw.name, meta.name}
+            if not raw.is_file():
+                with atomic_path(raw) as tmp:
+                    shutil.copyfile(source, tmp)
+                write_text_atomic(meta, json.dumps({"lufs": lufs}))
+        for old in self.folder.iterdir():
+            if old.name not in current and not old.name.startswith("."):
+                old.unlink(missing_ok=True)
+
+    def _paths(self, name: str) -> tuple[Path, Path]:
+        stem = f"{name}-{self.keys[name]}"
+        return self.folder / f"{stem}.raw", self.folder / f"{stem}.json"
 
 
 def voice_track(timeline: Timeline, sr: int) -> Track:

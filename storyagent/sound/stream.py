@@ -6,6 +6,8 @@ meters that carry their state across block edges.
 
 from __future__ import annotations
 
+import shutil
+
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -57,6 +59,14 @@ class Scratch:
         self.path = path
         self.length = 0
         path.write_bytes(b"")
+
+    @classmethod
+    def copy_of(cls, source: Path, path: Path) -> "Scratch":
+        """A scratch stem holding the samples of an earlier one saved at `source`."""
+        scratch = cls(path)
+        shutil.copyfile(source, path)
+        scratch.length = path.stat().st_size // 4
+        return scratch
 
     def append(self, block: np.ndarray) -> None:
         with open(self.path, "ab") as f:
