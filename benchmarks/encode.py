@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import edit_synthetic as syn
 
-from storyagent.edit import FILM_CRF, FILM_PRESET, assemble, film_frames
-from storyagent.video import ffmpeg_exe
+from storyagent.edit import assemble, film_frames
+from storyagent.video import FILM_CRF, FILM_PRESET, ffmpeg_exe
 
 
 def cpu_seconds() -> float:

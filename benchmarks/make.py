@@ -60,7 +60,7 @@ def encode_floor(frames: int, width: int = 1280, height: int = 720) -> float:
     """Seconds ffmpeg alone takes to encode `frames` frames of a test pattern, as the film encode does."""
     from imageio_ffmpeg import get_ffmpeg_exe
 
-    from storyagent.edit import FILM_PRESET
+    from storyagent.video import FILM_PRESET
 
     started = time.perf_counter()
     subprocess.run(

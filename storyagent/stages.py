@@ -135,7 +135,8 @@ def renderer_options(board: Storyboard, options: RunOptions) -> dict:
 @functools.cache
 def render_code_version() -> str:
     """Hash of the renderers' source: a change to how shots are drawn makes old clips stale."""
-    sources = sorted((Path(__file__).parent / "renderers").glob("*.py")) + [Path(__file__).parent / "cast.py"]
+    here = Path(__file__).parent
+    sources = sorted((here / "renderers").glob("*.py")) + [here / "cast.py", here / "video.py"]
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
 
 

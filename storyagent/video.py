@@ -24,8 +24,12 @@ from pydantic import BaseModel, Field
 from storyagent.errors import RenderError
 from storyagent.files import partial_path
 
-INTERMEDIATE_CRF = 16  # shot clips are decoded again by the editor: keep them near-lossless
-INTERMEDIATE_PRESET = "ultrafast"  # cheap to write and to decode; size does not matter for intermediates
+# Every clip (shot clips and the film's segments) is encoded alike, so the editor can join a shot
+# that is cut in and out as it is, without decoding it. Measured on a 93 s animatic film:
+# superfast encodes in 0.69x the time of veryfast for 2x the bytes (19 MB); at CRF 20 both look
+# the same on flat animatic colours.
+FILM_PRESET = "superfast"
+FILM_CRF = 20
 
 
 def ffmpeg_exe() -> str:
@@ -144,8 +148,8 @@ def write_clip(
     fps: int,
     width: int,
     height: int,
-    crf: int = INTERMEDIATE_CRF,
-    preset: str = INTERMEDIATE_PRESET,
+    crf: int = FILM_CRF,
+    preset: str = FILM_PRESET,
     progress: Callable[[], None] | None = None,
 ) -> Path:
     """Encode RGB uint8 frames of shape (height, width, 3) into an H.264 clip.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from storyagent.errors import StoryboardError
-from storyagent.storyboard import SCHEMA_VERSION, MIGRATIONS, Storyboard, json_schema, migrate
+from storyagent.storyboard import MIGRATIONS, SCHEMA_VERSION, Storyboard, json_schema, migrate
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.storyboard.json"))

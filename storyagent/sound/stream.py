@@ -7,7 +7,6 @@ meters that carry their state across block edges.
 from __future__ import annotations
 
 import shutil
-
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
