@@ -74,11 +74,15 @@ def build_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str,
 def write_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str, Path], out: Path, *,
                name: str = "") -> Path:
     """`timeline.otio`, with media paths relative to its folder."""
+    out = Path(out)
+    return save_otio(build_otio(timeline, shot_clips, stems, name=name, relative_to=out.parent), out)
+
+
+def save_otio(film, out: Path) -> Path:
+    """An OTIO timeline (from `build_otio`, relative to `out`'s folder) written as `.otio`."""
     import opentimelineio as otio
 
-    out = Path(out)
-    film = build_otio(timeline, shot_clips, stems, name=name, relative_to=out.parent)
-    return _write_atomic(out, lambda tmp: otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json"))
+    return _write_atomic(Path(out), lambda tmp: otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json"))
 
 
 # Frame rates SMPTE timecode (and so a CMX 3600 EDL) can express.

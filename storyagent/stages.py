@@ -281,19 +281,19 @@ def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: P
         EDL_RATES,
         FilmInfo,
         build_otio,
+        save_otio,
         write_contact_sheet_pdf,
         write_edl,
         write_film_manifest,
-        write_otio,
     )
 
     clips = {shot_id: Path(path) for shot_id, path in state["clips"].items()}
     # Voice lines go on their own track line by line, so the voice stem is left out here.
     stems = {name: Path(state["mix"][name]) for name in ("music", "effects") if name in state["mix"]}
-    exports = {"otio": write_otio(timeline, clips, stems, film_dir / "timeline.otio", name=board.title)}
+    edit = build_otio(timeline, clips, stems, name=board.title, relative_to=film_dir)
+    exports = {"otio": save_otio(edit, film_dir / "timeline.otio")}
     if timeline.fps in EDL_RATES:  # other rates have no SMPTE timecode; the .otio still carries the edit
-        exports["edl"] = write_edl(build_otio(timeline, clips, stems, name=board.title, relative_to=film_dir),
-                                   film_dir / "timeline.edl")
+        exports["edl"] = write_edl(edit, film_dir / "timeline.edl")
     exports.update(write_contact_sheet(board, film_dir / "contact-sheet.png", clips=clips))
     exports["contact_sheet_pdf"] = write_contact_sheet_pdf(film_dir / "contact-sheet.png", film_dir / "contact-sheet.pdf",
                                                            title=board.title)
