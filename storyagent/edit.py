@@ -314,9 +314,10 @@ def encode_segments(timeline: Timeline, all_layers: list[Layer], folder: Path,
     pieces, todo = [], []
     for segment in segments(all_layers, total):
         key = segment.key(timeline)
-        piece = segment.plain_clip() or folder / (f"{key}.mp4" if key else f"segment-{segment.start}.mp4")
+        plain = segment.plain_clip()
+        piece = plain or folder / (f"{key}.mp4" if key else f"segment-{segment.start}.mp4")
         pieces.append(piece)
-        if segment.plain_clip() or (key and piece.exists()):
+        if plain or (key and piece.exists()):
             advance(segment.length)
         else:
             todo.append((segment, piece))

@@ -62,8 +62,7 @@ def _timed(stage: str, node: Callable[[Any], dict[str, Any]]) -> Callable[[Any],
         update = node(state)
         seconds = time.perf_counter() - started
         writer({"stage": stage, "event": "done", "seconds": round(seconds, 3)})
-        timings = {stage: seconds} if stage != "render" else {}
-        return {**update, "timings": {**update.get("timings", {}), **timings}}
+        return {**update, "timings": {**update.get("timings", {}), stage: seconds}}
 
     run.__name__ = node.__name__
     return run
