@@ -100,13 +100,16 @@ def _dit_options(**given: object) -> dict:
 
 
 def _reporter(quiet: bool, log_json: bool):
+    """A context giving the progress callback; only the rich bars need starting and stopping."""
+    from contextlib import nullcontext
+
     from storyagent.progress import JsonLines, RichProgress
     from storyagent.progress import Quiet as Silent
 
     if log_json:
-        return JsonLines()
+        return nullcontext(JsonLines())
     if quiet:
-        return Silent()
+        return nullcontext(Silent())
     return RichProgress()
 
 

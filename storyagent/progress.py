@@ -77,23 +77,13 @@ class RichProgress:
 class JsonLines:
     """Each event as one JSON object per line on stdout."""
 
-    def __enter__(self) -> "JsonLines":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
     def __call__(self, event: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
 
 class Quiet:
-    def __enter__(self) -> "Quiet":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    """Shows nothing."""
 
     def __call__(self, event: dict[str, Any]) -> None:
         return None
