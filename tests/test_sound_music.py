@@ -75,3 +75,17 @@ def test_midi_file_holds_every_section_at_film_time(tmp_path):
     midi = pretty_midi.PrettyMIDI(str(path))
     assert midi.get_end_time() == pytest.approx(timeline.duration, abs=1.0)
     assert len(midi.instruments) == 4 * len(timeline.music)
+
+
+def test_loading_fluidsynth_prints_nothing_even_on_ci():
+    """pyfluidsynth announces its library on stdout when $CI is set; `--log-json` needs stdout clean."""
+    import os
+    import subprocess
+    import sys
+
+    if not fluidsynth_available():
+        pytest.skip("pyfluidsynth or a General MIDI SoundFont is not installed")
+    code = "from storyagent.sound.music import fluidsynth_available; fluidsynth_available()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "CI": "1"}, check=True)
+    assert done.stdout == ""

@@ -13,7 +13,9 @@ a small built-in additive synthesiser, so the score works pip-only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,9 +243,17 @@ def find_soundfont() -> Path | None:
     return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
 
 
+def _import_fluidsynth():
+    # pyfluidsynth prints where it found the library when $CI is set, which
+    # would break the JSON lines that `--log-json` writes to stdout.
+    with contextlib.redirect_stdout(io.StringIO()):
+        import fluidsynth
+    return fluidsynth
+
+
 def fluidsynth_available() -> bool:
     try:
-        import fluidsynth  # noqa: F401
+        _import_fluidsynth()
     except (ImportError, OSError):  # the binding, or the libfluidsynth it loads, is missing
         return False
     return find_soundfont() is not None
@@ -334,8 +344,7 @@ class _FluidSynth:
     TAIL = 2.5  # seconds rendered after the last note-off, for the release and reverb
 
     def __init__(self, sr: int) -> None:
-        import fluidsynth
-
+        fluidsynth = _import_fluidsynth()
         self.sr = sr
         self.synth = fluidsynth.Synth(samplerate=float(sr), gain=0.6)
         self.font = self.synth.sfload(str(find_soundfont()))
