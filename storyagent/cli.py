@@ -113,7 +113,10 @@ def _reporter(quiet: bool, log_json: bool):
     return RichProgress()
 
 
-def _report(result, quiet: bool) -> None:
+def _report(result, quiet: bool, log_json: bool) -> None:
+    if log_json:  # stdout stays all JSON lines; the last one says where everything is
+        print(json.dumps({"event": "result", **result.model_dump(mode="json")}, ensure_ascii=False), flush=True)
+        return
     if result.stopped_for_review:
         out.print(f"Stopped for review. Edit [bold]{result.storyboard}[/bold], then run:\n"
                   f"  storyagent render {result.storyboard}")
@@ -200,7 +203,7 @@ def make(
         result = make_film(premise, out_dir, progress=progress, planner=planner, duration=duration, language=language,
                            seed=seed, style=style, llm_base_url=llm_base_url, llm_model=llm_model, review=review,
                            **options)
-    _report(result, quiet or log_json)
+    _report(result, quiet, log_json)
 
 
 @app.command(rich_help_panel="Make films")
@@ -240,7 +243,7 @@ def render(
                                   segment_frames=segment_frames)
     with _reporter(quiet, log_json) as progress:
         result = render_film(path, out_dir, progress=progress, **options)
-    _report(result, quiet or log_json)
+    _report(result, quiet, log_json)
 
 
 FilmFolder = Annotated[Path, typer.Argument(metavar="FOLDER", help="A film folder (default: the current folder).")]

@@ -91,10 +91,12 @@ def test_folder_has_everything_a_director_needs(film: Path) -> None:
 
 def test_rendering_again_reuses_everything(film: Path) -> None:
     before = {p.name: p.stat().st_mtime_ns for p in (film / "shots").glob("*.mp4")}
-    result = storyagent("render", str(film / "storyboard.json"), "--resolution", "640x360", "--quiet")
+    result = storyagent("render", str(film / "storyboard.json"), "--resolution", "640x360", "--log-json")
     assert result.returncode == 0, result.stderr[-2000:]
     after = {p.name: p.stat().st_mtime_ns for p in (film / "shots").glob("*.mp4")}
     assert after == before
+    events = [json.loads(line) for line in result.stdout.splitlines()]  # stdout is JSON lines only
+    assert events[-1]["event"] == "result" and Path(events[-1]["film"]) == film / "film.mp4"
 
 
 def test_review_stops_after_planning(tmp_path: Path) -> None:
