@@ -18,7 +18,7 @@ import hashlib
 import json
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +30,8 @@ from storyagent.files import atomic_path
 from storyagent.resources import ASSETS
 from storyagent.storyboard import TransitionKind
 from storyagent.timeline import Timeline
-from storyagent.video import FILM_CRF, FILM_PRESET, FFmpeg, check_frame, check_size, read_frames, write_clip
+from storyagent.video import (FILM_CRF, FILM_PRESET, FFmpeg, check_frame, check_size, read_frames, write_clip,
+                              write_clip_pieces, write_concat_list)
 
 AUDIO_BITRATE = "192k"
 FONTS = ASSETS / "fonts"
@@ -130,6 +131,43 @@ def composite(under: np.ndarray, over: np.ndarray, kind: TransitionKind, k: int,
 # -- the film as a frame stream ----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ShotParts:
+    """A shot clip also kept as the pieces the editor cuts it into: the head and
+    tail it blends with its neighbours or with black, and the body between,
+    which joins the film without being decoded and encoded again. The render
+    worker writes them, since it has the frames in hand anyway."""
+
+    clip: Path
+    head: int
+    tail: int
+    frames: int
+
+    @property
+    def wanted(self) -> bool:
+        return (self.head > 0 or self.tail > 0) and self.head + self.tail < self.frames
+
+    def pieces(self) -> list[tuple[Path, int]]:
+        """Each piece's file and frame count, in film order; pieces without frames are left out."""
+        folder = self.clip.parent / ".parts" / f"{self.clip.stem}.{self.head}-{self.tail}"
+        counts = {"head": self.head, "body": self.frames - self.head - self.tail, "tail": self.tail}
+        return [(folder / f"{name}.mp4", count) for name, count in counts.items() if count > 0]
+
+    def exist(self) -> bool:
+        return self.wanted and all(path.is_file() for path, _ in self.pieces())
+
+    def write(self, frames: Iterable[np.ndarray], fps: int, width: int, height: int) -> Path:
+        """Encode the shot's frames as its clip, and as its pieces when it has any."""
+        if self.wanted:
+            return write_clip_pieces(frames, self.pieces(), self.clip, fps, width, height)
+        return write_clip(frames, self.clip, fps, width, height)
+
+
+def shot_parts(timeline: Timeline, shot_id: str, clip: Path) -> ShotParts:
+    head, tail = timeline.edges(shot_id)
+    return ShotParts(Path(clip), head, tail, timeline.frames(timeline.shot(shot_id).duration))
+
+
 def layers(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[str, FrameSource],
            card_keys: dict[str, str] | None = None) -> list[Layer]:
     """Cards and shots on the frame grid, in order of their first frame."""
@@ -139,31 +177,50 @@ def layers(timeline: Timeline, shot_clips: dict[str, Path], card_frames: dict[st
             raise RenderError(f"no frames for the {card.kind} card")
         out.append(Layer(f"{card.kind} card", timeline.frames(card.start), timeline.frames(card.duration),
                          card_frames[card.kind], identity=(card_keys or {}).get(card.kind, "")))
-    previous_end: int | None = None
-    for shot in timeline.shots:
+    for index, shot in enumerate(timeline.shots):
         clip = shot_clips.get(shot.shot_id)
         if clip is None:
             raise RenderError(f"shot {shot.shot_id}: no rendered clip")
-        start, length = timeline.frames(shot.start), timeline.frames(shot.duration)
-        overlap = max(0, previous_end - start) if previous_end is not None else 0
-        fade_in = shot.transition_in_duration if shot.transition_in == TransitionKind.FADE_IN else 0.0
-        fade_out = shot.transition_out_duration if shot.transition_out == TransitionKind.FADE_OUT else 0.0
-        out.append(
-            Layer(
-                f"shot {shot.shot_id}",
-                start,
-                length,
-                _clip_source(Path(clip), timeline.width, timeline.height),
-                enter=shot.transition_in if overlap else TransitionKind.CUT,
-                overlap=overlap,
-                fade_in=timeline.frames(fade_in),
-                fade_out=timeline.frames(fade_out),
-                identity=Path(clip).name,
-                clip=Path(clip),
-            )
+        overlap = timeline.overlap_frames(index)
+        rise, sink = timeline.fade_frames(index)
+        whole = Layer(
+            f"shot {shot.shot_id}",
+            timeline.frames(shot.start),
+            timeline.frames(shot.duration),
+            _clip_source(Path(clip), timeline.width, timeline.height),
+            enter=shot.transition_in if overlap else TransitionKind.CUT,
+            overlap=overlap,
+            fade_in=rise,
+            fade_out=sink,
+            identity=Path(clip).name,
+            clip=Path(clip),
         )
-        previous_end = start + length
+        out.extend(_split(whole, shot_parts(timeline, shot.shot_id, Path(clip)), timeline.width, timeline.height))
     return sorted(out, key=lambda layer: layer.start)
+
+
+def _split(whole: Layer, parts: ShotParts, width: int, height: int) -> list[Layer]:
+    """The shot as its parts when they were written: head and tail carry the
+    blends, the body is shown as it is."""
+    if not parts.exist():
+        return [whole]
+    out, start = [], whole.start
+    for path, count in parts.pieces():
+        name = path.stem
+        out.append(Layer(
+            f"{whole.name} {name}",
+            start,
+            count,
+            _clip_source(path, width, height),
+            enter=whole.enter if name == "head" else TransitionKind.CUT,
+            overlap=whole.overlap if name == "head" else 0,
+            fade_in=whole.fade_in if name == "head" else 0,
+            fade_out=whole.fade_out if name == "tail" else 0,
+            identity=f"{whole.identity}:{path.parent.name}/{name}",
+            clip=path,
+        ))
+        start += count
+    return out
 
 
 def _clip_source(clip: Path, width: int, height: int) -> FrameSource:
@@ -284,8 +341,7 @@ def assemble(
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as scratch:
         folder = Path(segments_dir) if segments_dir is not None else Path(scratch)
         pieces = encode_segments(timeline, layers(timeline, shot_clips, card_frames, card_keys), folder, progress, jobs)
-        listing = Path(scratch) / "segments.txt"
-        listing.write_text("".join(f"file '{_concat_path(piece)}'\n" for piece in pieces), encoding="utf-8")
+        listing = write_concat_list(pieces, Path(scratch) / "segments.txt")
         return _join(timeline, listing, mix_wav, out, subtitles_srt, burn_subtitles_ass, subtitle_language, title)
 
 
@@ -356,11 +412,6 @@ def _join(timeline: Timeline, listing: Path, mix_wav: Path, out: Path, subtitles
             str(tmp),
         ], what=out.name).finish()
     return out
-
-
-def _concat_path(path: Path) -> str:
-    # The concat demuxer reads single-quoted paths; a quote inside is written as '\''.
-    return str(path.resolve()).replace("'", "'\\''")
 
 
 def _has_cues(srt: Path) -> bool:

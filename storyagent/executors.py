@@ -1,7 +1,7 @@
 """Where shots are rendered: a local process pool (default) or a Ray cluster.
 
 Both are `concurrent.futures.Executor`s, so the render stage does not care.
-A Ray task returns the clip's bytes and the driver writes the file, so the
+A Ray task returns the clip's bytes and the driver writes the files, so the
 workers need no shared film folder (the DiT backend's reference images travel
 inside the storyboard's folder path, so for DiT on a cluster mount the film
 folder at the same path on every machine).
@@ -51,12 +51,12 @@ class RayExecutor(Executor):
             self._ray.shutdown()
 
 
-def render_clip_bytes(render: Callable[..., str], *args: Any) -> bytes:
-    """Render into the worker's own temporary folder and hand back the bytes."""
+def render_clip_files(render: Callable[..., str], *args: Any) -> dict[str, bytes]:
+    """Render into the worker's own temporary folder and hand back every file
+    written there (the clip and its pieces), by path relative to the clip's folder."""
     import tempfile
 
     *rest, out = args
     with tempfile.TemporaryDirectory() as tmp:
-        local = Path(tmp) / Path(out).name
-        render(*rest, str(local))
-        return local.read_bytes()
+        render(*rest, str(Path(tmp) / Path(out).name))
+        return {str(path.relative_to(tmp)): path.read_bytes() for path in Path(tmp).rglob("*") if path.is_file()}

@@ -187,6 +187,7 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         board.model_dump(mode="json"),
         shot_id,
         timeline.frames(timeline.shot(shot_id).duration),
+        timeline.edges(shot_id),
         timeline.width,
         timeline.height,
         timeline.fps,
@@ -197,15 +198,16 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     )
     executor = shot_executor(options, renderer)
     if options.executor == "ray":
-        from storyagent.executors import render_clip_bytes
+        from storyagent.executors import render_clip_files
 
-        future = executor.submit(render_clip_bytes, render_clip, *args)
+        future = executor.submit(render_clip_files, render_clip, *args)
     else:
         future = executor.submit(render_clip, *args)
     try:
         result = future.result()
-        if isinstance(result, bytes):
-            write_bytes_atomic(clip, result)
+        if isinstance(result, dict):  # files from a Ray worker; the clip goes last, as a local worker writes it
+            for name in sorted(result, key=lambda name: name == clip.name):
+                write_bytes_atomic(clip.parent / name, result[name])
     except Exception:
         catalogue.record(film_dir, run_id, "shot", shot_id, "failed", key=key)
         raise
@@ -214,11 +216,12 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     return clip, seconds
 
 
-def render_clip(board: dict, shot_id: str, frames: int, width: int, height: int, fps: int,
+def render_clip(board: dict, shot_id: str, frames: int, edges: tuple[int, int], width: int, height: int, fps: int,
                 cast_dir: str, renderer: str, renderer_options: dict, out: str) -> str:
-    """Runs in a worker process: draw the shot's frames and encode them as they come."""
+    """Runs in a worker process: draw the shot's frames and encode them as they
+    come, in the pieces the editor will cut the shot into."""
+    from storyagent.edit import ShotParts
     from storyagent.renderers import ShotJob, get_renderer
-    from storyagent.video import write_clip
 
     job = ShotJob(
         board=Storyboard.from_dict(board),
@@ -229,7 +232,7 @@ def render_clip(board: dict, shot_id: str, frames: int, width: int, height: int,
         fps=fps,
         cast_dir=Path(cast_dir),
     )
-    write_clip(get_renderer(renderer, **renderer_options).frames(job), out, fps, width, height)
+    ShotParts(Path(out), *edges, frames).write(get_renderer(renderer, **renderer_options).frames(job), fps, width, height)
     return out
 
 

@@ -103,6 +103,28 @@ class Timeline(_Model):
     def frame_count(self) -> int:
         return self.frames(self.duration)
 
+    def overlap_frames(self, index: int) -> int:
+        """Frames the shot at `index` shares with the shot before it (a dissolve or wipe)."""
+        if index == 0:
+            return 0
+        before, shot = self.shots[index - 1], self.shots[index]
+        return max(0, self.frames(before.start) + self.frames(before.duration) - self.frames(shot.start))
+
+    def fade_frames(self, index: int) -> tuple[int, int]:
+        """Frames the shot at `index` rises from black at its start and sinks to black at its end."""
+        shot = self.shots[index]
+        rise = shot.transition_in_duration if shot.transition_in == TransitionKind.FADE_IN else 0.0
+        sink = shot.transition_out_duration if shot.transition_out == TransitionKind.FADE_OUT else 0.0
+        return self.frames(rise), self.frames(sink)
+
+    def edges(self, shot_id: str) -> tuple[int, int]:
+        """Frames at the head and tail of a shot that the editor blends with a
+        neighbour or with black; the frames between them show as rendered."""
+        index = next(i for i, s in enumerate(self.shots) if s.shot_id == shot_id)
+        rise, sink = self.fade_frames(index)
+        following = self.overlap_frames(index + 1) if index + 1 < len(self.shots) else 0
+        return max(rise, self.overlap_frames(index)), max(sink, following)
+
 
 def shot_length(planned: float, line_durations: list[float]) -> float:
     """A shot lasts as planned, or longer when its lines need the time."""

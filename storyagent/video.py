@@ -7,6 +7,7 @@ so encoding works the same on every machine; `ffprobe` is optional.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from storyagent.errors import RenderError
-from storyagent.files import partial_path
+from storyagent.files import atomic_path, partial_path
 
 # Every clip (shot clips and the film's segments) is encoded alike, so the editor can join a shot
 # that is cut in and out as it is, without decoding it. Measured on a 93 s animatic film:
@@ -184,6 +185,49 @@ def write_clip(
         raise
     os.replace(tmp, path)
     return path
+
+
+def write_clip_pieces(frames: Iterable[np.ndarray], pieces: Sequence[tuple[Path, int]], joined: str | os.PathLike[str],
+                      fps: int, width: int, height: int) -> Path:
+    """Encode consecutive runs of frames as clips of their own (each `(path,
+    frame count)`), then join them without re-encoding into `joined`, which
+    appears last: when it exists, every piece does too."""
+    frames = iter(frames)
+    for path, count in pieces:
+        shown = 0
+
+        def counted(count: int = count) -> Iterator[np.ndarray]:
+            nonlocal shown
+            for frame in itertools.islice(frames, count):
+                shown += 1
+                yield frame
+
+        write_clip(counted(), path, fps, width, height)
+        if shown < count:
+            Path(path).unlink()
+            raise RenderError(f"{Path(joined).name}: the renderer gave {shown} frames for {path.name}, which needs {count}")
+    return join_clips([path for path, _ in pieces], joined)
+
+
+def join_clips(clips: Sequence[Path], out: str | os.PathLike[str]) -> Path:
+    """Clips encoded alike, one after the other in `out`, copied without re-encoding."""
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        listing = tmp.with_suffix(".txt")
+        write_concat_list(clips, listing)
+        try:
+            FFmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(tmp)], what=out.name).finish()
+        finally:
+            listing.unlink(missing_ok=True)
+    return out
+
+
+def write_concat_list(clips: Sequence[Path], listing: Path) -> Path:
+    """The file list ffmpeg's concat demuxer reads."""
+    # Paths are single-quoted there; a quote inside is written as '\''.
+    lines = ("file '" + str(Path(clip).resolve()).replace("'", "'\\''") + "'\n" for clip in clips)
+    listing.write_text("".join(lines), encoding="utf-8")
+    return listing
 
 
 def read_frames(path: str | os.PathLike[str], width: int, height: int) -> Iterator[np.ndarray]:

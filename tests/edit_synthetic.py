@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from storyagent.edit import shot_parts
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import SpokenLine, Timeline, build_timeline
 from storyagent.video import write_clip
@@ -77,17 +78,17 @@ def moving_square(colour: tuple[int, int, int], count: int, width: int, height: 
         yield frame
 
 
-def shot_clips(folder: Path, tl: Timeline) -> dict[str, Path]:
-    return {
-        shot.shot_id: write_clip(
-            moving_square(colour_of(shot.shot_id), tl.frames(shot.duration), tl.width, tl.height),
-            folder / "shots" / f"{shot.shot_id}.mp4",
-            tl.fps,
-            tl.width,
-            tl.height,
-        )
-        for shot in tl.shots
-    }
+def shot_clips(folder: Path, tl: Timeline, *, pieces: bool = False) -> dict[str, Path]:
+    """A clip per shot; with `pieces`, also the pieces the editor cuts it into, as a render worker writes them."""
+    clips = {}
+    for shot in tl.shots:
+        frames = moving_square(colour_of(shot.shot_id), tl.frames(shot.duration), tl.width, tl.height)
+        clip = folder / "shots" / f"{shot.shot_id}.mp4"
+        if pieces:
+            clips[shot.shot_id] = shot_parts(tl, shot.shot_id, clip).write(frames, tl.fps, tl.width, tl.height)
+        else:
+            clips[shot.shot_id] = write_clip(frames, clip, tl.fps, tl.width, tl.height)
+    return clips
 
 
 def card_frames(tl: Timeline):

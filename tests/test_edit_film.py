@@ -240,3 +240,18 @@ def test_memory_does_not_grow_with_film_length(tmp_path):
     # Holding the frames would cost 170 kB each: ~160 MB more for the long film.
     assert long["python_kb"] < short["python_kb"] * 1.1
     assert long["total_kb"] < short["total_kb"] * 1.2
+
+
+def test_shots_in_pieces_make_the_same_film_encoding_only_the_blends(film, tmp_path):
+    tl, whole_film, _ = film
+    clips = syn.shot_clips(tmp_path, tl, pieces=True)
+    segments = tmp_path / "segments"
+    out = assemble(tl, clips, syn.card_frames(tl), syn.write_tone(tmp_path / "mix.wav", tl.duration),
+                   tmp_path / "film.mp4", None, segments_dir=segments)
+    assert probe(out).video.frames == tl.frame_count
+    for whole, pieced in zip(read_frames(whole_film, tl.width, tl.height), read_frames(out, tl.width, tl.height), strict=True):
+        assert np.abs(whole[:120].astype(int) - pieced[:120].astype(int)).mean() < 3  # above the burned subtitles
+    encoded = sum(probe(piece).video.frames for piece in segments.glob("*.mp4"))
+    blended = sum(sum(tl.edges(s.shot_id)) for s in tl.shots) - sum(tl.overlap_frames(i) for i in range(len(tl.shots)))
+    cards = sum(tl.frames(c.duration) for c in tl.cards)
+    assert encoded == cards + blended  # each shot's body joins the film as the render worker encoded it
