@@ -39,4 +39,4 @@ def board(shots: list[dict[str, Any]], *, biome: str = "sea-ice", time_of_day: s
 def render(b: Storyboard, shot_id: str, frames: int = 1, width: int = 320, height: int = 180,
            fps: int = 24) -> list[np.ndarray]:
     job = ShotJob(board=b, shot_id=shot_id, frames=frames, width=width, height=height, fps=fps)
-    return list(get_renderer("animatic").frames(job))
+    return [frame[..., :3] for frame in get_renderer("animatic").frames(job)]  # RGB, as a viewer sees it

@@ -28,6 +28,13 @@ def test_clip_round_trips_frame_exact_and_near_lossless(tmp_path):
     assert sorted(p.name for p in clip.parent.iterdir()) == ["a.mp4"]  # no partial file left behind
 
 
+def test_rgba_frames_encode_as_their_colours_ignoring_alpha(tmp_path):
+    rgba = (np.dstack([f, np.full((H, W), i % 256, np.uint8)]) for i, f in enumerate(frames(10)))
+    clip = write_clip(rgba, tmp_path / "a.mp4", FPS, W, H)
+    for original, back in zip(frames(10), read_frames(clip, W, H), strict=True):
+        assert np.abs(original.astype(int) - back.astype(int)).mean() < 2.0
+
+
 def test_probe_reports_stream_size_rate_and_length(tmp_path):
     clip = write_clip(frames(48), tmp_path / "a.mp4", FPS, W, H)
     for info in (probe(clip), _probe_ffmpeg(clip)):  # with ffprobe, and the fallback that parses `ffmpeg -i`

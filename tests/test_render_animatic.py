@@ -163,7 +163,8 @@ def test_the_renderer_streams_exactly_the_frames_asked() -> None:
     assert isinstance(stream, types.GeneratorType)
     frames = list(stream)
     assert len(frames) == 37
-    assert all(f.shape == (H, W, 3) and f.dtype == np.uint8 for f in frames)
+    assert all(f.shape == (H, W, 4) and f.dtype == np.uint8 for f in frames)
+    assert all((f[..., 3] == 255).all() for f in frames), "the picture is opaque: the encoder ignores alpha"
     assert not np.array_equal(frames[0], frames[-1]), "handheld and walking should move"
 
 

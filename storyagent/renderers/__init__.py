@@ -33,7 +33,8 @@ class ShotJob(BaseModel):
 
 
 class ShotRenderer(Protocol):
-    """Produces exactly `job.frames` RGB uint8 frames of shape (height, width, 3)."""
+    """Produces exactly `job.frames` uint8 frames of shape (height, width, 3) RGB,
+    or (height, width, 4) RGBA whose alpha is ignored."""
 
     name: str
 

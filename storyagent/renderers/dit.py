@@ -284,7 +284,7 @@ def animatic_frames(job: ShotJob, plan: RenderPlan, count: int) -> list[Image.Im
             raise
         return None
     sub = job.model_copy(update={"frames": count, "fps": plan.fps, "width": plan.width, "height": plan.height})
-    return [Image.fromarray(frame) for frame in renderer.frames(sub)]
+    return [Image.fromarray(frame).convert("RGB") for frame in renderer.frames(sub)]
 
 
 def keyframe(job: ShotJob, plan: RenderPlan, references: list[Reference]) -> Image.Image:
