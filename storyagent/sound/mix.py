@@ -82,9 +82,8 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
                  "music": _level_gain(raw_lufs["music"], MUSIC_LUFS),
                  "effects": _level_gain(raw_lufs["effects"], EFFECTS_LUFS)}
         stems, total_lufs = level_and_duck({**raw, "voice": voice}, gains, speech_reference, n, sr, scratch)
-        gain = finishing_gain(stems, total_lufs, n, sr)
         paths = {"mix": out_dir / "mix.wav", **{name: out_dir / "stems" / f"{name}.wav" for name in STEMS}}
-        lufs, peak_db = write_outputs(stems, gain, n, sr, paths)
+        lufs, peak_db = write_finished(stems, total_lufs, n, sr, paths)
     return MixResult(
         mix=paths["mix"], stems={name: paths[name] for name in STEMS}, music_midi=out_dir / "music.mid",
         duration=n / sr, sample_rate=sr, loudness_lufs=round(lufs, 2), true_peak_dbtp=round(peak_db, 2),
@@ -344,23 +343,29 @@ def _gain(envelope: np.ndarray, depth_db: float) -> np.ndarray:
 # -- pass 4: finishing -------------------------------------------------------------------
 
 
-def finishing_gain(stems: dict[str, Scratch], total_lufs: float, n: int, sr: int) -> float:
-    """Gain that lands the limited mix on TARGET_LUFS (limiting costs a little loudness: measured, then corrected)."""
+def write_finished(stems: dict[str, Scratch], total_lufs: float, n: int, sr: int,
+                   paths: dict[str, Path]) -> tuple[float, float]:
+    """The mix and stems written at the gain that lands the limited mix on
+    TARGET_LUFS: limiting costs a little loudness, so one pass measures that
+    cost first and the written mix is checked (and in a rare, heavily limited
+    mix, written again). Returns the mix's loudness and true peak."""
     if not np.isfinite(total_lufs):
-        return 1.0
+        return write_outputs(stems, 1.0, n, sr, paths)
     gain = 10 ** ((TARGET_LUFS - total_lufs) / 20)
+    gain *= 10 ** ((TARGET_LUFS - finish(stems, gain, n, sr)[0]) / 20)
     for _ in range(3):
-        error = TARGET_LUFS - finish(stems, gain, n, sr)[0]
-        if abs(error) < 0.1:
+        lufs, peak_db = write_outputs(stems, gain, n, sr, paths)
+        if abs(TARGET_LUFS - lufs) < 0.1:
             break
-        gain *= 10 ** (error / 20)
-    return gain
+        gain *= 10 ** ((TARGET_LUFS - lufs) / 20)
+    return lufs, peak_db
 
 
 def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
            writers: dict[str, WavWriter] | None = None) -> tuple[float, float]:
     """The sum of the stems x `gain` through the true-peak limiter: its loudness
-    and true peak, and, given `writers`, the mix and the stems x `gain` written out."""
+    and, given `writers`, its true peak and the mix and the stems x `gain`
+    written out (without, the peak is not measured: NaN)."""
     meter, peaks = LoudnessMeter(sr), PeakMeter()
     # The limiter's gain at a sample depends on the signal up to 2.5 look-aheads away:
     # each block is limited with that much of its neighbours, then trimmed.
@@ -371,12 +376,12 @@ def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
         total = (parts["voice"] + parts["music"] + parts["effects"]) * gain
         finished = limit(total, sr, TRUE_PEAK_CEILING_DB, LIMITER_LOOKAHEAD)[start - lo : end - lo]
         meter.add(finished)
-        peaks.add(finished)
         if writers:
+            peaks.add(finished)
             writers["mix"].write(finished)
             for name, part in parts.items():
                 writers[name].write(part[start - lo : end - lo] * gain)
-    return meter.integrated(), peaks.db()
+    return meter.integrated(), peaks.db() if writers else float("nan")
 
 
 def write_outputs(stems: dict[str, Scratch], gain: float, n: int, sr: int,
