@@ -2,9 +2,10 @@
 
 Builds the synthetic test film (every transition kind, title and credits
 cards, a tone mix, subtitles) at 1280x720 and prints frames per second for:
-writing the shot clips, composing the picture alone (decode + transitions, no
-encode), the whole `assemble`, and the floor: ffmpeg alone encoding the same
-picture with the same settings. One run of each: the machine is shared.
+writing the shot clips (and their pieces, as render workers do), composing
+the picture alone (decode + transitions, no encode), the whole `assemble`, and
+the floor: ffmpeg alone encoding the same picture with the same settings. One
+run of each: the machine is shared.
 
     python benchmarks/encode.py                 # ~25 s film at 1280x720
     python benchmarks/encode.py --repeat 4 --size 640x360
@@ -68,7 +69,7 @@ def main() -> None:
         srt = syn.write_srt(folder / "subtitles.srt", tl)
         cards = syn.card_frames(tl)
 
-        clip_s, clip_cpu, clips = timed(lambda: syn.shot_clips(folder, tl))
+        clip_s, clip_cpu, clips = timed(lambda: syn.shot_clips(folder, tl, pieces=True))  # as render workers write them
         compose_s, compose_cpu, _ = timed(lambda: sum(1 for _ in film_frames(tl, clips, cards)))
         assemble_s, assemble_cpu, film = timed(lambda: assemble(tl, clips, cards, mix, folder / "film.mp4", srt))
         floor_s, floor_cpu, _ = encode_floor(film)
