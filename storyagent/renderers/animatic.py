@@ -16,7 +16,7 @@ import numpy as np
 import skia
 
 from storyagent.cast import Look, character_look, location_look, stable_seed
-from storyagent.renderers import ShotJob, camera, icons, motion, register
+from storyagent.renderers import ShotJob, bodies, camera, icons, motion, register
 from storyagent.renderers.camera import ANGLES, FRAMINGS, Subject, View
 from storyagent.renderers.environments import Environment, environment
 from storyagent.storyboard import CameraMovement, Motion, Storyboard
@@ -85,7 +85,6 @@ def _framed(subject: motion.Actor | None, coverage: float, path: float) -> Subje
         top=-height - lift,
         height=height,
         facing=subject.facing,
-        head=icons.library().is_head(subject.look.icon),
     )
 
 
@@ -97,24 +96,19 @@ def _subject_actor(actors: list[motion.Actor], subject_id: str | None) -> motion
 
 def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: View, seconds: float,
                    width: int, height: int, env: Environment) -> None:
-    """The character's icon standing (or flying) at its pose, with a soft shadow."""
-    box = icons.content_box(look.icon)
-    size = look.height / box.height  # the icon's square, in world units
+    """The character's figure standing (or flying) at its pose, with a soft shadow."""
+    fig = bodies.figure(look.icon, look.seed)
     canvas.setMatrix(camera.layer_matrix(view, pose.depth, width, height))
     if not env.underwater and pose.lift < look.height * 1.5:
         fade = 1 - pose.lift / (look.height * 1.5)
-        w = look.height * box.width / box.height * 0.9
+        w = look.height * fig.width * 0.9
         canvas.drawOval(skia.Rect(pose.x - w / 2, -0.04 * look.height, pose.x + w / 2, 0.04 * look.height),
                         skia.Paint(Color=skia.Color(0, 0, 0, round(40 * fade)), AntiAlias=True))
     canvas.save()
     canvas.translate(pose.x, -pose.lift)  # the feet are the pivot of every pose
     canvas.rotate(pose.tilt * pose.facing)
-    canvas.scale(pose.stretch, pose.squash)
-    if icons.flip_for(look.icon, pose.facing):
-        canvas.scale(-1, 1)
-    canvas.translate(-size * (box.left + box.right) / 2, -size * box.bottom)
-    canvas.scale(size, size)
-    canvas.drawPicture(icons.picture(look.icon), None, character_paint(look.tint, env))
+    canvas.scale(pose.stretch * look.height, pose.squash * look.height)
+    bodies.draw(canvas, fig, pose.gait, pose.facing, character_paint(look.tint, env))
     canvas.restore()
     if pose.sleeping:
         bob = 0.08 * look.height * math.sin(seconds * 1.5)

@@ -46,22 +46,6 @@ FRAMINGS: dict[ShotSize, Framing] = {
     ShotSize.INSERT: Framing(2.0, -0.85),
 }
 
-# Many emoji creatures are only a head. Framed like a whole body, every shot from
-# medium in would be a wall of face; framed as the head of an unseen body, a
-# medium shot shows the head at the size a medium shot shows a head.
-HEAD_FRAMINGS: dict[ShotSize, Framing] = {
-    ShotSize.EXTREME_WIDE: Framing(0.06, 0.66),
-    ShotSize.WIDE: Framing(0.14, 0.56),
-    ShotSize.FULL: Framing(0.28, 0.4),
-    ShotSize.MEDIUM_WIDE: Framing(0.34, 0.34),
-    ShotSize.MEDIUM: Framing(0.42, 0.28),
-    ShotSize.MEDIUM_CLOSE_UP: Framing(0.56, 0.2),
-    ShotSize.CLOSE_UP: Framing(0.8, 0.1),
-    ShotSize.EXTREME_CLOSE_UP: Framing(1.8, -0.3),
-    ShotSize.INSERT: Framing(1.4, -0.2),
-}
-
-
 @dataclass(frozen=True)
 class Angle:
     """Pitch as a shift of the horizon (fraction of frame height; negative
@@ -145,7 +129,6 @@ class Subject:
     top: float  # world y of its top when standing (negative: above the ground)
     height: float
     facing: int  # +1 right, -1 left: the frame leaves room in front of it
-    head: bool = False  # the drawing is only a head: close shots centre it
 
 
 def ease(t: float) -> float:
@@ -156,7 +139,7 @@ def ease(t: float) -> float:
 
 def base_view(size: ShotSize, angle: CameraAngle, subject: Subject, width: int, height: int) -> View:
     """The view that frames the subject as the shot size and angle ask, at mid-shot."""
-    framing, tilt = (HEAD_FRAMINGS if subject.head else FRAMINGS)[size], ANGLES[angle]
+    framing, tilt = FRAMINGS[size], ANGLES[angle]
     coverage = framing.coverage * tilt.coverage
     k = coverage * height / subject.height  # pixels per unit on the subject plane
     distance = focal(height) / k

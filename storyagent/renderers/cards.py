@@ -83,7 +83,7 @@ def title_card(board: Storyboard, frames: int, width: int, height: int, fps: int
         left = width / 2 - icon_size * len(looks) / 2
         for i, look in enumerate(looks):
             icons.draw(canvas, look.icon, left + i * icon_size + 8 * u, height * 0.14, icon_size - 16 * u,
-                       flip=icons.flip_for(look.icon, look.facing), tint=look.tint)
+                       flip=icons.flip_for(look.icon, look.facing), paint=icons.tint_paint(look.tint))
         rise = 12 * u * max(0.0, 1 - seconds / 1.2)
         white = skia.Paint(Color=skia.ColorWHITE, AntiAlias=True)
         shadow = skia.Paint(Color=skia.Color(0, 0, 0, 110), AntiAlias=True)
@@ -121,7 +121,7 @@ def credits_card(board: Storyboard, frames: int, width: int, height: int, fps: i
         y += 90 * u
         for look in looks:
             size = 64 * u
-            icons.draw(canvas, look.icon, width / 2 - size - 16 * u, y, size, tint=look.tint,
+            icons.draw(canvas, look.icon, width / 2 - size - 16 * u, y, size, paint=icons.tint_paint(look.tint),
                        flip=icons.flip_for(look.icon, look.facing))
             canvas.drawString(look.name, width / 2 + 8 * u, y + size * 0.62, name_font, white)
             y += row

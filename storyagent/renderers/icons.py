@@ -137,11 +137,6 @@ class IconLibrary:
             return None
         return min(hits, key=lambda hit: (hit[0], len(hit[1]), hit[1]))[1]
 
-    def is_head(self, name: str) -> bool:
-        """Whether the icon is only a head (many emoji animals are): a close-up
-        then centres it rather than framing the top of a body."""
-        return name.endswith("-face") or bool({"face", "head"} & set(self.keywords.get(name, [])))
-
     def svg(self, name: str) -> str:
         """A standalone SVG document for the icon, flips of aliases applied."""
         flip = False
@@ -260,11 +255,12 @@ def tint_paint(tint: str | None, amount: float = 0.45) -> skia.Paint | None:
 
 
 def draw(canvas: skia.Canvas, name: str, x: float, y: float, size: float, *, flip: bool = False,
-         tint: str | None = None) -> None:
-    """Draw the icon's square with its top-left at (x, y), `size` units wide."""
+         paint: skia.Paint | None = None) -> None:
+    """Draw the icon's square with its top-left at (x, y), `size` units wide
+    (`paint`: a colour filter over it, e.g. a `tint_paint`)."""
     matrix = skia.Matrix.Translate(x, y)
     matrix.preScale(size, size)
     if flip:
         matrix.preTranslate(1, 0)
         matrix.preScale(-1, 1)
-    canvas.drawPicture(picture(name), matrix, tint_paint(tint))
+    canvas.drawPicture(picture(name), matrix, paint)

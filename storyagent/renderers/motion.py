@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from storyagent.cast import Look
-from storyagent.renderers import icons
+from storyagent.renderers import bodies
 from storyagent.storyboard import Motion, OnScreen, ScreenDirection
 
 # Travel speed in body heights per second.
@@ -31,6 +31,7 @@ class Pose:
     squash: float = 1.0  # vertical scale (breathing, landing)
     stretch: float = 1.0  # horizontal scale
     tilt: float = 0.0  # degrees, around the feet
+    gait: float = 0.0  # where the legs are in a stride, -1..1 (0: together)
     sleeping: bool = False
 
 
@@ -52,8 +53,7 @@ class Actor:
 
 
 def drawn_width(look: Look) -> float:
-    box = icons.content_box(look.icon)
-    return look.height * box.width / box.height
+    return look.height * bodies.figure(look.icon, look.seed).width
 
 
 def arrange(looks: list[Look], on_screen: list[OnScreen]) -> list[Actor]:
@@ -104,14 +104,15 @@ def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
     h = look.height
 
     if motion == Motion.WALK:
-        step = abs(math.sin(math.pi * (seconds * 1.8 + phase)))
-        return Pose(x, 0.05 * h * step, depth, facing, tilt=3 * math.sin(math.pi * (seconds * 1.8 + phase)))
+        stride = math.sin(math.pi * (seconds * 1.8 + phase))
+        return Pose(x, 0.05 * h * abs(stride), depth, facing, tilt=3 * stride, gait=stride)
     if motion == Motion.RUN:
-        step = abs(math.sin(math.pi * (seconds * 3.2 + phase)))
-        return Pose(x, 0.12 * h * step, depth, facing, squash=1 - 0.04 * (1 - step), tilt=8 * facing)
+        stride = math.sin(math.pi * (seconds * 3.2 + phase))
+        return Pose(x, 0.12 * h * abs(stride), depth, facing, squash=1 - 0.04 * (1 - abs(stride)), tilt=8 * facing,
+                    gait=1.4 * stride)
     if motion == Motion.SWIM:
         bob = math.sin(2 * math.pi * (seconds * 0.6 + phase))
-        return Pose(x, 0.04 * h * bob - 0.15 * h, depth, facing, tilt=5 * bob)
+        return Pose(x, 0.04 * h * bob - 0.15 * h, depth, facing, tilt=5 * bob, gait=0.6 * bob)
     if motion == Motion.FLY:
         glide = math.sin(2 * math.pi * (seconds * 0.4 + phase))
         return Pose(x, FLYING_HEIGHT * h + 0.12 * h * glide, depth, facing, tilt=-6 * facing + 4 * glide)

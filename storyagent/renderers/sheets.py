@@ -7,7 +7,7 @@ from __future__ import annotations
 import skia
 
 from storyagent.cast import Look
-from storyagent.renderers import icons, text
+from storyagent.renderers import bodies, icons, text
 
 WIDTH, HEIGHT = 1600, 900
 PANELS = ("facing right", "facing left", "walking", "close-up")
@@ -42,34 +42,38 @@ def reference_sheet(look: Look) -> skia.Image:
 
 
 def draw_pose(canvas: skia.Canvas, look: Look, pose: str, panel: skia.Rect) -> None:
-    box = icons.content_box(look.icon)
-    floor = panel.bottom() - 40
-    size = panel.width() * 0.8  # the icon's square
+    fig = bodies.figure(look.icon, look.seed)
+    floor, margin = panel.bottom() - 40, 8
+    size = min(panel.width() * 0.9 / fig.width, (floor - panel.top()) * 0.85)  # the figure's height
+    x = panel.centerX()
     if pose == "facing right" and look.height < 3:
-        human = icons.content_box("person-standing")
-        # A grey human beside it shows the character's size; the character keeps the panel's size.
-        human_size = size * (1.0 / look.height) * box.height / human.height
+        # A grey human beside it shows the character's size; together they fill the panel's width.
+        human = bodies.figure("person-standing")
+        size = min(size, (panel.width() - 3 * margin) / (fig.width + human.width / look.height))
+        human_size = size / look.height
         grey = skia.Paint(ColorFilter=skia.ColorFilters.Blend(skia.Color(200, 200, 206), skia.BlendMode.kSrcIn))
         grey.setAlphaf(0.55)
-        m = skia.Matrix.Translate(panel.left() - human_size * human.left + 8, floor - human_size * human.bottom)
-        m.preScale(human_size, human_size)
-        canvas.drawPicture(icons.picture("person-standing"), m, grey)
+        canvas.save()
+        canvas.translate(panel.left() + margin + human_size * human.width / 2, floor)
+        canvas.scale(human_size, human_size)
+        bodies.draw(canvas, human, paint=grey)
+        canvas.restore()
+        x = panel.left() + 2 * margin + human_size * human.width + size * fig.width / 2
     facing = {"facing right": 1, "facing left": -1}.get(pose, look.facing)
-    x = panel.centerX() - size * (box.left + box.right) / 2
-    y = floor - size * box.bottom
-    tilt = 6.0 * facing if pose == "walking" else 0.0
-    if pose == "close-up":
+    feet = floor
+    if pose == "close-up":  # the face large, in the upper middle of the panel
         size *= 1.9
-        x = panel.centerX() - size * (box.left + box.right) / 2
-        y = panel.top() + 30 - size * box.top
+        face_x, face_y = fig.face
+        x, feet = panel.centerX() - facing * face_x * size, panel.top() + 0.45 * panel.height() - face_y * size
     else:
-        half = size * box.width * 0.4
-        canvas.drawOval(skia.Rect(panel.centerX() - half, floor - 10, panel.centerX() + half, floor + 10),
+        half = size * fig.width * 0.4
+        canvas.drawOval(skia.Rect(x - half, floor - 10, x + half, floor + 10),
                         skia.Paint(Color=skia.Color(0, 0, 0, 28), AntiAlias=True))
+    walking = pose == "walking"
     canvas.save()
-    canvas.rotate(tilt, panel.centerX(), floor)
-    icons.draw(canvas, look.icon, x, y - (0.06 * size if pose == "walking" else 0.0), size,
-               flip=icons.flip_for(look.icon, facing), tint=look.tint)
+    canvas.translate(x, feet - (0.04 * size if walking else 0.0))
+    canvas.scale(size, size)
+    bodies.draw(canvas, fig, 0.8 if walking else 0.0, facing, icons.tint_paint(look.tint))
     canvas.restore()
 
 
