@@ -29,6 +29,8 @@ def test_unknown_nouns_fall_back_by_what_they_are() -> None:
     assert icons.choose(["flibbertigibbet", "creature"], "character") == "paw-prints"
     assert icons.choose(["flibbertigibbet"], "prop") == "sparkles"
     assert icons.choose(["Nanuk"], "character", "A young polar bear, curious") == "polar-bear"
+    assert icons.choose(["bird"], "character") == "bird" and icons.choose(["fish"], "character") == "fish"
+    assert icons.choose(["squirrel"], "character") == "chipmunk"  # not the chestnut its keywords rank first
 
 
 def icon_alpha(name: str, size: int) -> np.ndarray:

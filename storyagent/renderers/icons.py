@@ -45,6 +45,7 @@ CURATED = {
     "puppy": "dog",
     "kitten": "cat",
     "bunny": "rabbit",
+    "squirrel": "chipmunk",
     "stone": "rock",
     "boulder": "rock",
     "mountain": "snow-capped-mountain",
@@ -61,7 +62,8 @@ CURATED = {
     "ghost": "ghost",
 }
 SKIN_TONE = re.compile(r"-(dark|light|medium|medium-dark|medium-light)$")
-ANIMAL_WORDS = {"animal", "creature", "beast", "critter", "bird", "fish", "pet", "insect", "monster"}
+# Words for some animal or other: no icon is chosen for them alone ("bird" and "fish" have icons of their own).
+ANIMAL_WORDS = {"animal", "creature", "beast", "critter", "pet", "insect", "monster"}
 FALLBACK_CHARACTER = "person-standing"
 FALLBACK_ANIMAL = "paw-prints"
 FALLBACK_PROP = "sparkles"
