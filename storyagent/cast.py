@@ -118,6 +118,7 @@ class Look:
     facing: int  # default facing: +1 right, -1 left
     seed: int
     description: str = ""
+    count: int = 1  # more: a group that acts as one
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def character_look(board: Storyboard, character_id: str) -> Look:
         facing=1 if character.visual.facing.value == "right" else -1,
         seed=character.seed or stable_seed(character.id),
         description=character.description,
+        count=character.visual.count,
     )
 
 

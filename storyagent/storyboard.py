@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from storyagent.errors import StoryboardError
 from storyagent.files import write_text_atomic
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 NARRATOR = "narrator"
 
 Id = Annotated[
@@ -231,6 +231,13 @@ class Visual(_Model):
         le=20,
         description="Size relative to an adult human (1.0); a polar bear is about 1.4, a penguin 0.5.",
     )
+    count: int = Field(
+        default=1,
+        ge=1,
+        le=12,
+        description="How many of them appear together: 1 for a single character, more for a group "
+        "that acts as one (a colony of penguins, a flock of gulls).",
+    )
     facing: Facing = Field(default=Facing.RIGHT, description="Which way the character faces by default.")
     reference_image: str | None = Field(
         default=None,
@@ -364,7 +371,7 @@ class RenderSettings(_Model):
 class Storyboard(_Model):
     """A short film, scene by scene and shot by shot."""
 
-    schema_version: Literal[1] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
+    schema_version: Literal[2] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
     title: NonBlank = Field(description="Title of the film.")
     logline: Text = Field(default="", description="The story in one sentence.")
     premise: Text = Field(default="", description="The one line the film was made from.")
@@ -462,7 +469,9 @@ def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> 
 
 # MIGRATIONS[n] turns a version-n document (a dict) into a version n+1 document.
 # Add one function per format change so today's files still open tomorrow.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: lambda doc: doc,  # 2 added `visual.count`; its default, one, is what version 1 drew
+}
 
 
 def migrate(data: dict[str, Any], source: str = "<storyboard>") -> dict[str, Any]:

@@ -57,6 +57,11 @@ def test_the_prompt_names_who_does_what_where_and_in_which_style(board):
     assert "watermark" in NEGATIVE_PROMPT
 
 
+def test_a_group_is_named_as_a_group(board):
+    board.characters[1].visual.count = 4
+    assert "Pip, a group of 4, each a penguin (a small emperor penguin chick)" in shot_prompt(board, "b")
+
+
 def test_a_shots_seed_is_stable_and_follows_only_its_own_cast(board):
     seeds = {shot.id: shot_seed(board, shot.id) for shot in board.shots()}
     assert len(set(seeds.values())) == 3

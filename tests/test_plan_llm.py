@@ -29,8 +29,8 @@ def _outline() -> dict:
         "title": "All the Way South",
         "logline": "A polar bear crosses the world to visit the penguins.",
         "characters": [
-            {"id": "polar-bear", "name": "Polar Bear", "description": "A big white bear.", "keywords": ["polar bear", "bear"], "scale": 1.4},
-            {"id": "penguin", "name": "Penguin", "description": "A small penguin.", "keywords": ["penguin", "../../etc/passwd"], "scale": 0.5},
+            {"id": "polar-bear", "name": "Polar Bear", "description": "A big white bear.", "keywords": ["polar bear", "bear"], "scale": 1.4, "count": 1},
+            {"id": "penguin", "name": "Penguin", "description": "A small penguin.", "keywords": ["penguin", "../../etc/passwd"], "scale": 0.5, "count": 4},
         ],
         "locations": [
             {"id": "arctic", "name": "Arctic", "description": "Sea ice.", "biome": "sea-ice", "time_of_day": "dawn", "weather": "snow", "props": ["iceberg"]},
@@ -180,6 +180,7 @@ def test_a_valid_conversation_gives_a_lint_clean_storyboard_on_target(serve):
     # only sound tags from the library, keywords without paths
     assert {cue.tag for shot in board.shots() for cue in shot.sound} == {"wind"}
     assert board.character("penguin").visual.keywords == ["penguin"]
+    assert board.character("penguin").visual.count == 4  # a group, as the model said
     assert board.scenes[0].shots[0].transition_in.kind == "fade-in"
     assert board.scenes[-1].shots[-1].transition_out.kind == "fade-out"
 

@@ -97,6 +97,7 @@ def test_the_polar_bear_crosses_mountains_and_sea_to_the_penguins():
     assert board.location(board.scenes[-1].location).name == "Antarctic ice"
     bear, penguins = board.character("polar-bear"), board.character("penguins")
     assert bear.visual.keywords[0] == "polar bear" and bear.visual.scale > penguins.visual.scale
+    assert bear.visual.count == 1 and 3 <= penguins.visual.count <= 5  # "penguins" are a small colony
     travel = [shot for shot in board.shots() if shot.camera.movement == CameraMovement.TRACKING]
     assert travel and all(on.direction.value == "left-to-right" for shot in travel for on in shot.characters)
     at_sea = [on.motion.value for scene in board.scenes if scene.location == "open-sea" for shot in scene.shots

@@ -195,3 +195,16 @@ def test_characters_keep_their_relative_size() -> None:
     bear, penguin = bbox(subject_mask(b, "a", character="nanuk")), bbox(subject_mask(b, "a", character="pip"))
     ratio = (bear[3] - bear[1]) / (penguin[3] - penguin[1])
     assert ratio == pytest.approx(BEAR["visual"]["scale"] / PENGUIN["visual"]["scale"], rel=0.12)
+
+
+def test_a_group_is_drawn_as_several_side_by_side() -> None:
+    def with_count(count: int):
+        b = board([shot("a", "wide", characters=[{"character": "pip", "motion": "walk"}])])
+        b.characters[1].visual.count = count
+        return b
+
+    alone, colony = subject_mask(with_count(1), "a"), subject_mask(with_count(3), "a")
+    assert colony.sum() > 2.2 * alone.sum()
+    left, _, right, _ = bbox(colony)
+    a_left, _, a_right, _ = bbox(alone)
+    assert right - left > 1.6 * (a_right - a_left)  # the rows behind are smaller: further away

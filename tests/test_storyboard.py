@@ -46,7 +46,7 @@ def test_canonical_form_is_readable_utf8_with_trailing_newline(tmp_path: Path) -
     board = Storyboard.load(EXAMPLES / "yi-lu-xiang-nan.zh.storyboard.json")
     text = board.to_json()
     assert "一路向南" in text and "\\u" not in text
-    assert text.endswith("}\n") and text.startswith('{\n  "schema_version": 1,')
+    assert text.endswith("}\n") and text.startswith('{\n  "schema_version": 2,')
 
 
 def test_loading_a_shorthand_file_fills_defaults(example: dict, tmp_path: Path) -> None:
@@ -138,12 +138,21 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
 
 
 def test_migration_hook_upgrades_old_documents(monkeypatch: pytest.MonkeyPatch, example: dict) -> None:
-    """A future version 2 registers MIGRATIONS[1]; version-1 files still open."""
-    monkeypatch.setattr("storyagent.storyboard.SCHEMA_VERSION", 2)
-    monkeypatch.setitem(MIGRATIONS, 1, lambda doc: {**doc, "logline": doc["logline"].upper()})
+    """A future version 3 registers MIGRATIONS[2]; version-2 files still open."""
+    monkeypatch.setattr("storyagent.storyboard.SCHEMA_VERSION", 3)
+    monkeypatch.setitem(MIGRATIONS, 2, lambda doc: {**doc, "logline": doc["logline"].upper()})
     upgraded = migrate(example)
-    assert upgraded["schema_version"] == 2 and upgraded["logline"].isupper()
-    assert SCHEMA_VERSION == 1  # the module constant imported here is untouched
+    assert upgraded["schema_version"] == 3 and upgraded["logline"].isupper()
+    assert SCHEMA_VERSION == 2  # the module constant imported here is untouched
+
+
+def test_a_version_1_file_opens_and_saves_as_version_2(example: dict, tmp_path: Path) -> None:
+    for character in example["characters"]:
+        del character["visual"]["count"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({**example, "schema_version": 1}), encoding="utf-8")
+    board = Storyboard.load(path)
+    assert board.schema_version == 2 and all(c.visual.count == 1 for c in board.characters)
 
 
 def test_schema_describes_every_field() -> None:

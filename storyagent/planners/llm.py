@@ -74,6 +74,8 @@ class CharacterDraft(_Draft):
     description: str = Field(description="Appearance and personality in one sentence.")
     keywords: list[str] = Field(description="Nouns naming what it is, most specific first, e.g. ['polar bear', 'bear'].")
     scale: float = Field(gt=0, le=20, description="Size relative to an adult human (1.0); a penguin is 0.5.")
+    count: int = Field(ge=1, le=12, description="1 for one character; 3 to 6 for a group that acts as one "
+                       "(the penguins of a colony, a flock of gulls).")
 
 
 class LocationDraft(_Draft):
@@ -425,7 +427,8 @@ def _assemble(premise: str, language: str, options: PlanOptions, outline: Outlin
             id=people[c.id],
             name=c.name.strip()[:200] or people[c.id],
             description=c.description[:1000],
-            visual=Visual(keywords=_nouns(c.keywords) or [people[c.id].replace("-", " ")], scale=c.scale),
+            visual=Visual(keywords=_nouns(c.keywords) or [people[c.id].replace("-", " ")], scale=c.scale,
+                          count=c.count),
             seed=n,
         )
         for n, c in enumerate(cast)

@@ -638,14 +638,16 @@ def _characters(story: Story, rng: random.Random) -> list[Character]:
             look = kind.look + (f"; {entity.adjective}" if entity.adjective else "")
         else:
             look = entity.name if entity.noun in UNKNOWN_NOUNS else f"a {entity.adjective or ''} {entity.noun}"
+        seed = rng.randrange(2**32)
         people.append(
             Character(
                 id=role.id,
                 name=entity.name if story.language == "zh" or entity.proper else _title_case(entity.name),
                 description=_capital(" ".join(look.split())) + ".",
                 visual=Visual(keywords=_keywords(role), scale=kind.scale if kind else 1.0,
+                              count=3 + seed % 3 if entity.plural else 1,  # "penguins": a small colony
                               facing="right" if role.is_hero else "left"),
-                seed=rng.randrange(2**32),
+                seed=seed,
             )
         )
     return people

@@ -64,7 +64,7 @@ class ShotScene:
         view = self.view_at(seconds)
         t = seconds / self.duration if self.duration > 0 else 0.0
         self.env.draw_back(canvas, view, seconds, self.width, self.height)
-        poses = [(actor, motion.pose(actor, seconds, t, self.path)) for actor in self.actors]
+        poses = [(actor, pose) for actor in self.actors for pose in motion.group_poses(actor, seconds, t, self.path)]
         for actor, pose in sorted(poses, key=lambda item: -item[1].depth):
             draw_character(canvas, actor.look, pose, view, seconds, self.width, self.height, self.env)
         canvas.resetMatrix()

@@ -8,7 +8,7 @@ they never overlap; those who travel move together, so they stay apart.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from storyagent.cast import Look
 from storyagent.renderers import bodies
@@ -18,6 +18,11 @@ from storyagent.storyboard import Motion, OnScreen, ScreenDirection
 SPEED = {Motion.WALK: 0.55, Motion.RUN: 1.5, Motion.SWIM: 0.45, Motion.FLY: 1.1}
 GAP = 0.3  # space between neighbours, in heights of the taller one
 FLYING_HEIGHT = 0.9  # a flier's feet above the ground, in body heights
+# A group stands in a wedge behind its first member: rows of two, each row this many widths
+# further out to each side and this many heights further back.
+GROUP_SPREAD = 0.6
+GROUP_DEPTH = 0.8
+GROUP_LAG = 0.29  # seconds each member is out of step with the one before
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,8 @@ class Actor:
 
 
 def drawn_width(look: Look) -> float:
-    return look.height * bodies.figure(look.icon, look.seed).width
+    """Width of the character, or of its whole group, on the subject plane."""
+    return look.height * bodies.figure(look.icon, look.seed).width * (1 + GROUP_SPREAD * 2 * _rows(look.count))
 
 
 def arrange(looks: list[Look], on_screen: list[OnScreen]) -> list[Actor]:
@@ -86,6 +92,25 @@ def offset(t: float, path: float) -> float:
     """Where along its path (signed: + is screen right) a traveller is at shot
     progress t: centred at mid-shot, where the camera framed it."""
     return path * (t - 0.5)
+
+
+def group_poses(actor: Actor, seconds: float, t: float, path: float) -> list[Pose]:
+    """A pose for each member of the character's group (one for a single
+    character): the first in front, the rest in rows behind, out of step."""
+    width = drawn_width(replace(actor.look, count=1))
+    poses = []
+    for member in range(actor.look.count):
+        row = _rows(member + 1)
+        side = 1 if member % 2 else -1
+        alone = pose(actor, seconds + GROUP_LAG * member, t, path)
+        poses.append(replace(alone, x=alone.x + side * row * GROUP_SPREAD * width,
+                             depth=alone.depth + row * GROUP_DEPTH * actor.look.height))
+    return poses
+
+
+def _rows(count: int) -> int:
+    """Rows of two behind the first member of a group of `count`."""
+    return count // 2
 
 
 def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:

@@ -129,7 +129,9 @@ def shot_prompt(board: Storyboard, shot_id: str) -> str:
         what = character.visual.keywords[0] if character.visual.keywords else "character"
         looks = f" ({_clause(character.description)})" if character.description else ""
         action = on.action or on.motion.description
-        sentences.append(f"{character.name}, {_article(what)} {what}{looks}, {_clause(action)}")
+        count = character.visual.count
+        who = f"{_article(what)} {what}" if count == 1 else f"a group of {count}, each {_article(what)} {what}"
+        sentences.append(f"{character.name}, {who}{looks}, {_clause(action)}")
     place = [location.name, _clause(location.description), BIOMES[location.biome], LIGHT[location.time_of_day],
              WEATHER[location.weather]]
     sentences.append("Setting: " + ", ".join(part for part in place if part))

@@ -23,7 +23,8 @@ def reference_sheet(look: Look) -> skia.Image:
         canvas.clear(BACKGROUND)
         ink, muted = skia.Paint(Color=INK, AntiAlias=True), skia.Paint(Color=MUTED, AntiAlias=True)
         canvas.drawString(look.name, 60, 100, text.font(64, bold=True), ink)
-        detail = f"{look.icon} · {look.height:g} × human height · seed {look.seed}"
+        group = f" · a group of {look.count}" if look.count > 1 else ""
+        detail = f"{look.icon} · {look.height:g} × human height{group} · seed {look.seed}"
         canvas.drawString(detail, 62, 145, text.font(26), muted)
         if look.description:
             text.draw_block(canvas, look.description, 62, 160, WIDTH - 124, text.font(24), muted, max_lines=2)
