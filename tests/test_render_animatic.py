@@ -208,3 +208,16 @@ def test_a_group_is_drawn_as_several_side_by_side() -> None:
     left, _, right, _ = bbox(colony)
     a_left, _, a_right, _ = bbox(alone)
     assert right - left > 1.6 * (a_right - a_left)  # the rows behind are smaller: further away
+
+
+def test_close_shots_of_a_drawn_body_frame_its_whole_head_ever_larger() -> None:
+    """The polar bear emoji is a head on a drawn body: close sizes frame the head, ears and all."""
+    from storyagent.renderers.animatic import ShotScene
+
+    tops, distances = [], []
+    for size in ("medium", "medium-close-up", "close-up", "extreme-close-up"):
+        b = board([shot("a", size)])
+        tops.append(bbox(subject_mask(b, "a", character="nanuk"))[1])
+        distances.append(ShotScene.build(b, "a", W, H, 2.0).view_at(1.0).distance)
+    assert all(top > 0 for top in tops[1:3]), tops  # nothing cropped above the ears
+    assert all(far > near for far, near in itertools.pairwise(distances)), distances

@@ -17,7 +17,7 @@ import skia
 
 from storyagent.cast import Look, character_look, location_look, stable_seed
 from storyagent.renderers import ShotJob, bodies, camera, icons, motion, register
-from storyagent.renderers.camera import ANGLES, FRAMINGS, Subject, View
+from storyagent.renderers.camera import ANGLES, FRAMINGS, Face, Subject, View
 from storyagent.renderers.environments import Environment, environment
 from storyagent.storyboard import CameraMovement, Motion, Storyboard
 
@@ -80,11 +80,17 @@ def _framed(subject: motion.Actor | None, coverage: float, path: float) -> Subje
     travels = subject.on.motion in motion.SPEED
     centre = 0.0 if coverage < 0.5 else subject.home
     lift = motion.FLYING_HEIGHT * height if subject.on.motion == Motion.FLY else 0.0
+    head = bodies.figure(subject.look.icon, subject.look.seed).head
+    face = None
+    if head is not None:
+        face = Face(dx=head.centerX() * height * subject.facing, top=head.top() * height - lift,
+                    height=head.height() * height)
     return Subject(
         x=lambda t: centre + (motion.offset(t, path) if travels else 0.0),
         top=-height - lift,
         height=height,
         facing=subject.facing,
+        face=face,
     )
 
 

@@ -63,12 +63,12 @@ class Figure:
         return _layout(self).width
 
     @property
-    def face(self) -> tuple[float, float]:
-        """Where its face is when it faces right, in heights from its feet."""
+    def head(self) -> skia.Rect | None:
+        """Its head when it faces right, in heights from its feet; None when the icon is the whole body."""
         if self.build == Build.WHOLE:
-            return 0.0, -0.75  # emoji that are whole bodies have their face near the top
+            return None
         layout = _layout(self)
-        return layout.head.centerX() - layout.centre, layout.head.centerY()
+        return layout.head.makeOffset(-layout.centre, 0)
 
 
 @functools.lru_cache(maxsize=256)

@@ -45,6 +45,14 @@ FRAMINGS: dict[ShotSize, Framing] = {
     ShotSize.EXTREME_CLOSE_UP: Framing(2.6, -0.4),
     ShotSize.INSERT: Framing(2.0, -0.85),
 }
+# A figure drawn with a body under an emoji head has the head of a cartoon, about half its height:
+# framed like a whole emoji, a close-up would crop the top of the head. Close sizes frame the head.
+FACE_FRAMINGS: dict[ShotSize, Framing] = {
+    ShotSize.MEDIUM_CLOSE_UP: Framing(0.7, 0.1),
+    ShotSize.CLOSE_UP: Framing(0.88, 0.06),
+    ShotSize.EXTREME_CLOSE_UP: Framing(1.35, -0.15),
+}
+
 
 @dataclass(frozen=True)
 class Angle:
@@ -129,6 +137,16 @@ class Subject:
     top: float  # world y of its top when standing (negative: above the ground)
     height: float
     facing: int  # +1 right, -1 left: the frame leaves room in front of it
+    face: Face | None = None  # the head of a drawn body, which close shots frame
+
+
+@dataclass(frozen=True)
+class Face:
+    """Where a subject's head is, in world units."""
+
+    dx: float  # from the subject's x
+    top: float  # world y of its top
+    height: float
 
 
 def ease(t: float) -> float:
@@ -140,14 +158,17 @@ def ease(t: float) -> float:
 def base_view(size: ShotSize, angle: CameraAngle, subject: Subject, width: int, height: int) -> View:
     """The view that frames the subject as the shot size and angle ask, at mid-shot."""
     framing, tilt = FRAMINGS[size], ANGLES[angle]
+    dx, top, tall = 0.0, subject.top, subject.height  # what is framed: the whole subject, or its head
+    if subject.face is not None and size in FACE_FRAMINGS:
+        framing = FACE_FRAMINGS[size]
+        dx, top, tall = subject.face.dx, subject.face.top, subject.face.height
     coverage = framing.coverage * tilt.coverage
-    k = coverage * height / subject.height  # pixels per unit on the subject plane
+    k = coverage * height / tall  # pixels per unit on the subject plane
     distance = focal(height) / k
-    # The subject's top sits at `framing.top` of the frame height (the pitch shifts everything).
-    top = framing.top
-    y = subject.top - (top - 0.5 - tilt.pitch) * height / k
+    # The framed top sits at `framing.top` of the frame height (the pitch shifts everything).
+    y = top - (framing.top - 0.5 - tilt.pitch) * height / k
     lead = 0.0 if coverage < 0.5 else 0.12 * width / k * subject.facing  # room to look into
-    return View(x=subject.x(0.5) + lead, y=y, distance=distance, pitch=tilt.pitch, roll=tilt.roll)
+    return View(x=subject.x(0.5) + dx + lead, y=y, distance=distance, pitch=tilt.pitch, roll=tilt.roll)
 
 
 def camera_path(movement: CameraMovement, size: ShotSize, angle: CameraAngle, subject: Subject,

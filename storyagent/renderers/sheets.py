@@ -64,7 +64,8 @@ def draw_pose(canvas: skia.Canvas, look: Look, pose: str, panel: skia.Rect) -> N
     feet = floor
     if pose == "close-up":  # the face large, in the upper middle of the panel
         size *= 1.9
-        face_x, face_y = fig.face
+        head = fig.head
+        face_x, face_y = (head.centerX(), head.centerY()) if head else (0.0, -0.75)  # a whole emoji's face is high
         x, feet = panel.centerX() - facing * face_x * size, panel.top() + 0.45 * panel.height() - face_y * size
     else:
         half = size * fig.width * 0.4
