@@ -194,3 +194,13 @@ def test_an_unknown_action_ends_the_subject(premise: str, hero: str) -> None:
     board = plan(premise)
     assert board.characters[0].name == hero
     assert f"{hero}'s" in board.title or hero in board.title or hero.lower() in board.logline.lower()
+
+
+@pytest.mark.parametrize("premise,group", [
+    ("polar bear visits penguins", True), ("polar bear visits a penguin", False),
+    ("北极熊去看望企鹅们", True), ("北极熊去看望一群企鹅", True), ("北极熊去看望企鹅", False),
+])
+def test_a_plural_becomes_a_group(premise: str, group: bool) -> None:
+    board = plan(premise, planner="template")
+    bear, other = board.characters
+    assert bear.visual.count == 1 and (other.visual.count > 1) == group

@@ -329,4 +329,6 @@ def _entity_zh(text: str, hit: tuple[int, str, str], w: World) -> Entity:
     name = form
     if start > 0 and text[start - 1] in "小大老" and not form.startswith(text[start - 1]):
         name = text[start - 1] + form
-    return Entity(name=name, kind=key, noun=key, plural=text[max(0, start - 2) : start] in ("一群", "们"))
+    end = start + len(form)
+    group = text[max(0, start - 2) : start] in ("一群", "很多", "许多") or text[end : end + 1] == "们"
+    return Entity(name=name, kind=key, noun=key, plural=group)
