@@ -164,11 +164,28 @@ def test_a_runaway_premise_is_refused_but_a_long_paragraph_is_fine():
         ("Whale and dolphin race across the ocean", "race", "whale", ["dolphin"]),
         ("北极熊穿越山海去南极看望企鹅", "visit", "北极熊", ["企鹅"]),
         ("小熊寻找丢失的蜂蜜", "lose", "小熊", ["蜂蜜"]),
+        ("a lonely robot learns to paint in the city", "learn", "robot", []),
+        ("小狐狸想学游泳", "learn", "小狐狸", []),
     ],
 )
 def test_the_premise_is_understood(premise, goal, hero, others):
     understood = understand(premise)
     assert (understood.goal, understood.hero.name, [o.name for o in understood.others]) == (goal, hero, others)
+
+
+@pytest.mark.parametrize(("premise", "skill", "practice"), [
+    ("a little fox learns to swim", "swim", "coast"),
+    ("a girl wants to ride a bike", "ride a bike", "meadow"),
+    ("小狐狸想学游泳", "游泳", "coast"),
+])
+def test_a_wish_to_learn_is_told_as_a_dream_come_true(premise, skill, practice):
+    understood = understand(premise)
+    assert understood.skill == skill and understood.destination == practice
+    board = plan(premise, planner="template")
+    said = " ".join(line.text for shot in board.shots() for line in shot.lines)
+    assert said.count(skill) >= 3  # wished for, tried, and done
+    last = board.scenes[-1]
+    assert last.id == "success" and last.location == practice and last.mood == "triumphant"
 
 
 def test_companions_travel_together_to_the_named_place():

@@ -13,7 +13,7 @@ from storyagent.errors import PremiseError
 from storyagent.language import cjk_characters
 from storyagent.planners.world import World, world
 
-Goal = Literal["visit", "meet", "look-for", "lose", "find", "go", "race", "help", "day"]
+Goal = Literal["visit", "meet", "look-for", "lose", "find", "go", "race", "help", "day", "learn"]
 
 
 class Entity(BaseModel):
@@ -36,6 +36,7 @@ class Premise(BaseModel):
     others: list[Entity] = Field(default_factory=list, description="Met, visited, raced, helped or lost.")
     places: list[str] = Field(default_factory=list, description="World place keys the premise names, in order.")
     destination: str | None = Field(default=None, description="Place key the hero heads for, when named.")
+    skill: str | None = Field(default=None, description="What the hero longs to do, for 'learn': 'paint', '画画'.")
 
 
 def detect_language(text: str) -> Literal["en", "zh"]:
@@ -64,6 +65,8 @@ VERBS: dict[Goal, str] = {
     "help": r"helps|help|helped|rescues|rescue|rescued|saves|save|protects|takes care of|looks after|teaches",
     "go": r"goes to|go to|went to|travels to|travel to|sails to|flies to|fly to|walks to|journeys to|heads to|"
     r"sets off for|sets out for|crosses|cross|climbs|explores|explore|returns to|runs to|swims to|moves to|goes on a trip to",
+    "learn": r"learns to|learn to|learned to|learnt to|is learning to|learns how to|wants to|want to|wanted to|"
+    r"tries to|try to|tried to|longs to|hopes to|dreams to|wishes to|wishes she could|wishes he could|practises|practices",
 }
 KIN = {"grandma", "grandpa", "granny", "grandmother", "grandfather", "mum", "mom", "dad", "papa", "mama"}
 MAX_WORD = 24  # letters kept of one word of a name, so a runaway premise still gives a readable title
@@ -108,6 +111,14 @@ def _understand_en(text: str, language: Literal["en", "zh"]) -> Premise:
         hero, companions, others = subjects[0], subjects[1:], []
         if goal in ("meet", "race"):  # "the tortoise and the hare race": rivals, not fellow travellers
             companions, others = [], companions
+        if goal == "learn":
+            skill = re.split(STOP_WORDS, rest, maxsplit=1, flags=re.I)[0].strip(" ,")
+            if not _content(skill):
+                continue
+            skill = " ".join(skill.split()[:6])
+            return Premise(text=text, language=language, goal=goal, hero=hero, companions=companions, places=places,
+                           others=_free_mentions(rest, w, exclude={hero.noun}), skill=skill,
+                           destination=places[-1] if places else w.place_to_practise(skill))
         destination = None
         if rest and goal in ("go", "visit") and _place_en(rest, w) and not _has_being(rest, w):
             destination = _place_en(rest, w)
@@ -253,6 +264,7 @@ def _free_en(text: str, language: Literal["en", "zh"], w: World, places: list[st
 # -- Chinese --------------------------------------------------------------------
 
 ZH_VERBS: list[tuple[Goal, str]] = [
+    ("learn", r"学会|想学|想要学|学习|梦想着|努力学"),
     ("day", r"的一天|一天的生活"),
     ("race", r"比赛|赛跑|挑战|比一比|较量"),
     ("lose", r"弄丢了|丢了|丢失了|弄丢|丢失"),
@@ -271,7 +283,8 @@ def _understand_zh(text: str, language: Literal["en", "zh"]) -> Premise:
     w = world()
     beings = _scan_zh(text, {form: key for key, kind in w.kinds.items() for form in kind.zh})
     places = _scan_zh(text, {form: key for key, place in w.places.items() for form in place.zh_aliases}, skip=beings)
-    goal, verb_at = next(((g, m.start()) for g, p in ZH_VERBS for m in [re.search(p, text)] if m), ("day", len(text)))
+    goal, verb_at, verb_end = next(((g, m.start(), m.end()) for g, p in ZH_VERBS for m in [re.search(p, text)] if m),
+                                   ("day", len(text), len(text)))
     heroes = [b for b in beings if b[0] < verb_at] or []
     if heroes:
         hero = _entity_zh(text, heroes[0], w)
@@ -287,6 +300,12 @@ def _understand_zh(text: str, language: Literal["en", "zh"]) -> Premise:
         companions = [_entity_zh(text, heroes[1], w)]
         rest = [b for b in rest if b is not heroes[1]]
     others = [_entity_zh(text, b, w) for b in rest][:3]
+    if goal == "learn":
+        skill = re.split(r"[，,。.！!？?]|在|和|跟", text[verb_end:], maxsplit=1)[0].strip()[:12] or "新本领"
+        place_keys = list(dict.fromkeys(key for _, _, key in places))
+        return Premise(text=text, language=language, goal=goal, hero=hero, companions=companions, others=others,
+                       places=place_keys, skill=skill,
+                       destination=place_keys[-1] if place_keys else w.place_to_practise(skill))
     if not others and goal != "go":
         others = _unknown_object_zh(text[verb_at:], [w.places[key].zh for _, _, key in places])
     place_keys = list(dict.fromkeys(key for _, _, key in places))

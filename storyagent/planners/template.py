@@ -320,19 +320,23 @@ def _words(story: Story, w: World) -> dict[str, str]:
         "route": _join([place_name(p) for p in story.route] or [place_name(story.dest)], zh),
     }
     goal = story.premise.goal
+    words["skill"] = story.premise.skill or ("新本领" if zh else "do something new")
     aims = {"visit": other, "go": words["dest"], "race": "终点" if zh else "the finish line",
-            "meet": "朋友" if zh else "a friend", "day": words["home"]}
+            "meet": "朋友" if zh else "a friend", "day": words["home"], "learn": words["skill"]}
     words["aim"] = aims.get(goal, other)
     if zh:
         goals = {"visit": f"看望{other}", "go": words["dest"], "meet": "交一个新朋友", "race": "赢得比赛",
-                 "help": f"帮助{other}", "day": "过好这一天"}
+                 "help": f"帮助{other}", "day": "过好这一天", "learn": f"学会{words['skill']}"}
         words["goal"] = goals.get(goal, f"找到{other}")
     else:
         goals = {"visit": f"visit {other}", "go": f"reach {words['dest']}", "meet": "find a friend",
-                 "race": "win the race", "help": f"help {other}", "day": "make the most of the day"}
+                 "race": "win the race", "help": f"help {other}", "day": "make the most of the day",
+                 "learn": f"learn to {words['skill']}"}
         words["goal"] = goals.get(goal, f"find {other}")
     for key in list(words):
         words[key[0].upper() + key[1:]] = _capital(words[key])
+    if not zh:
+        words["Skill"] = _title_case(words["skill"])  # it ends titles: "The Girl Learns to Ride a Bike"
     return words
 
 

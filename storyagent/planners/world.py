@@ -63,6 +63,16 @@ class Kind(_Data):
 class World(_Data):
     places: dict[str, Place]
     kinds: dict[str, Kind]
+    skills: dict[str, str] = {}  # a skill's word (English or Chinese) -> the place to practise it
+
+    def place_to_practise(self, skill: str) -> str | None:
+        """Where one learns `skill` ('swim' -> the coast), by its first word that names one."""
+        words = skill.lower().split() if skill.isascii() else [skill]
+        for word in words:
+            for key, place in self.skills.items():
+                if word == key or (word.startswith(key) and (not word.isascii() or len(word) - len(key) <= 4)):
+                    return place
+        return None
 
     def route(self, start: str, end: str, mentioned: list[str]) -> list[str]:
         """Places a traveller crosses from `start` to `end` (both excluded):
@@ -88,4 +98,4 @@ def world() -> World:
     places = {key: Place(key=key, **value) for key, value in raw["places"].items()}
     kinds = {key: Kind(key=key, **value) for key, value in raw["beings"].items()}
     kinds |= {key: Kind(key=key, thing=True, **value) for key, value in raw["things"].items()}
-    return World(places=places, kinds=kinds)
+    return World(places=places, kinds=kinds, skills=raw.get("skills", {}))
