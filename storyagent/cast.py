@@ -12,10 +12,12 @@ reference image model backends condition on.
 
 from __future__ import annotations
 
+import difflib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from storyagent.errors import StoryboardError
 from storyagent.storyboard import Biome, Character, Location, Storyboard, TimeOfDay, Weather
 
 # Typical height relative to a grown-up human, by icon; used when the planner left the default 1.0.
@@ -78,8 +80,27 @@ def icon_for(character: Character) -> str:
     return icons.choose([*character.visual.keywords, character.name], "character", character.description)
 
 
+def unknown_icons(board: Storyboard) -> list[str]:
+    """Icons a director named that the library does not have, each as 'json.path: message'."""
+    from storyagent.renderers import icons
+
+    library = icons.library()
+    problems = []
+    for i, character in enumerate(board.characters):
+        name = character.visual.icon
+        if name and name not in library:
+            guess = difflib.get_close_matches(name, list(library.icons), n=1) or [icons.find(name)]
+            hint = f"; did you mean '{guess[0]}'?" if guess[0] else " (names are Fluent Emoji's, e.g. 'polar-bear')"
+            problems.append(f"characters[{i}].visual.icon: no icon named '{name}'{hint}")
+    return problems
+
+
 def assign_cast(board: Storyboard) -> Storyboard:
-    """A copy of `board` with every empty identity field filled, deterministically."""
+    """A copy of `board` with every empty identity field filled, deterministically.
+    An icon the library does not have is a StoryboardError, before anything is drawn."""
+    problems = unknown_icons(board)
+    if problems:
+        raise StoryboardError(problems[0])
     board = board.model_copy(deep=True)
     seen: dict[str, int] = {}
     for character in board.characters:

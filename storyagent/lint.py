@@ -154,7 +154,15 @@ def everything_used(board: Storyboard) -> Iterator[LintIssue]:
             yield LintIssue(level="warning", code="unused-location", message=f"location '{location.id}' is never used")
 
 
+def icons_exist(board: Storyboard) -> Iterator[LintIssue]:
+    from storyagent.cast import unknown_icons
+
+    for problem in unknown_icons(board):
+        yield LintIssue(level="error", code="unknown-icon", message=problem)
+
+
 RULES: list[Rule] = [
+    icons_exist,
     narration_fits,
     duration_near_target,
     scenes_open_wide,

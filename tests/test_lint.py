@@ -138,3 +138,17 @@ def test_unused_character_and_location() -> None:
     data["locations"].append({"id": "sea", "name": "Sea", "biome": "open-sea"})
     assert "unused-location" in codes(Storyboard.model_validate(data))
     assert {"unused-character", "unused-location"}.isdisjoint(codes(board(good_scene())))
+
+
+def test_an_icon_the_library_lacks_is_an_error_and_stops_the_cast() -> None:
+    from storyagent.cast import assign_cast
+    from storyagent.errors import StoryboardError
+
+    b = board(good_scene())
+    b.characters[0].visual.icon = "polar-baer"
+    [issue] = [i for i in lint(b) if i.code == "unknown-icon"]
+    assert issue.level == "error" and "characters[0].visual.icon" in issue.message and "'polar-bear'" in issue.message
+    with pytest.raises(StoryboardError, match=r"no icon named 'polar-baer'; did you mean 'polar-bear'\?"):
+        assign_cast(b)
+    b.characters[0].visual.icon = "polar-bear"
+    assert "unknown-icon" not in codes(b)
