@@ -4,6 +4,8 @@ framing, narration that fits its shots, on the target length, repeatable."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storyagent.errors import PremiseError
@@ -166,6 +168,7 @@ def test_a_runaway_premise_is_refused_but_a_long_paragraph_is_fine():
         ("小熊寻找丢失的蜂蜜", "lose", "小熊", ["蜂蜜"]),
         ("a lonely robot learns to paint in the city", "learn", "robot", []),
         ("小狐狸想学游泳", "learn", "小狐狸", []),
+        ("a little cloud cries over the city", "day", "cloud", []),  # a verb no list knows still ends the subject
     ],
 )
 def test_the_premise_is_understood(premise, goal, hero, others):
@@ -221,3 +224,10 @@ def test_a_plural_becomes_a_group(premise: str, group: bool) -> None:
     board = plan(premise, planner="template")
     bear, other = board.characters
     assert bear.visual.count == 1 and (other.visual.count > 1) == group
+
+
+def test_narration_agrees_with_a_plural_hero():
+    boards = [plan("two friends build a snowman", planner="template", seed=seed) for seed in range(4)]
+    said = " ".join(line.text for board in boards for shot in board.shots() for line in shot.lines)
+    assert "friends were" in said and not re.search(r"\bfriends was\b", said)
+    assert all("Friends's" not in board.title for board in boards)

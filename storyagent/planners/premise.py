@@ -185,11 +185,22 @@ def _entity_en(phrase: str, w: World) -> Entity:
         noun_words = words[at:]
         name = " ".join(word.lower() for word in noun_words[-3:])
         return Entity(name=name, kind=kind, noun=kind, plural=plural, adjective=adjective)
-    words = words[-3:]
+    words = _before_a_verb(words)[-3:]
     if words[0][:1].isupper():
         return Entity(name=" ".join(words), kind="person", noun="person", proper=True, adjective=adjective)
     noun = " ".join(word.lower() for word in words)
     return Entity(name=noun, noun=_singular(noun), plural=noun != _singular(noun), adjective=adjective)
+
+
+def _before_a_verb(words: list[str]) -> list[str]:
+    """An unknown noun ends where a verb the lists do not know begins: after a
+    singular word, a lower-case word in -s reads as one ("a little cloud cries")."""
+    for i in range(1, len(words)):
+        word, before = words[i], words[i - 1]
+        if (word.islower() and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+                and not before.lower().endswith("s")):
+            return words[:i]
+    return words
 
 
 def _kind_en(words: list[str], w: World) -> tuple[str | None, bool, int]:

@@ -321,6 +321,9 @@ def _words(story: Story, w: World) -> dict[str, str]:
     }
     goal = story.premise.goal
     words["skill"] = story.premise.skill or ("新本领" if zh else "do something new")
+    several = len(story.heroes) > 1 or story.heroes[0].entity.plural
+    words["was"] = "" if zh else ("were" if several else "was")  # "the friends were awake"
+    words["heros"] = hero if zh else hero + ("'" if hero.endswith("s") else "'s")  # "the friends' day"
     aims = {"visit": other, "go": words["dest"], "race": "终点" if zh else "the finish line",
             "meet": "朋友" if zh else "a friend", "day": words["home"], "learn": words["skill"]}
     words["aim"] = aims.get(goal, other)
