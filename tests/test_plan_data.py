@@ -12,7 +12,7 @@ from storyagent.planners.world import SOUND_TAGS, world
 from storyagent.storyboard import Motion
 
 PLACEHOLDERS = {"hero", "hero_short", "a_hero", "other", "other_noun", "everyone", "home", "dest", "route", "aim",
-                "goal", "at_home", "at_dest", "place", "at_place", "skill", "was", "heros"}
+                "goal", "at_home", "at_dest", "place", "at_place", "skill", "was", "heros", "activity"}
 PLACEHOLDERS |= {p[0].upper() + p[1:] for p in PLACEHOLDERS}
 SOUND_WORDS = {"amb", "steps", "move", "call", "other_call"}
 

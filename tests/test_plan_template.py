@@ -169,6 +169,8 @@ def test_a_runaway_premise_is_refused_but_a_long_paragraph_is_fine():
         ("a lonely robot learns to paint in the city", "learn", "robot", []),
         ("小狐狸想学游泳", "learn", "小狐狸", []),
         ("a little cloud cries over the city", "day", "cloud", []),  # a verb no list knows still ends the subject
+        ("a fox naps", "day", "fox", []),
+        ("a lighthouse keeper adopts a seal", "meet", "lighthouse keeper", ["seal"]),  # an unknown subject still leads
     ],
 )
 def test_the_premise_is_understood(premise, goal, hero, others):
@@ -231,3 +233,9 @@ def test_narration_agrees_with_a_plural_hero():
     said = " ".join(line.text for board in boards for shot in board.shots() for line in shot.lines)
     assert "friends were" in said and not re.search(r"\bfriends was\b", said)
     assert all("Friends's" not in board.title for board in boards)
+
+
+def test_what_the_hero_does_all_day_is_said():
+    said = [line.text for shot in plan("a dragon guards a castle", planner="template", duration=30).shots()
+            for line in shot.lines]
+    assert any("guards a castle" in text for text in said)

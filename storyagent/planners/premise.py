@@ -37,6 +37,8 @@ class Premise(BaseModel):
     places: list[str] = Field(default_factory=list, description="World place keys the premise names, in order.")
     destination: str | None = Field(default=None, description="Place key the hero heads for, when named.")
     skill: str | None = Field(default=None, description="What the hero longs to do, for 'learn': 'paint', '画画'.")
+    activity: str | None = Field(default=None, description="What the hero does, in a premise no story verb "
+                                 "covers: 'guards a castle'.")
 
 
 def detect_language(text: str) -> Literal["en", "zh"]:
@@ -182,7 +184,7 @@ def _entity_en(phrase: str, w: World) -> Entity:
     if kind and named:
         return Entity(name=words[0], kind=kind, noun=kind, proper=True, adjective=adjective)
     if kind:
-        noun_words = words[at:]
+        noun_words = _before_a_verb(words[at:])  # "a fox naps" is about a fox
         name = " ".join(word.lower() for word in noun_words[-3:])
         return Entity(name=name, kind=kind, noun=kind, plural=plural, adjective=adjective)
     words = _before_a_verb(words)[-3:]
@@ -261,15 +263,39 @@ def _free_mentions(text: str, w: World, exclude: set[str]) -> list[Entity]:
 
 
 def _free_en(text: str, language: Literal["en", "zh"], w: World, places: list[str]) -> Premise:
-    """No known verb: the first named being is the hero, the next ones its friends."""
+    """No known story verb: the first named being is the hero, the next ones its friends.
+    When a verb ends the subject, the subject is the hero even if no list knows it, and
+    creatures named after the verb are whom it meets ("a lighthouse keeper adopts a seal")."""
     first = re.split(rf"\b(?:is|was|are|were|has|had|can|cannot|will|who|that|{ACTION_FORMS})\b|[,.;:!?]",
                      text, maxsplit=1, flags=re.I)[0]
-    named = _entities_en(first, w)  # "Peter and the wolf"
-    mentions = named if any(e.kind for e in named) or len(named) > 1 else _free_mentions(text, w, exclude=set())
+    words = first.split()
+    subject = _before_a_verb(words)
+    acted = len(subject) < len(words) or bool(re.match(rf"\s*(?:{ACTION_FORMS})\b", text[len(first):], re.I))
+    named = _entities_en(" ".join(subject), w)  # "Peter and the wolf"
+    if acted and named:
+        after = text[len(" ".join(subject)) + text.find(subject[0]) if subject else 0:]
+        met = [e for e in _free_mentions(after, w, exclude={e.noun for e in named}) if not w.kinds[e.kind].thing]
+        mentions = [*named, *met]
+    elif any(e.kind for e in named) or len(named) > 1:
+        mentions = named
+    else:
+        mentions = _free_mentions(text, w, exclude=set())
     mentions = mentions or named or [_entity_en(text, w)]
     hero, others = mentions[0], mentions[1:3]
     return Premise(text=text, language=language, goal="meet" if others else "day", hero=hero, others=others,
-                   places=places)
+                   places=places, activity=_activity(_main_sentence(text), hero))
+
+
+def _activity(sentence: str, hero: Entity) -> str | None:
+    """What the sentence says the hero does, after its name: 'a dragon guards a castle' -> 'guards a castle'."""
+    at = re.search(rf"\b{re.escape(hero.name)}\b", sentence, re.I)
+    if not at:
+        return None
+    rest = re.split(r"[.;:!?]", sentence[at.end():], maxsplit=1)[0].strip(" ,")
+    words = rest.split()
+    if not words or not re.fullmatch(r"[a-z][a-z'-]*", words[0]) or words[0] in ("and", "is", "was", "who", "that"):
+        return None
+    return " ".join(words[:8])
 
 
 # -- Chinese --------------------------------------------------------------------

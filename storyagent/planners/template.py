@@ -244,8 +244,11 @@ def _keep_beats(beats: list[Beat], duration: float) -> list[Beat]:
     return [beats[round(i * (len(beats) - 1) / (count - 1))] for i in range(count)]
 
 
-def _fits(when: str | None, others: list[Role]) -> bool:
-    """Beats and shots marked 'other' or 'no-other' play only when the story has (or lacks) someone to meet."""
+def _fits(when: str | None, others: list[Role], activity: str | None = None) -> bool:
+    """Beats and shots marked 'other' or 'no-other' play only when the story has (or lacks)
+    someone to meet; 'activity' only when the premise says what the hero does all day."""
+    if when == "activity":
+        return bool(activity)
     return when is None or (when == "other") == bool(others)
 
 
@@ -321,6 +324,7 @@ def _words(story: Story, w: World) -> dict[str, str]:
     }
     goal = story.premise.goal
     words["skill"] = story.premise.skill or ("新本领" if zh else "do something new")
+    words["activity"] = story.premise.activity or ""
     several = len(story.heroes) > 1 or story.heroes[0].entity.plural
     words["was"] = "" if zh else ("were" if several else "was")  # "the friends were awake"
     words["heros"] = hero if zh else hero + ("'" if hero.endswith("s") else "'s")  # "the friends' day"
@@ -415,7 +419,7 @@ def _film(story: Story, options: PlanOptions, rng: random.Random) -> Storyboard:
         drafts += [
             _draft(index, shot_beat, story, used_lines, rng)
             for shot_beat in beat.shots
-            if _fits(shot_beat.when, story.others)
+            if _fits(shot_beat.when, story.others, story.premise.activity)
         ]
     wanted = max(len(story.beats), round(options.duration / SECONDS_PER_SHOT))
     drafts = _extend(_trim(drafts, wanted), wanted, story, used_lines, rng)
