@@ -221,3 +221,12 @@ def test_close_shots_of_a_drawn_body_frame_its_whole_head_ever_larger() -> None:
         distances.append(ShotScene.build(b, "a", W, H, 2.0).view_at(1.0).distance)
     assert all(top > 0 for top in tops[1:3]), tops  # nothing cropped above the ears
     assert all(far > near for far, near in itertools.pairwise(distances)), distances
+
+
+def test_a_swimmer_in_open_water_shows_only_above_the_waterline() -> None:
+    def drawn_height(biome: str) -> int:
+        b = board([shot("a", "full", characters=[{"character": "nanuk", "motion": "swim"}])], biome=biome)
+        _, top, _, bottom = bbox(subject_mask(b, "a", character="nanuk"))
+        return bottom - top
+
+    assert drawn_height("open-sea") < 0.75 * drawn_height("sea-ice")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import skia
@@ -20,6 +20,9 @@ from storyagent.renderers import ShotJob, bodies, camera, icons, motion, registe
 from storyagent.renderers.camera import ANGLES, FRAMINGS, Face, Subject, View
 from storyagent.renderers.environments import Environment, environment
 from storyagent.storyboard import CameraMovement, Motion, Storyboard
+
+
+SWIM_DEPTH = 0.2  # how much deeper than its swimming pose a swimmer sits in open water, in heights
 
 
 @dataclass
@@ -105,12 +108,16 @@ def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: Vie
     """The character's figure standing (or flying) at its pose, with a soft shadow."""
     fig = bodies.figure(look.icon, look.seed)
     canvas.setMatrix(camera.layer_matrix(view, pose.depth, width, height))
-    if not env.underwater and pose.lift < look.height * 1.5:
+    swimming = env.surface and pose.lift < 0
+    canvas.save()
+    if swimming:  # in open water: half under, and nothing below the waterline drawn
+        pose = replace(pose, lift=pose.lift - SWIM_DEPTH * look.height)
+        canvas.clipRect(skia.Rect(-1e6, -1e6, 1e6, 0.0), doAntiAlias=True)
+    elif not env.underwater and pose.lift < look.height * 1.5:
         fade = 1 - pose.lift / (look.height * 1.5)
         w = look.height * fig.width * 0.9
         canvas.drawOval(skia.Rect(pose.x - w / 2, -0.04 * look.height, pose.x + w / 2, 0.04 * look.height),
                         skia.Paint(Color=skia.Color(0, 0, 0, round(40 * fade)), AntiAlias=True))
-    canvas.save()
     canvas.translate(pose.x, -pose.lift)  # the feet are the pivot of every pose
     canvas.rotate(pose.tilt * pose.facing)
     canvas.scale(pose.stretch * look.height, pose.squash * look.height)

@@ -130,6 +130,11 @@ class Environment:
     indoors: bool = False  # no sky, no weather
     particles: list[Particles] = field(default_factory=list)  # weather, nearest last
 
+    @property
+    def surface(self) -> bool:
+        """The ground is open water: whoever is below it (a swimmer) shows only above the waterline."""
+        return self.place.biome == Biome.OPEN_SEA
+
     # -- per frame ---------------------------------------------------------------------
 
     def draw_back(self, canvas: skia.Canvas, view: View, seconds: float, width: int, height: int) -> None:
