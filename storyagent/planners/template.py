@@ -165,6 +165,8 @@ class Role:
         kind = self.kind
         if kind and kind.thing:
             return kind.motion
+        if biome in WATER and wanted in ("idle", "look", "talk", "wave") and not (kind and kind.flies):
+            return Motion.SWIM  # nobody stands about on open water
         if wanted != "move":
             return Motion(wanted)
         if kind and kind.flies:
