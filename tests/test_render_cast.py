@@ -25,7 +25,7 @@ def test_icons_are_found_by_name_alias_and_keyword(noun: str, icon: str) -> None
 
 def test_unknown_nouns_fall_back_by_what_they_are() -> None:
     assert icons.find("flibbertigibbet") is None
-    assert icons.choose(["flibbertigibbet"], "character") == "person-standing"
+    assert icons.choose(["flibbertigibbet"], "character") == "person"
     assert icons.choose(["flibbertigibbet", "creature"], "character") == "paw-prints"
     assert icons.choose(["flibbertigibbet"], "prop") == "sparkles"
     assert icons.choose(["Nanuk"], "character", "A young polar bear, curious") == "polar-bear"

@@ -31,10 +31,10 @@ CURATED = {
     "tree": "deciduous-tree",
     "oak": "deciduous-tree",
     "boat": "sailboat",
-    "human": "person-standing",
-    "person": "person-standing",
-    "man": "man-standing",
-    "woman": "woman-standing",
+    "human": "person",
+    "person": "person",
+    "man": "man",
+    "woman": "woman",
     "kid": "child",
     "king": "person-with-crown",
     "queen": "princess",
@@ -64,7 +64,8 @@ CURATED = {
 SKIN_TONE = re.compile(r"-(dark|light|medium|medium-dark|medium-light)$")
 # Words for some animal or other: no icon is chosen for them alone ("bird" and "fish" have icons of their own).
 ANIMAL_WORDS = {"animal", "creature", "beast", "critter", "pet", "insect", "monster"}
-FALLBACK_CHARACTER = "person-standing"
+# People are busts, drawn with a body like every other emoji person (see bodies.py).
+FALLBACK_CHARACTER = "person"
 FALLBACK_ANIMAL = "paw-prints"
 FALLBACK_PROP = "sparkles"
 
