@@ -115,7 +115,9 @@ def _reporter(quiet: bool, log_json: bool):
 
 def _report(result, quiet: bool, log_json: bool) -> None:
     if log_json:  # stdout stays all JSON lines; the last one says where everything is
-        print(json.dumps({"event": "result", **result.model_dump(mode="json")}, ensure_ascii=False), flush=True)
+        from storyagent.progress import JsonLines
+
+        JsonLines()({"event": "result", **result.model_dump(mode="json")})
         return
     if result.stopped_for_review:
         out.print(f"Stopped for review. Edit [bold]{result.storyboard}[/bold], then run:\n"
