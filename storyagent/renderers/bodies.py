@@ -84,8 +84,8 @@ def figure(icon: str, seed: int = 0) -> Figure:
         return Figure(icon, build, coat, _darker(coat, 0.85), _darker(coat, 0.7))
     shirt = colours["bottom"]
     if _close(shirt, colours["main"]) or _close(shirt, colours["skin"]):  # no garment shows: dress them
-        shirt = _hex(SHIRTS[seed % len(SHIRTS)])
-    return Figure(icon, build, shirt, _hex(TROUSERS[seed // len(SHIRTS) % len(TROUSERS)]), colours["skin"])
+        shirt = icons.hex_colour(SHIRTS[seed % len(SHIRTS)])
+    return Figure(icon, build, shirt, icons.hex_colour(TROUSERS[seed // len(SHIRTS) % len(TROUSERS)]), colours["skin"])
 
 
 def build_of(icon: str) -> Build:
@@ -188,7 +188,7 @@ def _two_legs(fig: Figure, layout: _Layout, gait: float) -> Shapes:
     half = torso.width() / 2
     shapes: Shapes = []
     for x, angle in ((-0.3 * half - 0.01, swing), (0.3 * half + 0.01, -swing)):
-        shapes += _limb(x, -0.32, 0.32, 0.1, angle, fig.limbs, _hex(SHOES))
+        shapes += _limb(x, -0.32, 0.32, 0.1, angle, fig.limbs, icons.hex_colour(SHOES))
     for x, angle in ((-half - 0.035, -0.7 * swing), (half + 0.035, 0.7 * swing)):  # arms swing against the legs
         shapes += _limb(x, -0.56, 0.27, 0.075, angle, fig.coat, fig.hands)
     return shapes + [(skia.Path.RRect(skia.RRect.MakeRectXY(torso, 0.06, 0.06)), fig.coat)]
@@ -214,11 +214,7 @@ def _colours(icon: str) -> dict[str, int]:
     """The icon's main colour (most of its area), its skin (most of its middle),
     and the colour along its bottom edge, as skia colours."""
     n = 64
-    pixels = np.zeros((n, n, 4), np.uint8)
-    surface = skia.Surface(pixels, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kPremul_AlphaType)
-    with surface as canvas:
-        canvas.scale(n, n)
-        canvas.drawPicture(icons.picture(icon))
+    pixels = icons.raster(icon, n)
     box = icons.content_box(icon)
     top, bottom = round(box.top * n), round(box.bottom * n)
     middle = pixels[top + (bottom - top) // 3 : bottom - (bottom - top) // 3]
@@ -243,10 +239,6 @@ def _close(a: int, b: int, within: float = 40.0) -> bool:
 def _darker(colour: int, factor: float) -> int:
     c = skia.Color4f(colour)
     return skia.Color(round(c.fR * 255 * factor), round(c.fG * 255 * factor), round(c.fB * 255 * factor))
-
-
-def _hex(value: str) -> int:
-    return skia.Color(int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
 
 
 def _paint(colour: int, colour_filter: skia.ColorFilter | None = None) -> skia.Paint:

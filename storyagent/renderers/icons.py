@@ -232,16 +232,26 @@ def picture(name: str) -> skia.Picture:
 
 
 @functools.lru_cache(maxsize=256)
+def raster(name: str, n: int = 128):
+    """The icon's square as RGBA pixels, `n` x `n` (uint8, premultiplied): for measuring it."""
+    import numpy as np
+
+    pixels = np.zeros((n, n, 4), np.uint8)
+    surface = skia.Surface(pixels, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kPremul_AlphaType)
+    with surface as canvas:
+        canvas.scale(n, n)
+        canvas.drawPicture(picture(name))
+    pixels.setflags(write=False)  # shared by every caller through the cache
+    return pixels
+
+
+@functools.lru_cache(maxsize=256)
 def content_box(name: str) -> Box:
     """Where the icon actually draws inside its square: feet stand on `bottom`."""
     import numpy as np
 
-    n = 128
-    pixels = np.zeros((n, n, 4), np.uint8)
-    surface = skia.Surface(pixels)
-    with surface as canvas:
-        canvas.scale(n, n)
-        canvas.drawPicture(picture(name))
+    pixels = raster(name)
+    n = len(pixels)
     rows = np.flatnonzero(pixels[:, :, 3].max(axis=1) > 8)
     cols = np.flatnonzero(pixels[:, :, 3].max(axis=0) > 8)
     if rows.size == 0:
@@ -249,11 +259,16 @@ def content_box(name: str) -> Box:
     return Box(cols[0] / n, rows[0] / n, (cols[-1] + 1) / n, (rows[-1] + 1) / n)
 
 
+def hex_colour(value: str, alpha: int = 255) -> int:
+    """A skia colour from '#rrggbb'."""
+    return skia.Color(int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16), alpha)
+
+
 def tint_paint(tint: str | None, amount: float = 0.45) -> skia.Paint | None:
     """A paint that washes the icon with `tint` (#rrggbb), keeping its shading."""
     if not tint:
         return None
-    colour = skia.Color(int(tint[1:3], 16), int(tint[3:5], 16), int(tint[5:7], 16), round(255 * amount))
+    colour = hex_colour(tint, round(255 * amount))
     return skia.Paint(ColorFilter=skia.ColorFilters.Blend(colour, skia.BlendMode.kSrcATop))
 
 
