@@ -273,7 +273,7 @@ def _free_en(text: str, language: Literal["en", "zh"], w: World, places: list[st
     acted = len(subject) < len(words) or bool(re.match(rf"\s*(?:{ACTION_FORMS})\b", text[len(first):], re.I))
     named = _entities_en(" ".join(subject), w)  # "Peter and the wolf"
     if acted and named:
-        after = text[len(" ".join(subject)) + text.find(subject[0]) if subject else 0:]
+        after = text[len(" ".join(subject)):]  # `understand` left single spaces, so the subject starts the text
         met = [e for e in _free_mentions(after, w, exclude={e.noun for e in named}) if not w.kinds[e.kind].thing]
         mentions = [*named, *met]
     elif any(e.kind for e in named) or len(named) > 1:
@@ -337,15 +337,14 @@ def _understand_zh(text: str, language: Literal["en", "zh"]) -> Premise:
         companions = [_entity_zh(text, heroes[1], w)]
         rest = [b for b in rest if b is not heroes[1]]
     others = [_entity_zh(text, b, w) for b in rest][:3]
+    place_keys = list(dict.fromkeys(key for _, _, key in places))
     if goal == "learn":
         skill = re.split(r"[，,。.！!？?]|在|和|跟", text[verb_end:], maxsplit=1)[0].strip()[:12] or "新本领"
-        place_keys = list(dict.fromkeys(key for _, _, key in places))
         return Premise(text=text, language=language, goal=goal, hero=hero, companions=companions, others=others,
                        places=place_keys, skill=skill,
                        destination=place_keys[-1] if place_keys else w.place_to_practise(skill))
     if not others and goal != "go":
         others = _unknown_object_zh(text[verb_at:], [w.places[key].zh for _, _, key in places])
-    place_keys = list(dict.fromkeys(key for _, _, key in places))
     destination = None
     if goal == "go" and place_keys and not others:
         destination = place_keys[-1]

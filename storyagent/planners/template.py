@@ -231,7 +231,7 @@ def _cast_story(premise: Premise, language: str, seed: int, rng: random.Random) 
     dest = _destination(premise, home, others, w)
     mentioned = [p for p in premise.places if p not in (home, dest)]
     route = w.route(home, dest, mentioned)
-    beats = [b for b in arc.beats if _fits(b.when, others)]
+    beats = [b for b in arc.beats if _fits(b.when, others, premise.activity)]
     story = Story(premise=premise, language=language, arc=arc, heroes=heroes, others=others, home=home, dest=dest,
                   route=route, beats=beats)
     story.words = _words(story, w)

@@ -57,9 +57,14 @@ class Actor:
         return self.look.facing
 
 
+def figure_width(look: Look) -> float:
+    """Width of one of the character's figures on the subject plane."""
+    return look.height * bodies.figure(look.icon, look.seed).width
+
+
 def drawn_width(look: Look) -> float:
     """Width of the character, or of its whole group, on the subject plane."""
-    return look.height * bodies.figure(look.icon, look.seed).width * (1 + GROUP_SPREAD * 2 * _rows(look.count))
+    return figure_width(look) * (1 + GROUP_SPREAD * 2 * _rows(look.count))
 
 
 def arrange(looks: list[Look], on_screen: list[OnScreen]) -> list[Actor]:
@@ -97,7 +102,7 @@ def offset(t: float, path: float) -> float:
 def group_poses(actor: Actor, seconds: float, t: float, path: float) -> list[Pose]:
     """A pose for each member of the character's group (one for a single
     character): the first in front, the rest in rows behind, out of step."""
-    width = drawn_width(replace(actor.look, count=1))
+    width = figure_width(actor.look)
     poses = []
     for member in range(actor.look.count):
         row = _rows(member + 1)
