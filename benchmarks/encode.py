@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import edit_synthetic as syn
 
-from storyagent.edit import assemble, film_frames
-from storyagent.video import FILM_CRF, FILM_PRESET, ffmpeg_exe
+from storyagent.edit.assemble import assemble, film_frames
+from storyagent.media.video import FILM_CRF, FILM_PRESET, ffmpeg_exe
 
 
 def cpu_seconds() -> float:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import storyagent
-from storyagent import catalogue
+from storyagent.run import catalogue
 
 PREMISE = "polar bear visits penguins"
 

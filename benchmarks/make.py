@@ -50,7 +50,7 @@ def run_make(duration: float, out: Path, jobs: int | None) -> dict:
 
 
 def film_length(film: str) -> tuple[float, int]:
-    from storyagent.video import probe
+    from storyagent.media.video import probe
 
     info = probe(film)
     return info.duration, round(info.duration * 24)
@@ -60,7 +60,7 @@ def encode_floor(frames: int, width: int = 1280, height: int = 720) -> float:
     """Seconds ffmpeg alone takes to encode `frames` frames of a test pattern, as the film encode does."""
     from imageio_ffmpeg import get_ffmpeg_exe
 
-    from storyagent.video import FILM_PRESET
+    from storyagent.media.video import FILM_PRESET
 
     started = time.perf_counter()
     subprocess.run(

@@ -1,6 +1,7 @@
 """storyagent: one line in, a finished narrated animated short out.
 
-    >>> from storyagent import Storyboard, lint
+    >>> from storyagent import Storyboard
+from storyagent.plan import lint
     >>> board = Storyboard.load("examples/all-the-way-south.storyboard.json")
     >>> [issue for issue in lint(board) if issue.level == "error"]
     []
@@ -18,12 +19,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "Storyboard": "storyagent.storyboard",
     "StoryagentError": "storyagent.errors",
-    "lint": "storyagent.lint",
-    "LintIssue": "storyagent.lint",
-    "make": "storyagent.film",
-    "render": "storyagent.film",
-    "FilmResult": "storyagent.film",
-    "plan": "storyagent.planners",
+    "lint": "storyagent.plan.lint",
+    "LintIssue": "storyagent.plan.lint",
+    "make": "storyagent.run.film",
+    "render": "storyagent.run.film",
+    "FilmResult": "storyagent.run.film",
+    "plan": "storyagent.plan",
 }
 
 __all__ = sorted(_LAZY)

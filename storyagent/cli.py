@@ -89,7 +89,7 @@ def _render_options(renderer: str | None, model: str | None, resolution: str | N
 def _dit_options(**given: object) -> dict:
     from pydantic import ValidationError
 
-    from storyagent.options import DiTOptions
+    from storyagent.render.dit.options import DiTOptions
 
     try:
         return DiTOptions(**given).model_dump(exclude_defaults=True)
@@ -103,8 +103,8 @@ def _reporter(quiet: bool, log_json: bool):
     """A context giving the progress callback; only the rich bars need starting and stopping."""
     from contextlib import nullcontext
 
-    from storyagent.progress import JsonLines, RichProgress
-    from storyagent.progress import Quiet as Silent
+    from storyagent.run.progress import JsonLines, RichProgress
+    from storyagent.run.progress import Quiet as Silent
 
     if log_json:
         return nullcontext(JsonLines())
@@ -115,7 +115,7 @@ def _reporter(quiet: bool, log_json: bool):
 
 def _report(result, quiet: bool, log_json: bool) -> None:
     if log_json:  # stdout stays all JSON lines; the last one says where everything is
-        from storyagent.progress import JsonLines
+        from storyagent.run.progress import JsonLines
 
         JsonLines()({"event": "result", **result.model_dump(mode="json")})
         return
@@ -146,7 +146,7 @@ def plan(
 
     The template planner works offline and gives the same film for the same premise and --seed; the llm planner asks any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp). Edit the JSON, check it with `storyagent lint`, film it with `storyagent render`.
     """
-    from storyagent.planners import plan as plan_board
+    from storyagent.plan import plan as plan_board
     from storyagent.storyboard import save_keeping_previous
 
     board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
@@ -195,7 +195,7 @@ def make(
 
     Writes a folder with film.mp4, storyboard.json (edit it and run `storyagent render`), subtitles, timeline.otio / .edl for your editor, a contact sheet, every shot and stem. Runs offline on a CPU by default; run the same command again to resume after a crash.
     """
-    from storyagent.film import make as make_film
+    from storyagent.run.film import make as make_film
 
     options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles, executor, ray_address)
     options["dit"] = _dit_options(device=device, dtype=dtype, offload=offload, vae_tiling=vae_tiling, attention=attention,
@@ -237,7 +237,7 @@ def render(
 
     Only what your edits touched is made again: shots, voice lines and the mix are reused when what they are made from has not changed.
     """
-    from storyagent.film import render as render_film
+    from storyagent.run.film import render as render_film
 
     options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles, executor, ray_address)
     options["dit"] = _dit_options(device=device, dtype=dtype, offload=offload, vae_tiling=vae_tiling, attention=attention,
@@ -256,7 +256,7 @@ def status(folder: FilmFolder = Path(".")) -> None:
     """Show which shots are current, which your edits made stale, and which failed."""
     from rich.table import Table
 
-    from storyagent.status import film_folder, shot_statuses
+    from storyagent.run.status import film_folder, shot_statuses
 
     film_dir = film_folder(folder)
     table = Table("shot", "state", "clip")
@@ -275,8 +275,8 @@ def history(folder: FilmFolder = Path(".")) -> None:
     """List the runs in a film folder: when, what, how long, and what each built or reused."""
     from rich.table import Table
 
-    from storyagent import catalogue
-    from storyagent.status import film_folder
+    from storyagent.run import catalogue
+    from storyagent.run.status import film_folder
 
     film_dir = film_folder(folder)
     table = Table("run", "command", "started (UTC)", "seconds", "status", "built", "reused")
@@ -309,7 +309,7 @@ def render_shot(
     fps: Fps = None,
 ) -> None:
     """Render one shot to a clip, to preview a camera move or an edit in seconds."""
-    from storyagent.preview import render_shot as preview_shot
+    from storyagent.render.preview import render_shot as preview_shot
     from storyagent.storyboard import Storyboard
 
     size = _render_options(renderer, model, resolution, fps, None, None, False)
@@ -330,7 +330,7 @@ def contact_sheet(
     columns: Annotated[int, typer.Option("--columns", help="Keyframes per row.", min=1, max=12)] = 4,
 ) -> None:
     """Write a contact sheet: one keyframe per shot with its id, camera and narration."""
-    from storyagent.contact_sheet import write_contact_sheet
+    from storyagent.export.contact_sheet import write_contact_sheet
     from storyagent.storyboard import Storyboard
 
     written = write_contact_sheet(Storyboard.load(path), out_file, columns=columns)
@@ -345,7 +345,7 @@ def doctor(
 
     Each missing piece says what it is needed for; only the red ones stop storyagent from making a film.
     """
-    from storyagent.doctor import run_checks, table
+    from storyagent.run.doctor import run_checks, table
 
     checks = run_checks(models)
     out.print(table(checks))
@@ -408,7 +408,7 @@ def lint(
 
     Exits 1 when there are errors (or warnings with --strict).
     """
-    from storyagent.lint import lint as run_lint
+    from storyagent.plan.lint import lint as run_lint
     from storyagent.storyboard import Storyboard
 
     issues = run_lint(Storyboard.load(path))

@@ -1,10 +1,14 @@
-"""Where the project's data lives: `templates/` and `assets/` beside the package
-(the README installs in editable mode, so they are read in place)."""
+"""Where the package's data lives: story arcs in `templates/`, icons and fonts
+in `assets/`, both inside the package so a wheel carries them (pyproject's
+package-data). Read through `importlib.resources`, so an editable checkout and
+an installed wheel find the same files."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
-ASSETS = ROOT / "assets"
+# Wheels install unzipped, so the package's data is a real folder on disk.
+PACKAGE = Path(str(files("storyagent")))
+TEMPLATES = PACKAGE / "templates"
+ASSETS = PACKAGE / "assets"

@@ -10,34 +10,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.language import PAUSE_BETWEEN_LINES
 from storyagent.storyboard import Mood, Storyboard, TransitionKind
+from storyagent.storyboard.language import LEAD_IN, PAUSE_BETWEEN_LINES, TAIL
+from storyagent.voice.speak import SpokenLine
 
-LEAD_IN = 0.4  # seconds of picture before the first line of a shot
-TAIL = 0.6  # seconds of picture after the last line, so speech never runs into a cut
 OVERLAPPING = {TransitionKind.DISSOLVE, TransitionKind.WIPE}
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Sentence(_Model):
-    text: str
-    start: float = Field(description="Seconds from the start of the line.")
-    end: float
-
-
-class SpokenLine(_Model):
-    """A line as the voice stage spoke it: its audio and measured timing."""
-
-    shot_id: str
-    index: int = Field(description="Position of the line in its shot.")
-    speaker: str
-    text: str
-    audio: str = Field(description="Path of the WAV file.")
-    duration: float
-    sentences: list[Sentence] = Field(default_factory=list)
 
 
 class VoicePlacement(_Model):

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from storyagent.edit import shot_parts
+from storyagent.edit.assemble import shot_parts
+from storyagent.media.video import write_clip
 from storyagent.storyboard import Storyboard
-from storyagent.timeline import SpokenLine, Timeline, build_timeline
-from storyagent.video import write_clip
+from storyagent.timeline import Timeline, build_timeline
+from storyagent.voice.speak import SpokenLine
 
 SAMPLE_RATE = 48_000
 # (shot id, colour, planned seconds, transition in, transition out)

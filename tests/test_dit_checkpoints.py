@@ -18,8 +18,8 @@ pytest.importorskip("diffusers")
 from dit_tiny_models import BOARD, wan_t2v
 
 from storyagent.errors import BackendError, ModelNotFoundError
-from storyagent.renderers import ShotJob, get_renderer
-from storyagent.renderers.checkpoints import find_checkpoint, scan_pipelines
+from storyagent.render.base import ShotJob, get_renderer
+from storyagent.render.dit.checkpoints import find_checkpoint, scan_pipelines
 from storyagent.storyboard import Storyboard
 
 

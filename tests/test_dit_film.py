@@ -19,8 +19,8 @@ pytest.importorskip("diffusers")
 
 from dit_tiny_models import BOARD, ltx_condition
 
+from storyagent.media.video import ffmpeg_exe
 from storyagent.storyboard import Storyboard
-from storyagent.video import ffmpeg_exe
 
 SIZE = 64
 

@@ -17,11 +17,8 @@ pytest.importorskip("diffusers")
 from dit_tiny_models import BOARD, save_all
 
 from storyagent.errors import RenderError
-from storyagent.renderers import (
-    ShotJob,
-    dit,
-    get_renderer,
-)
+from storyagent.render.base import ShotJob, get_renderer
+from storyagent.render.dit import renderer as dit
 from storyagent.storyboard import Storyboard
 
 WIDTH, HEIGHT, FPS = 64, 48, 8

@@ -10,7 +10,7 @@ import edit_synthetic as syn
 import opentimelineio as otio
 import pytest
 
-from storyagent.export import (
+from storyagent.export.otio import (
     FilmInfo,
     build_otio,
     write_contact_sheet_pdf,

@@ -15,9 +15,9 @@ import edit_synthetic as syn
 import numpy as np
 import pytest
 
-from storyagent.edit import assemble
+from storyagent.edit.assemble import assemble
 from storyagent.errors import RenderError
-from storyagent.video import ffmpeg_exe, probe, read_frames
+from storyagent.media.video import ffmpeg_exe, probe, read_frames
 
 # A region clear of the moving square (top) and of the subtitles (bottom).
 PLAIN = (slice(80, 120), slice(200, 300))
@@ -187,7 +187,7 @@ _MEASURE = textwrap.dedent(
     from pathlib import Path
     import psutil
     import edit_synthetic as syn
-    from storyagent.edit import assemble
+    from storyagent.edit.assemble import assemble
     from storyagent.timeline import Timeline
 
     folder = Path(sys.argv[1])

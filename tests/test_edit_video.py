@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from storyagent.errors import RenderError
-from storyagent.video import _probe_ffmpeg, probe, read_frames, write_clip
+from storyagent.media.video import _probe_ffmpeg, probe, read_frames, write_clip
 
 W, H, FPS = 160, 96, 24
 

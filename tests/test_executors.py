@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storyagent import catalogue
+from storyagent.run import catalogue
 
 pytest.importorskip("ray", reason="Ray is the optional 'ray' extra")
 

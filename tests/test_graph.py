@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storyagent import film, stages
 from storyagent.errors import BusyError, PremiseError, RenderError
+from storyagent.run import film, stages
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
 

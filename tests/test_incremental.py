@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from storyagent import catalogue
+from storyagent.media.video import probe
+from storyagent.run import catalogue
 from storyagent.storyboard import Storyboard
-from storyagent.video import probe
 
 PREMISE = "a penguin meets a seal"
 SMALL = ["--resolution", "320x180", "--fps", "12", "--jobs", "2"]
@@ -127,7 +127,7 @@ def test_a_killed_run_resumes_to_the_same_film(reference: Path, tmp_path: Path, 
 
 
 def test_a_second_run_on_the_same_folder_is_refused(reference: Path, tmp_path: Path) -> None:
-    from storyagent.film import _locked
+    from storyagent.run.film import _locked
 
     with _locked(reference):
         result = storyagent("render", str(reference / "storyboard.json"), *SMALL)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storyagent.lint import lint
+from storyagent.plan.lint import lint
 from storyagent.storyboard import Storyboard
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

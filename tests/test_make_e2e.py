@@ -12,8 +12,8 @@ import numpy as np
 import pysubs2
 import pytest
 
+from storyagent.media.video import probe
 from storyagent.timeline import Timeline
-from storyagent.video import probe
 
 PREMISE = "a fox looks for its lost kite"
 

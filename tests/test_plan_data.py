@@ -7,9 +7,9 @@ import string
 
 import pytest
 
-from storyagent.planners.template import FRAMING, arcs
-from storyagent.planners.world import SOUND_TAGS, world
+from storyagent.plan.template import FRAMING, arcs
 from storyagent.storyboard import Motion
+from storyagent.world import SOUND_TAGS, world
 
 PLACEHOLDERS = {"hero", "hero_short", "a_hero", "other", "other_noun", "everyone", "home", "dest", "route", "aim",
                 "goal", "at_home", "at_dest", "place", "at_place", "skill", "was", "heros", "activity"}
@@ -56,7 +56,7 @@ def test_every_sentence_of_every_arc_fills_in(arc):
 
 
 def test_everything_the_world_names_has_a_picture():
-    from storyagent.renderers import icons  # the animatic draws characters and props from these nouns
+    from storyagent.world import icons  # the animatic draws characters and props from these nouns
 
     w = world()
     unpictured = [key for key, kind in w.kinds.items() if not any(icons.find(k) for k in kind.keywords)]

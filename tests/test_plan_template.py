@@ -9,13 +9,13 @@ import re
 import pytest
 
 from storyagent.errors import PremiseError
-from storyagent.language import cjk_characters
-from storyagent.lint import lint
-from storyagent.planners import plan
-from storyagent.planners.premise import understand
-from storyagent.planners.timing import seconds_needed
-from storyagent.planners.world import SOUND_TAGS
+from storyagent.plan import plan
+from storyagent.plan.lint import lint
+from storyagent.plan.premise import understand
+from storyagent.plan.timing import seconds_needed
 from storyagent.storyboard import CameraMovement, ShotSize, Storyboard
+from storyagent.storyboard.language import cjk_characters
+from storyagent.world import SOUND_TAGS
 
 PREMISES = [
     "polar bear visits penguins",

@@ -12,11 +12,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from storyagent.cli import app
-from storyagent.renderers import text
-from storyagent.renderers.cards import credits_frames, title_frames
+from storyagent.edit.cards import credits_frames, title_frames
+from storyagent.media.video import probe
+from storyagent.render.animatic import text
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
-from storyagent.video import probe
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "all-the-way-south.storyboard.json"
 
@@ -51,7 +51,7 @@ def test_chinese_title_card_renders() -> None:
 
 
 def test_contact_sheet_has_one_keyframe_per_shot(tmp_path: Path) -> None:
-    from storyagent.contact_sheet import write_contact_sheet
+    from storyagent.export.contact_sheet import write_contact_sheet
 
     b = board([shot(f"s{i}", size) for i, size in enumerate(["wide", "full", "close-up", "medium", "extreme-wide"])])
     written = write_contact_sheet(b, tmp_path / "sheet.png", columns=2, thumb_width=200)
@@ -79,7 +79,7 @@ def test_render_shot_command_writes_a_clip(tmp_path: Path) -> None:
 
 def test_render_shot_names_an_unknown_shot(tmp_path: Path) -> None:
     from storyagent.errors import StoryboardError
-    from storyagent.preview import render_shot
+    from storyagent.render.preview import render_shot
 
     b = board([shot("north-1")])
     with pytest.raises(StoryboardError, match="did you mean 'north-1'"):

@@ -10,9 +10,10 @@ import pytest
 from animatic_boards import board, shot
 from PIL import Image
 
-from storyagent.cast import assign_cast, character_look, location_look, stable_seed, write_reference_sheets
-from storyagent.renderers import icons
+from storyagent.cast import assign_cast, character_look, location_look, stable_seed
+from storyagent.render.animatic.sheets import write_reference_sheets
 from storyagent.storyboard import Storyboard
+from storyagent.world import icons
 
 
 @pytest.mark.parametrize("noun,icon", [

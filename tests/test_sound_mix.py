@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from storyagent.sound import read_wav
+from storyagent.media.audio import read_wav
 from storyagent.sound.mix import limit, loudness, mix, true_peak_db
 from storyagent.timeline import build_timeline
 from storyagent.voice.speak import speak_lines

@@ -139,7 +139,7 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
 
 def test_migration_hook_upgrades_old_documents(monkeypatch: pytest.MonkeyPatch, example: dict) -> None:
     """A future version 3 registers MIGRATIONS[2]; version-2 files still open."""
-    monkeypatch.setattr("storyagent.storyboard.SCHEMA_VERSION", 3)
+    monkeypatch.setattr("storyagent.storyboard.files.SCHEMA_VERSION", 3)
     monkeypatch.setitem(MIGRATIONS, 2, lambda doc: {**doc, "logline": doc["logline"].upper()})
     upgraded = migrate(example)
     assert upgraded["schema_version"] == 3 and upgraded["logline"].isupper()

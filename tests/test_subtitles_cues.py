@@ -7,7 +7,7 @@ from itertools import pairwise
 import pysubs2
 import pytest
 
-from storyagent.subtitles import CJK_CHARS_PER_LINE, MAX_LINE_WIDTH, subtitle_cues, wrap, write_subtitles
+from storyagent.edit.subtitles import CJK_CHARS_PER_LINE, MAX_LINE_WIDTH, subtitle_cues, wrap, write_subtitles
 from storyagent.timeline import build_timeline
 from storyagent.voice.speak import speak_lines
 from tests.sound_boards import small_board

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from storyagent.storyboard import Storyboard
-from storyagent.timeline import LEAD_IN, TAIL, SpokenLine, build_timeline
+from storyagent.timeline import LEAD_IN, TAIL, build_timeline
+from storyagent.voice.speak import SpokenLine
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "all-the-way-south.storyboard.json"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storyagent.sound import read_wav
+from storyagent.media.audio import read_wav
 from storyagent.voice import speak
 from storyagent.voice.speak import speak_lines, split_sentences
 from tests.sound_boards import small_board

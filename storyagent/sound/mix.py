@@ -29,8 +29,8 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.signal import resample_poly
 
-from storyagent.files import atomic_path, write_text_atomic
-from storyagent.sound import read_wav
+from storyagent.cache import atomic_path, write_text_atomic
+from storyagent.media.audio import read_wav
 from storyagent.sound.effects import ambience_for, render_cue
 from storyagent.sound.music import CROSSFADE, fluidsynth_available, render_sections
 from storyagent.sound.stream import LoudnessMeter, PeakMeter, Recursive, Scratch, Track, WavWriter, blocks, one_pole

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import numpy as np
 from scipy.signal import lfilter, resample_poly
 
-from storyagent.sound import wav_samples
+from storyagent.media.audio import wav_samples
 
 
 def blocks(n: int, size: int) -> Iterator[tuple[int, int]]:
@@ -84,7 +84,7 @@ class Scratch:
 class WavWriter:
     """A mono WAV written block by block: 16-bit PCM, or 32-bit float. The
     header's sizes are filled in on close. Write under a temporary name
-    (`storyagent.files.atomic_path`) so a killed run leaves no half file."""
+    (`storyagent.cache.atomic_path`) so a killed run leaves no half file."""
 
     def __init__(self, path: Path, sr: int, float32: bool = False) -> None:
         self.file: BinaryIO = open(path, "wb")  # noqa: SIM115 -- written across many calls, closed by close()

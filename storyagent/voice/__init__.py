@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from storyagent.errors import BackendError
-from storyagent.registry import Registry
+from storyagent.plugins import Registry
 from storyagent.storyboard import NARRATOR, Storyboard, Voice
 
 # Best first: the first engine that can speak a language is chosen for it.

@@ -12,13 +12,12 @@ import re
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
+from storyagent.cache import write_bytes_atomic
 from storyagent.errors import VoiceError
-from storyagent.files import write_bytes_atomic
-from storyagent.sound import write_wav
+from storyagent.media.audio import write_wav
 from storyagent.storyboard import Storyboard, Voice
-from storyagent.timeline import Sentence, SpokenLine
 from storyagent.voice import Narrator, cast_voices, choose_engine, get_narrator, voice_for, voice_key
 
 LINE_LOUDNESS = -20.0  # LUFS every line is levelled to, so engines and voices sit evenly in the mix
@@ -30,6 +29,28 @@ _FADE = 0.005
 # A sentence ends at . ! ? … (followed by a space or the end) or at CJK 。！？
 # (no space needed), with any closing quotes or brackets kept on its side.
 _SENTENCE_END = re.compile(r"(?:[.!?…]+[\"'”’)\]]*(?=\s|$)|[。！？!?]+[”’」』）)]*)")
+
+
+class Sentence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    start: float = Field(description="Seconds from the start of the line.")
+    end: float
+
+
+class SpokenLine(BaseModel):
+    """A line as the voice stage spoke it: its audio and measured timing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shot_id: str
+    index: int = Field(description="Position of the line in its shot.")
+    speaker: str
+    text: str
+    audio: str = Field(description="Path of the WAV file.")
+    duration: float
+    sentences: list[Sentence] = Field(default_factory=list)
 
 
 class LineAudio(BaseModel):

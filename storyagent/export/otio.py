@@ -1,0 +1,298 @@
+"""Exports beside the film: `timeline.otio` for an editor (NLE), a CMX 3600
+EDL, the contact sheet as PDF, and `film.json`, the record of what made the film.
+
+The OTIO timeline mirrors the film exactly: one video track of the shot clip
+files (cards as generator clips), dissolves and wipes as transitions, fades as
+clip effects, and audio tracks for the voice lines and each sound stem.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import platform
+import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from storyagent.cache import atomic_path
+from storyagent.errors import RenderError
+from storyagent.media.video import ffmpeg_exe
+from storyagent.storyboard import TransitionKind
+from storyagent.timeline import ShotPlacement, Timeline, VoicePlacement
+
+# Libraries whose version changes what the film looks or sounds like.
+KEY_LIBRARIES = [
+    "storyagent", "pydantic", "numpy", "scipy", "skia-python", "pillow", "langgraph", "openai", "moviepy",
+    "imageio-ffmpeg", "opentimelineio", "otio-cmx3600-adapter", "pysubs2", "pyloudnorm", "piper-tts",
+    "onnxruntime", "espeakng-loader", "pretty_midi", "torch", "diffusers", "transformers",
+]
+
+
+# -- OpenTimelineIO -----------------------------------------------------------------
+
+
+def build_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str, Path], *, name: str = "",
+               relative_to: Path | None = None):
+    """The film as an `opentimelineio.schema.Timeline`.
+
+    `stems` maps an audio track name ('music', 'effects') to a WAV that spans
+    the film from its start. The voice is not a stem here: each line is its
+    own clip on the voice track, so pass no 'voice' stem or it plays twice. Media paths are written relative to `relative_to`
+    when given (the folder of the .otio file, so the film folder can move),
+    else as absolute file URLs."""
+    import opentimelineio as otio
+
+    def url(path: Path) -> str:
+        path = Path(path).resolve()
+        if relative_to is not None:
+            return Path(os.path.relpath(path, Path(relative_to).resolve())).as_posix()
+        return path.as_uri()
+
+    result = otio.schema.Timeline(name=name)
+    result.metadata["storyagent"] = {"fps": timeline.fps, "width": timeline.width, "height": timeline.height}
+    result.tracks.append(_video_track(otio, timeline, shot_clips, url))
+    for track in _voice_tracks(otio, timeline, url):
+        result.tracks.append(track)
+    for stem_name, wav in stems.items():
+        track = otio.schema.Track(name=stem_name.capitalize(), kind=otio.schema.TrackKind.Audio)
+        track.append(
+            otio.schema.Clip(
+                name=stem_name,
+                media_reference=otio.schema.ExternalReference(target_url=url(wav)),
+                source_range=_range(otio, 0.0, timeline.duration, timeline.fps),
+            )
+        )
+        result.tracks.append(track)
+    return result
+
+
+def write_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str, Path], out: Path, *,
+               name: str = "") -> Path:
+    """`timeline.otio`, with media paths relative to its folder."""
+    out = Path(out)
+    return save_otio(build_otio(timeline, shot_clips, stems, name=name, relative_to=out.parent), out)
+
+
+def save_otio(film, out: Path) -> Path:
+    """An OTIO timeline (from `build_otio`, relative to `out`'s folder) written as `.otio`."""
+    import opentimelineio as otio
+
+    return _write_atomic(Path(out), lambda tmp: otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json"))
+
+
+# Frame rates SMPTE timecode (and so a CMX 3600 EDL) can express.
+EDL_RATES = (24, 25, 30, 48, 50, 60)
+
+
+def write_edl(film, out: Path) -> Path:
+    """A CMX 3600 EDL of the picture track of an OTIO timeline (from
+    `build_otio`). The format holds one video track: the audio is left out,
+    and wipes are written as dissolves."""
+    import opentimelineio as otio
+
+    out = Path(out)
+    picture = copy.deepcopy(film)  # the EDL writer trims clips in place
+    for track in [t for t in picture.tracks if t.kind != otio.schema.TrackKind.Video]:
+        picture.tracks.remove(track)
+    rate = picture.metadata.get("storyagent", {}).get("fps") or picture.tracks[0].duration().rate
+    try:
+        text = otio.adapters.write_to_string(picture, adapter_name="cmx_3600", rate=rate)
+    except (otio.exceptions.OTIOError, ValueError) as err:
+        raise RenderError(f"{out.name}: cannot write the EDL: {err}") from None
+    return _write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _video_track(otio, timeline: Timeline, shot_clips: dict[str, Path], url):
+    fps = timeline.fps
+    track = otio.schema.Track(name="Picture", kind=otio.schema.TrackKind.Video)
+    # Cards and shots in film order: (first frame, frame count, the shot or None for a card, label).
+    items: list[tuple[int, int, ShotPlacement | None, str]] = [
+        (timeline.frames(card.start), timeline.frames(card.duration), None, card.kind) for card in timeline.cards
+    ]
+    items += [(timeline.frames(s.start), timeline.frames(s.duration), s, s.shot_id) for s in timeline.shots]
+    items.sort(key=lambda item: item[0])
+
+    cursor = 0
+    head = 0  # frames of the current item already covered by the transition before it
+    for n, (start, length, shot, label) in enumerate(items):
+        if start > cursor:
+            track.append(otio.schema.Gap(source_range=_frames(otio, 0, start - cursor, fps)))
+        following = items[n + 1] if n + 1 < len(items) else None
+        overlap = max(0, start + length - following[0]) if following else 0
+        # OTIO places the cut in the middle of the overlap: the outgoing clip's tail
+        # and the incoming clip's head beyond the cut are handles in their files.
+        in_offset, out_offset = overlap // 2, overlap - overlap // 2
+        visible = length - head - out_offset
+        if shot is None:
+            clip = otio.schema.Clip(
+                name=f"{label} card",
+                media_reference=otio.schema.GeneratorReference(
+                    name=label, generator_kind="storyagent-card", parameters={"kind": label},
+                    available_range=_frames(otio, 0, length, fps),
+                ),
+                source_range=_frames(otio, head, visible, fps),
+                metadata={"cmx_3600": {"reel": label.upper()}},  # an EDL reel name has no spaces
+            )
+        else:
+            clip = _shot_clip(otio, shot, shot_clips, url, head, visible, length, timeline)
+        track.append(clip)
+        if overlap:
+            kind = following[2].transition_in if following[2] is not None else TransitionKind.DISSOLVE
+            track.append(
+                otio.schema.Transition(
+                    name=kind.value,
+                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve
+                    if kind == TransitionKind.DISSOLVE
+                    else otio.schema.TransitionTypes.Custom,
+                    in_offset=otio.opentime.RationalTime(in_offset, fps),
+                    out_offset=otio.opentime.RationalTime(out_offset, fps),
+                    metadata={"storyagent": {"kind": kind.value}},
+                )
+            )
+        head = in_offset
+        cursor = start + length - out_offset
+    return track
+
+
+def _shot_clip(otio, shot: ShotPlacement, shot_clips: dict[str, Path], url, head: int, visible: int, length: int,
+               timeline: Timeline):
+    fps = timeline.fps
+    if shot.shot_id not in shot_clips:
+        raise RenderError(f"shot {shot.shot_id}: no rendered clip to export")
+    clip = otio.schema.Clip(
+        name=shot.shot_id,
+        media_reference=otio.schema.ExternalReference(
+            target_url=url(shot_clips[shot.shot_id]), available_range=_frames(otio, 0, length, fps)
+        ),
+        source_range=_frames(otio, head, visible, fps),
+        metadata={"storyagent": {"scene": shot.scene_id}},
+    )
+    # OTIO has no fade schema: fades from and to black are named effects an editor can read.
+    for kind, seconds, effect_name in (
+        (shot.transition_in, shot.transition_in_duration, "FadeIn"),
+        (shot.transition_out, shot.transition_out_duration, "FadeOut"),
+    ):
+        if kind in (TransitionKind.FADE_IN, TransitionKind.FADE_OUT) and seconds > 0:
+            clip.effects.append(
+                otio.schema.Effect(name=kind.value, effect_name=effect_name,
+                                   metadata={"storyagent": {"frames": timeline.frames(seconds)}})
+            )
+    return clip
+
+
+def _voice_tracks(otio, timeline: Timeline, url) -> list:
+    """Voice lines on as few tracks as keep them from overlapping (normally one)."""
+    lanes: list[list[VoicePlacement]] = []
+    for placement in sorted(timeline.voice, key=lambda v: v.start):
+        lane = next((l for l in lanes if l[-1].start + l[-1].line.duration <= placement.start + 1e-6), None)
+        if lane is None:
+            lanes.append(lane := [])
+        lane.append(placement)
+    tracks = []
+    for number, lane in enumerate(lanes, start=1):
+        track = otio.schema.Track(name="Voice" if number == 1 else f"Voice {number}", kind=otio.schema.TrackKind.Audio)
+        cursor = 0.0
+        for placement in lane:
+            if placement.start > cursor:
+                track.append(otio.schema.Gap(source_range=_range(otio, 0.0, placement.start - cursor, timeline.fps)))
+            line = placement.line
+            track.append(
+                otio.schema.Clip(
+                    name=f"{line.shot_id} line {line.index + 1}",
+                    media_reference=otio.schema.ExternalReference(target_url=url(Path(line.audio))),
+                    source_range=_range(otio, 0.0, line.duration, timeline.fps),
+                    metadata={"storyagent": {"speaker": line.speaker, "text": line.text}},
+                )
+            )
+            cursor = placement.start + line.duration
+        tracks.append(track)
+    return tracks
+
+
+def _frames(otio, start: int, count: int, fps: int):
+    return otio.opentime.TimeRange(otio.opentime.RationalTime(start, fps), otio.opentime.RationalTime(count, fps))
+
+
+def _range(otio, start: float, seconds: float, fps: int):
+    return otio.opentime.TimeRange(
+        otio.opentime.RationalTime.from_seconds(start, fps), otio.opentime.RationalTime.from_seconds(seconds, fps)
+    )
+
+
+def _write_atomic(out: Path, write: Callable[[Path], object]) -> Path:
+    """Let `write` fill a temporary file (some writers only take a file name), then move it into place."""
+    with atomic_path(out) as tmp:
+        write(tmp)
+    return Path(out)
+
+
+# -- contact sheet ------------------------------------------------------------------
+
+
+def write_contact_sheet_pdf(png: Path, out: Path, *, title: str = "") -> Path:
+    """The contact sheet image (from `storyagent.export.contact_sheet`) as a one-page
+    PDF for printing and sharing: the page has the image's proportions at 96 dpi."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    png = Path(png)
+    if not png.is_file():
+        raise RenderError(f"{png}: contact sheet image not found")
+    with Image.open(png) as image:
+        width, height = image.size
+    pdf = FPDF(unit="pt", format=(width * 0.75, height * 0.75))  # 96 px per inch = 0.75 pt per px
+    pdf.set_auto_page_break(False)
+    pdf.set_title(title or "Contact sheet")
+    pdf.set_creator("storyagent")
+    pdf.add_page()
+    pdf.image(str(png), x=0, y=0, w=pdf.w, h=pdf.h)
+    return _write_atomic(Path(out), lambda tmp: pdf.output(str(tmp)))
+
+
+# -- film.json ------------------------------------------------------------------------
+
+
+class FilmInfo(BaseModel):
+    """What made a film: enough to reproduce it or explain how it looks."""
+
+    title: str
+    premise: str = ""
+    planner: str = Field(description="Planner that wrote the storyboard (template, llm:<model>, or 'edited').")
+    renderer: str = Field(description="Shot renderer backend.")
+    voice_engine: str = Field(description="TTS engine (and voice) used for the lines.")
+    duration: float = Field(description="Film length in seconds.")
+    frame_count: int
+    fps: int
+    width: int
+    height: int
+    seeds: dict[str, int] = Field(default_factory=dict, description="Seeds by what they fix (film, character ids, ...).")
+    stage_seconds: dict[str, float] = Field(default_factory=dict, description="Wall seconds spent in each stage.")
+    paths: dict[str, str] = Field(default_factory=dict, description="Outputs, relative to the film folder.")
+    versions: dict[str, str] = Field(default_factory=lambda: library_versions())
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def library_versions() -> dict[str, str]:
+    """Python, ffmpeg and the installed key libraries (without importing them)."""
+    versions = {"python": platform.python_version()}
+    for name in KEY_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        first = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True, check=False).stdout.split("\n", 1)[0]
+        versions["ffmpeg"] = first.split()[2] if first.startswith("ffmpeg version") else first
+    except (OSError, IndexError):
+        pass
+    return versions
+
+
+def write_film_manifest(path: Path, info: FilmInfo) -> Path:
+    """`film.json`, written atomically."""
+    return _write_atomic(Path(path), lambda tmp: tmp.write_text(info.model_dump_json(indent=2) + "\n", encoding="utf-8"))

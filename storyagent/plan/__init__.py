@@ -1,0 +1,87 @@
+"""Planning: a premise becomes a storyboard.
+
+    >>> from storyagent.plan import plan
+    >>> board = plan("polar bear visits penguins", duration=90, seed=1)
+
+Planners are backends (one module each) registered by name:
+`template` (offline, deterministic, from the story arcs in `templates/`) and
+`llm` (any OpenAI-compatible chat server). `auto` picks `llm` when one is
+configured (OPENAI_API_KEY, OPENAI_BASE_URL or an explicit base URL) and
+`template` otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from storyagent.errors import BackendError, PlanError, PremiseError
+from storyagent.plugins import Registry
+from storyagent.storyboard import Storyboard, describe_validation_error
+
+PLANNERS = Registry("planner", {"template": "storyagent.plan.template", "llm": "storyagent.plan.llm"})
+register = PLANNERS.register
+MAX_PREMISE = 2000  # characters: a line or a short paragraph
+
+
+class PlanOptions(BaseModel):
+    """How to plan. Every field has a default, so `plan(premise)` just works."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration: float = Field(default=90.0, ge=5, le=3600, description="Target film length in seconds.")
+    language: Literal["en", "zh"] | None = Field(
+        default=None, description="Narration language; empty means detected from the premise (Chinese or English)."
+    )
+    seed: int = Field(default=0, ge=0, lt=2**32, description="Another seed gives another film from the same premise.")
+    style: str | None = Field(default=None, max_length=500, description="Visual style in words; empty keeps the default.")
+    planner: str = Field(default="auto", description="auto, template or llm.")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server URL, e.g. http://localhost:11434/v1.")
+    llm_model: str | None = Field(default=None, description="Model name on that server; empty means gpt-4o-mini.")
+    llm_api_key: str | None = Field(default=None, description="API key; empty reads OPENAI_API_KEY (local servers need none).")
+    timeout: float = Field(default=120.0, gt=0, le=3600, description="Seconds to wait for one LLM reply.")
+    max_retries: int = Field(default=2, ge=0, le=10, description="Retries with backoff on 429 and 5xx replies.")
+
+
+class Planner(Protocol):
+    name: str
+
+    def plan(self, premise: str, options: PlanOptions) -> Storyboard: ...
+
+
+def available() -> list[str]:
+    return ["auto", *PLANNERS.names()]
+
+
+def llm_configured(options: PlanOptions) -> bool:
+    return bool(options.llm_base_url or os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY"))
+
+
+def resolve(name: str, options: PlanOptions) -> str:
+    """The backend `name` means: `auto` becomes `llm` or `template`."""
+    if name == "auto":
+        return "llm" if llm_configured(options) else "template"
+    if name not in PLANNERS.modules:
+        raise BackendError(f"unknown planner '{name}'; choose one of: {', '.join(available())}")
+    return name
+
+
+def get_planner(name: str, options: PlanOptions) -> Planner:
+    return PLANNERS.get(resolve(name, options))()
+
+
+def plan(premise: str, **options: Any) -> Storyboard:
+    """Plan a storyboard from one line. Options: see `PlanOptions`."""
+    try:
+        opts = PlanOptions(**options)
+    except ValidationError as err:
+        raise PlanError(f"plan options: {describe_validation_error(err, PlanOptions)}") from None
+    if not premise or not premise.strip():
+        raise PremiseError('the premise is empty; describe the story in a line, e.g. "polar bear visits penguins"')
+    if len(premise) > MAX_PREMISE:
+        raise PremiseError(f"the premise is {len(premise)} characters long; keep it under {MAX_PREMISE} (a line or a short paragraph)")
+    return get_planner(opts.planner, opts).plan(premise.strip(), opts)
+
+

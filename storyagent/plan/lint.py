@@ -1,0 +1,186 @@
+"""Film-grammar lint: what an experienced editor would flag in a storyboard.
+
+Errors are things the film cannot honour (narration longer than its shot, a
+speaking character never seen); warnings are craft advice a director may
+overrule (a jump cut, a scene with no establishing shot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from pydantic import BaseModel
+
+from storyagent.storyboard import NARRATOR, ScreenDirection, ShotSize, Storyboard
+from storyagent.storyboard.language import lines_seconds
+
+ESTABLISHING = {ShotSize.EXTREME_WIDE, ShotSize.WIDE}
+DURATION_WARNING = 0.10  # fraction of the target length
+DURATION_ERROR = 0.25
+MIN_DISTINCT_SIZES = 3
+OPPOSITE = {
+    ScreenDirection.LEFT_TO_RIGHT: ScreenDirection.RIGHT_TO_LEFT,
+    ScreenDirection.RIGHT_TO_LEFT: ScreenDirection.LEFT_TO_RIGHT,
+}
+
+
+class LintIssue(BaseModel):
+    level: Literal["error", "warning"]
+    code: str
+    shot: str | None = None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"shot {self.shot}: " if self.shot else ""
+        return f"{self.level}: {where}{self.message} [{self.code}]"
+
+
+Rule = Callable[[Storyboard], Iterator[LintIssue]]
+
+
+def narration_fits(board: Storyboard) -> Iterator[LintIssue]:
+    for shot in board.shots():
+        needed = lines_seconds([line.text for line in shot.lines], board.language)
+        if needed > shot.camera.duration:
+            yield LintIssue(
+                level="error",
+                code="narration-too-long",
+                shot=shot.id,
+                message=f"its lines need about {needed:.1f} s to say but the shot lasts {shot.camera.duration:g} s; "
+                "shorten the lines or lengthen the shot",
+            )
+
+
+def duration_near_target(board: Storyboard) -> Iterator[LintIssue]:
+    total = sum(shot.camera.duration for shot in board.shots())
+    off = abs(total - board.target_duration) / board.target_duration
+    if off > DURATION_WARNING:
+        yield LintIssue(
+            level="error" if off > DURATION_ERROR else "warning",
+            code="duration-off-target",
+            message=f"shots add up to {total:.1f} s, {off:.0%} from the target {board.target_duration:g} s",
+        )
+
+
+def scenes_open_wide(board: Storyboard) -> Iterator[LintIssue]:
+    for scene in board.scenes:
+        first = scene.shots[0]
+        if first.camera.size not in ESTABLISHING:
+            yield LintIssue(
+                level="warning",
+                code="no-establishing-shot",
+                shot=first.id,
+                message=f"scene '{scene.id}' opens on a {first.camera.size} shot; open on a wide or extreme-wide "
+                "shot so the viewer knows where we are",
+            )
+
+
+def no_jump_cuts(board: Storyboard) -> Iterator[LintIssue]:
+    for scene in board.scenes:
+        for before, after in zip(scene.shots, scene.shots[1:]):
+            same_framing = (before.camera.size, before.camera.angle) == (after.camera.size, after.camera.angle)
+            if same_framing and _subject(before) == _subject(after):
+                yield LintIssue(
+                    level="warning",
+                    code="jump-cut",
+                    shot=after.id,
+                    message=f"same size ({after.camera.size}) and angle ({after.camera.angle}) on the same subject "
+                    f"as shot {before.id}; change the size or angle",
+                )
+
+
+def characters_shown(board: Storyboard) -> Iterator[LintIssue]:
+    on_screen = {on.character for shot in board.shots() for on in shot.characters}
+    for character in board.characters:
+        speaks = any(line.speaker == character.id for shot in board.shots() for line in shot.lines)
+        if speaks and character.id not in on_screen:
+            yield LintIssue(
+                level="error",
+                code="character-never-shown",
+                message=f"'{character.id}' speaks but no shot shows them",
+            )
+    shown: set[str] = set()
+    for shot in board.shots():
+        shown |= {on.character for on in shot.characters}
+        for line in shot.lines:
+            if line.speaker != NARRATOR and line.speaker not in shown and line.speaker in on_screen:
+                yield LintIssue(
+                    level="warning",
+                    code="heard-before-seen",
+                    shot=shot.id,
+                    message=f"'{line.speaker}' speaks before any shot has shown them",
+                )
+
+
+def screen_direction_kept(board: Storyboard) -> Iterator[LintIssue]:
+    for scene in board.scenes:
+        heading: dict[str, ScreenDirection] = {}
+        for shot in scene.shots:
+            for on in shot.characters:
+                previous = heading.get(on.character)
+                if previous is not None and OPPOSITE.get(previous) == on.direction:
+                    yield LintIssue(
+                        level="warning",
+                        code="screen-direction-flip",
+                        shot=shot.id,
+                        message=f"'{on.character}' now moves {on.direction} after {previous} in the same scene "
+                        "(180-degree rule); keep the direction or show the turn",
+                    )
+                if on.direction in OPPOSITE:
+                    heading[on.character] = on.direction
+
+
+def sizes_vary(board: Storyboard) -> Iterator[LintIssue]:
+    shots = board.shots()
+    sizes = {shot.camera.size for shot in shots}
+    if len(shots) >= 6 and len(sizes) < MIN_DISTINCT_SIZES:
+        yield LintIssue(
+            level="warning",
+            code="little-size-variety",
+            message=f"{len(shots)} shots use only {len(sizes)} shot size(s); vary wide, medium and close shots",
+        )
+
+
+def everything_used(board: Storyboard) -> Iterator[LintIssue]:
+    used_characters = {on.character for shot in board.shots() for on in shot.characters}
+    used_characters |= {line.speaker for shot in board.shots() for line in shot.lines}
+    for character in board.characters:
+        if character.id not in used_characters:
+            yield LintIssue(level="warning", code="unused-character", message=f"character '{character.id}' never appears")
+    used_locations = {scene.location for scene in board.scenes}
+    for location in board.locations:
+        if location.id not in used_locations:
+            yield LintIssue(level="warning", code="unused-location", message=f"location '{location.id}' is never used")
+
+
+def icons_exist(board: Storyboard) -> Iterator[LintIssue]:
+    from storyagent.world.icons import unknown_icons
+
+    for problem in unknown_icons(board):
+        yield LintIssue(level="error", code="unknown-icon", message=problem)
+
+
+RULES: list[Rule] = [
+    icons_exist,
+    narration_fits,
+    duration_near_target,
+    scenes_open_wide,
+    no_jump_cuts,
+    characters_shown,
+    screen_direction_kept,
+    sizes_vary,
+    everything_used,
+]
+
+
+def lint(board: Storyboard) -> list[LintIssue]:
+    """All issues, errors first, in storyboard order within each level."""
+    issues = [issue for rule in RULES for issue in rule(board)]
+    return sorted(issues, key=lambda issue: issue.level != "error")
+
+
+def _subject(shot) -> str | None:
+    if shot.camera.subject:
+        return shot.camera.subject
+    return shot.characters[0].character if shot.characters else None

@@ -1,0 +1,702 @@
+"""Procedural environments: a sky by time of day, parallax layers by biome,
+props from the icon library and weather as particles, all seeded by the
+location, so the same place looks the same in every shot.
+
+Every static layer is recorded once as a `skia.Picture` in world units and
+repeats sideways every `period` units, so the camera can travel any distance;
+per frame the renderer only replays pictures through the camera's matrix.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import skia
+
+from storyagent.cast import Place, Prop
+from storyagent.render.animatic import camera
+from storyagent.render.animatic.camera import View
+from storyagent.storyboard import Biome, TimeOfDay, Weather
+from storyagent.world import icons
+
+RGB = tuple[float, float, float]
+BELOW = 1e5  # how far a layer's ground band reaches toward the camera (world units)
+COLD = {Biome.SEA_ICE, Biome.SNOWY_MOUNTAINS}
+
+
+@dataclass(frozen=True)
+class Light:
+    sky_top: RGB
+    sky_horizon: RGB
+    tint: RGB  # multiplies every colour of the scene
+    sun: RGB | None  # None: the moon
+    sun_height: float  # above the horizon, in frame heights
+    stars: bool = False
+
+
+LIGHTS = {
+    TimeOfDay.DAWN: Light((122, 146, 206), (252, 206, 178), (1.0, 0.94, 0.92), (255, 236, 190), 0.12),
+    TimeOfDay.DAY: Light((96, 164, 232), (206, 232, 248), (1.0, 1.0, 1.0), (255, 250, 224), 0.42),
+    TimeOfDay.DUSK: Light((72, 76, 150), (250, 160, 110), (1.0, 0.86, 0.8), (255, 180, 100), 0.07),
+    TimeOfDay.NIGHT: Light((12, 18, 48), (44, 62, 112), (0.5, 0.56, 0.78), None, 0.34, stars=True),
+}
+OVERCAST = (170, 178, 190)
+
+
+def mix(a: RGB, b: RGB, amount: float) -> RGB:
+    return tuple(x + (y - x) * amount for x, y in zip(a, b))  # type: ignore[return-value]
+
+
+def colour(rgb: RGB, alpha: float = 1.0) -> int:
+    r, g, b = (max(0, min(255, round(c))) for c in rgb)
+    return skia.Color(r, g, b, max(0, min(255, round(alpha * 255))))
+
+
+def fill(rgb: RGB, alpha: float = 1.0) -> skia.Paint:
+    return skia.Paint(Color=colour(rgb, alpha), AntiAlias=True)
+
+
+@dataclass
+class Layer:
+    """A band of scenery at one depth; repeats every `period` world units."""
+
+    depth: float
+    period: float
+    picture: skia.Picture
+    drift: float = 0.0  # world units per second (waves, clouds)
+    bob: float = 0.0  # vertical swell in world units (waves)
+
+
+@dataclass
+class Palette:
+    """The colours of a place once light, weather and distance are applied."""
+
+    light: Light
+    weather: Weather
+    sky_top: RGB = (0, 0, 0)
+    sky_horizon: RGB = (0, 0, 0)
+
+    def __post_init__(self) -> None:
+        grey = {Weather.CLOUDY: 0.45, Weather.FOG: 0.6, Weather.STORM: 0.7, Weather.RAIN: 0.55, Weather.SNOW: 0.35}
+        amount = grey.get(self.weather, 0.0)
+        # Clouds grey a daylit sky; a night sky stays dark above whatever the weather.
+        overcast_top = mix(OVERCAST, self.light.sky_top, 0.3) if self.light.sun else self.light.sky_top
+        self.sky_top = mix(self.light.sky_top, overcast_top, amount)
+        self.sky_horizon = mix(self.light.sky_horizon, self.lit(OVERCAST), amount)
+
+    def lit(self, rgb: RGB) -> RGB:
+        dim = 0.85 if self.weather in (Weather.STORM, Weather.RAIN) else 1.0
+        return tuple(c * t * dim for c, t in zip(rgb, self.light.tint))  # type: ignore[return-value]
+
+    def at(self, rgb: RGB, depth: float) -> RGB:
+        """A colour seen through `depth` units of air: it fades toward the horizon."""
+        haze = 1 - math.exp(-depth / (260 if self.weather != Weather.FOG else 60))
+        return mix(self.lit(rgb), self.sky_horizon, 0.75 * haze)
+
+    def icon_paint(self, strength: float = 1.0) -> skia.Paint | None:
+        """A paint that lights an icon like the scene; `strength` below 1 keeps
+        characters readable at night."""
+        if self.light.tint == (1.0, 1.0, 1.0) and self.weather not in (Weather.STORM, Weather.RAIN):
+            return None
+        light = mix((255, 255, 255), self.lit((255, 255, 255)), strength)
+        return skia.Paint(ColorFilter=skia.ColorFilters.Blend(colour(light), skia.BlendMode.kModulate))
+
+
+@dataclass(frozen=True)
+class Particles:
+    """A tile of snowflakes, raindrops or bubbles, one frame height square (in
+    frame heights), moving `fall` and `wind` frame heights per second."""
+
+    picture: skia.Picture
+    fall: float
+    wind: float
+    parallax: float  # how much a pan or tilt moves it: near particles move more
+
+
+@dataclass
+class Environment:
+    """Everything drawn around the characters of one place."""
+
+    place: Place
+    palette: Palette
+    ground: RGB  # the far ground, from the horizon down
+    layers: list[Layer]  # far to near, behind the characters
+    front: list[Layer] = field(default_factory=list)  # in front of the characters (water lines)
+    sky: skia.Picture | None = None  # sun, moon, stars: at infinity, in frame heights around the horizon
+    underwater: bool = False
+    indoors: bool = False  # no sky, no weather
+    particles: list[Particles] = field(default_factory=list)  # weather, nearest last
+
+    @property
+    def surface(self) -> bool:
+        """The ground is open water: whoever is below it (a swimmer) shows only above the waterline."""
+        return self.place.biome == Biome.OPEN_SEA
+
+    # -- per frame ---------------------------------------------------------------------
+
+    def draw_back(self, canvas: skia.Canvas, view: View, seconds: float, width: int, height: int) -> None:
+        canvas.save()
+        canvas.setMatrix(camera.screen_matrix(view, width, height))
+        big = 6 * max(width, height)
+        top, bottom = self.palette.sky_top, self.palette.sky_horizon
+        if self.underwater:
+            top, bottom = self.palette.lit((70, 170, 210)), self.palette.lit((18, 70, 110))
+        gradient = skia.GradientShader.MakeLinear(
+            [skia.Point(0, -0.95 * height), skia.Point(0, 0)], [colour(top), colour(bottom)]
+        )
+        canvas.drawRect(skia.Rect(-big, -big, big, 2), skia.Paint(Shader=gradient))  # 2 px under the ground: no seam
+        if self.sky is not None:
+            canvas.save()
+            canvas.scale(height, height)
+            canvas.drawPicture(self.sky)
+            canvas.restore()
+        canvas.drawRect(skia.Rect(-big, 0, big, big), fill(self.ground))
+        canvas.restore()
+        for layer in self.layers:
+            draw_layer(canvas, layer, view, seconds, width, height)
+        canvas.resetMatrix()
+
+    def draw_front(self, canvas: skia.Canvas, view: View, seconds: float, width: int, height: int) -> None:
+        for layer in self.front:
+            draw_layer(canvas, layer, view, seconds, width, height)
+        canvas.resetMatrix()
+        for particles in self.particles:
+            draw_particles(canvas, particles, view, seconds, width, height)
+        if self.place.weather in (Weather.FOG, Weather.STORM) and not self.indoors:
+            veil = 0.35 if self.place.weather == Weather.FOG else 0.18
+            canvas.drawRect(skia.Rect(0, 0, width, height), fill(self.palette.sky_horizon, veil))
+
+
+def draw_layer(canvas: skia.Canvas, layer: Layer, view: View, seconds: float, width: int, height: int) -> None:
+    matrix = camera.layer_matrix(view, layer.depth, width, height)
+    inverse = skia.Matrix()
+    if not matrix.invert(inverse):
+        return
+    corners = [inverse.mapXY(x, y) for x, y in ((0, 0), (width, 0), (0, height), (width, height))]
+    left, right = min(p.x() for p in corners), max(p.x() for p in corners)
+    shift = (layer.drift * seconds) % layer.period
+    lift = layer.bob * math.sin(seconds * 1.3 + layer.depth)
+    canvas.setMatrix(matrix)
+    first = math.floor((left - shift) / layer.period) - 1
+    last = math.floor((right - shift) / layer.period) + 1
+    for n in range(first, last + 1):
+        canvas.save()
+        canvas.translate(n * layer.period + shift, lift)
+        # A hard clip per tile: neighbours meet on the same pixel boundary, no seam, no overlap.
+        canvas.clipRect(skia.Rect(0, -BELOW, layer.period, BELOW), skia.ClipOp.kIntersect, False)
+        canvas.drawPicture(layer.picture)
+        canvas.restore()
+
+
+def draw_particles(canvas: skia.Canvas, particles: Particles, view: View, seconds: float, width: int,
+                   height: int) -> None:
+    """The particle tile, falling and drifting, repeated over the frame."""
+    dx = (particles.wind * seconds - view.yaw * particles.parallax) % 1.0
+    dy = (particles.fall * seconds + view.pitch * particles.parallax) % 1.0
+    canvas.save()
+    canvas.scale(height, height)
+    for i in range(-1, math.ceil(width / height) + 1):
+        for j in (-1, 0):
+            canvas.save()
+            canvas.translate(i + dx, j + dy)
+            canvas.drawPicture(particles.picture)
+            canvas.restore()
+    canvas.restore()
+
+
+# -- building -------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def environment(place: Place) -> Environment:
+    """The environment of a place; built once per process and reused by every shot."""
+    builder = Builder(place, Palette(LIGHTS[place.time_of_day], place.weather), random.Random(place.seed))
+    env = BIOMES[place.biome](builder)
+    env.sky = sky_picture(builder.palette, builder.rng, env.underwater, place.biome == Biome.NIGHT_SKY)
+    if not env.indoors:
+        env.particles = weather_particles(place, builder.palette, builder.rng, env.underwater)
+    return env
+
+
+@dataclass
+class Tile:
+    """Where a layer's drawing steps draw: one period of the layer, at its depth."""
+
+    canvas: skia.Canvas
+    period: float
+    depth: float
+    palette: Palette
+    rng: random.Random
+
+    def at(self, rgb: RGB) -> RGB:
+        return self.palette.at(rgb, self.depth)
+
+
+Step = Callable[[Tile], None]
+
+
+@dataclass
+class Builder:
+    """Builds one place's layers; every random choice comes from the place's seed."""
+
+    place: Place
+    palette: Palette
+    rng: random.Random
+
+    @property
+    def props(self) -> list[Prop]:
+        return [p for p in self.place.props if p.icon is not None]
+
+    def wants(self, *names: str) -> bool:
+        return any(p.name in names for p in self.place.props)
+
+    def layer(self, depth: float, period: float, *steps: Step, drift: float = 0.0, bob: float = 0.0) -> Layer:
+        recorder = skia.PictureRecorder()
+        canvas = recorder.beginRecording(skia.Rect(-period, -BELOW, 2 * period, BELOW))
+        for step in steps:
+            step(Tile(canvas, period, depth, self.palette, self.rng))
+        return Layer(depth, period, recorder.finishRecordingAsPicture(), drift, bob)
+
+    def floor(self, rgb: RGB, marks: RGB) -> Layer:
+        """The ground the characters stand on, with marks so motion over it reads."""
+        return self.layer(0.0, 24.0, band(rgb, lit=True), scuffs(marks))
+
+    def environment(self, ground: RGB, layers: list[Layer], front: list[Layer] | None = None, *,
+                    underwater: bool = False, indoors: bool = False) -> Environment:
+        far = self.palette.lit(ground) if underwater or indoors else self.palette.at(ground, 900)
+        return Environment(self.place, self.palette, far, layers, front or [], underwater=underwater, indoors=indoors)
+
+
+# Drawing steps: each returns what a layer does in one tile.
+
+
+def ridge(period: float, base: float, peaks: list[tuple[int, float]], rng: random.Random, *, sharp: bool,
+          samples: int = 160) -> skia.Path:
+    """A skyline that repeats every `period`: `peaks` are (repeats per period,
+    height) pairs; sharp ridges are mountains, smooth ones hills and dunes."""
+    phases = [rng.random() for _ in peaks]
+    step = period / samples
+    path = skia.Path()
+    path.moveTo(-step, BELOW)
+    for i in range(-1, samples + 2):  # one sample past each end, so the tile's clip cuts a full shape
+        x = i * step
+        y = base
+        for (n, h), phase in zip(peaks, phases):
+            u = n * x / period + phase
+            wave = 1 - abs(2 * (u % 1.0) - 1) if sharp else 0.5 + 0.5 * math.sin(2 * math.pi * u)
+            y += h * (wave**1.2 if sharp else wave)
+        path.lineTo(x, -y)
+    path.lineTo(period + step, BELOW)
+    path.close()
+    return path
+
+
+def band(rgb: RGB, *, lit: bool = False) -> Step:
+    """The ground from this layer's foot toward the camera. (Fills reach past
+    the tile on purpose: the tile's clip cuts them, so no soft edge shows.)"""
+    def draw(tile: Tile) -> None:
+        colour_ = tile.palette.lit(rgb) if lit else tile.at(rgb)
+        tile.canvas.drawRect(skia.Rect(-tile.period, 0, 2 * tile.period, BELOW), fill(colour_))
+    return draw
+
+
+def hills(base: float, peaks: list[tuple[int, float]], rgb: RGB) -> Step:
+    def draw(tile: Tile) -> None:
+        tile.canvas.drawPath(ridge(tile.period, base, peaks, tile.rng, sharp=False), fill(tile.at(rgb)))
+    return draw
+
+
+def mountains(base: float, peaks: list[tuple[int, float]], rgb: RGB, snow: float | None = None) -> Step:
+    """A mountain range; above a wavy `snow` line the peaks are white."""
+    def draw(tile: Tile) -> None:
+        path = ridge(tile.period, base, peaks, tile.rng, sharp=True)
+        tile.canvas.drawPath(path, fill(tile.at(rgb)))
+        if snow is not None:
+            below_snowline = ridge(tile.period, snow, [(11, snow * 0.25), (29, snow * 0.1)], tile.rng, sharp=False)
+            tile.canvas.save()
+            tile.canvas.clipPath(below_snowline, skia.ClipOp.kDifference, True)
+            tile.canvas.drawPath(path, fill(tile.at((246, 250, 255))))
+            tile.canvas.restore()
+    return draw
+
+
+def swell(amplitude: float, count: int, rgb: RGB, crest: RGB, top: float = 0.0) -> Step:
+    """Water from height `top` toward the camera, its edge a row of swells with foam."""
+    def draw(tile: Tile) -> None:
+        period, step = tile.period, tile.period / 120
+        path = skia.Path()
+        path.moveTo(-step, BELOW)
+        for i in range(-1, 122):
+            x = i * step
+            path.lineTo(x, -top - amplitude * (0.5 + 0.5 * math.sin(2 * math.pi * count * x / period)))
+        path.lineTo(period + step, BELOW)
+        path.close()
+        tile.canvas.drawPath(path, fill(tile.at(rgb)))
+        foam = skia.Paint(Color=colour(tile.at(crest), 0.6), AntiAlias=True, Style=skia.Paint.kStroke_Style,
+                          StrokeWidth=amplitude * 0.18, StrokeCap=skia.Paint.kRound_Cap)
+        wavelength = period / count
+        for i in range(count):  # a short curl of foam riding each crest
+            crest_x = wavelength * (i + 0.25)
+            curl = skia.Path()
+            for j in range(9):
+                x = crest_x + wavelength * (j / 8 - 0.6) * 0.2
+                y = -top - amplitude * (0.5 + 0.5 * math.sin(2 * math.pi * x / wavelength)) - amplitude * 0.05
+                curl.lineTo(x, y) if j else curl.moveTo(x, y)
+            tile.canvas.drawPath(curl, foam)
+    return draw
+
+
+def props(chosen: list[Prop], count: int, scale: float = 1.0, y: float = 0.0, lit: bool = True) -> Step:
+    """Icons standing on the ground (or hanging at height -y), spread along the tile."""
+    def draw(tile: Tile) -> None:
+        if not chosen:
+            return
+        paint = tile.palette.icon_paint() if lit else None
+        for x in sorted(tile.rng.uniform(0.05, 0.95) * tile.period for _ in range(count)):
+            prop = tile.rng.choice(chosen)
+            assert prop.icon is not None
+            box = icons.content_box(prop.icon)
+            size = prop.height * scale * tile.rng.uniform(0.8, 1.2) / box.height
+            matrix = skia.Matrix.Translate(x - size * (box.left + box.right) / 2, y - size * box.bottom)
+            matrix.preScale(size, size)
+            tile.canvas.drawPicture(icons.picture(prop.icon), matrix, paint)
+    return draw
+
+
+def bergs(count: int, size: float) -> Step:
+    """Faceted icebergs: a lit face and a shadowed face."""
+    def draw(tile: Tile) -> None:
+        rng = tile.rng
+        for _ in range(count):
+            width, height = size * rng.uniform(1.2, 2.4), size * rng.uniform(0.6, 1.2)
+            x = rng.uniform(0, tile.period - width)
+            peak = x + width * rng.uniform(0.3, 0.7)
+            right = (x + width * rng.uniform(0.8, 0.95), -height * rng.uniform(0.3, 0.6))
+            body = polygon([(x, 0), (x + width * rng.uniform(0.05, 0.25), -height * rng.uniform(0.45, 0.7)),
+                            (peak, -height), right, (x + width, 0)])
+            tile.canvas.drawPath(body, fill(tile.at((236, 246, 252))))
+            shade = polygon([(peak, -height), right, (x + width, 0), (peak + width * 0.05, 0)])
+            tile.canvas.drawPath(shade, fill(tile.at((170, 204, 228))))
+    return draw
+
+
+def pines(count: int, height: float, rgb: RGB) -> Step:
+    """Pine silhouettes: cheap to replay, and they read as a forest at a distance."""
+    def draw(tile: Tile) -> None:
+        paint = fill(tile.at(rgb))
+        for _ in range(count):
+            h = height * tile.rng.uniform(0.6, 1.3)
+            x = tile.rng.uniform(h * 0.21, tile.period - h * 0.21)
+            tile.canvas.drawPath(polygon([(x - h * 0.21, 0.05 * h), (x, -h), (x + h * 0.21, 0.05 * h)]), paint)
+    return draw
+
+
+def blocks(count: int, height: float, windows: bool) -> Step:
+    """A street of buildings; at night their windows glow."""
+    walls = [(120, 132, 160), (150, 120, 110), (110, 140, 150), (170, 150, 130), (130, 120, 150)]
+
+    def draw(tile: Tile) -> None:
+        rng, x = tile.rng, 0.0
+        glow = (255, 226, 150) if tile.palette.light.sun is None else tile.at((200, 222, 240))
+        while x < tile.period - 1e-6:
+            w = min(tile.period - x, tile.period / count * rng.uniform(0.6, 1.3))
+            h = height * rng.uniform(0.5, 1.4)
+            tile.canvas.drawRect(skia.Rect(x, -h, x + w * 0.94, 0.01), fill(tile.at(rng.choice(walls))))
+            size = w / 7
+            for row in range(1, int(h / (size * 2))) if windows else ():
+                for col in range(3):
+                    if rng.random() < 0.7:
+                        left = x + size * (1 + col * 2)
+                        tile.canvas.drawRect(skia.Rect(left, -row * size * 2, left + size, -row * size * 2 + size * 1.2),
+                                             fill(glow))
+            x += w
+    return draw
+
+
+def puffs(count: int, size: float, rgb: RGB, lowest: float, highest: float, *, lit: bool = False) -> Step:
+    """Clouds between heights `lowest` and `highest`."""
+    def draw(tile: Tile) -> None:
+        clouds(tile.canvas, tile.period, count, size, tile.palette.lit(rgb) if lit else tile.at(rgb), tile.rng,
+               lowest, highest)
+    return draw
+
+
+def scuffs(rgb: RGB) -> Step:
+    """Marks on the ground, spread from just below the feet toward the camera."""
+    def draw(tile: Tile) -> None:
+        paint = fill(tile.palette.lit(rgb), 0.7)
+        for _ in range(60):
+            y = 0.02 * 150 ** tile.rng.random()
+            w = tile.rng.uniform(0.3, 1.0) * (0.3 + y)
+            x = tile.rng.uniform(0, tile.period - w)
+            tile.canvas.drawOval(skia.Rect(x, y, x + w, y + w * 0.08), paint)
+    return draw
+
+
+def polygon(points: list[tuple[float, float]]) -> skia.Path:
+    path = skia.Path()
+    path.moveTo(*points[0])
+    for point in points[1:]:
+        path.lineTo(*point)
+    path.close()
+    return path
+
+
+def clouds(canvas: skia.Canvas, period: float, count: int, size: float, rgb: RGB, rng: random.Random,
+           lowest: float, highest: float) -> None:
+    paint = fill(rgb, 0.92)
+    for _ in range(count):
+        x, y = rng.uniform(size * 2, period - size * 2), -rng.uniform(lowest, highest)
+        for _ in range(5):
+            r = size * rng.uniform(0.4, 0.8)
+            cx, cy = x + rng.uniform(-size, size) * 0.6, y + rng.uniform(-size * 0.25, size * 0.1)
+            canvas.drawOval(skia.Rect(cx - r * 1.6, cy - r, cx + r * 1.6, cy + r * 0.6), paint)
+
+
+# The biomes, far layers first. Depths and periods are in world units (a human is 1 tall).
+
+
+def sea_ice(b: Builder) -> Environment:
+    icebergs = 4 if b.wants("iceberg") else 2
+    return b.environment((210, 228, 242), [
+        b.layer(700, 4000, hills(3, [(5, 5), (13, 3)], (232, 242, 250)), band((214, 230, 242))),
+        b.layer(150, 900, band((224, 236, 246)), bergs(icebergs, 22)),
+        b.layer(30, 200, band((224, 236, 246)), bergs(icebergs // 2, 5)),
+        b.layer(5, 60, hills(0.05, [(3, 0.25), (7, 0.1)], (244, 249, 253)), props(b.props, 2)),
+        b.floor((246, 250, 254), (215, 230, 242)),
+    ])
+
+
+def snowy_mountains(b: Builder) -> Environment:
+    return b.environment((222, 232, 244), [
+        b.layer(1200, 7000, mountains(30, [(4, 170), (9, 80), (17, 30)], (150, 168, 204), snow=150)),
+        b.layer(300, 1800, mountains(8, [(3, 60), (7, 30), (15, 10)], (118, 138, 176), snow=55),
+                band((228, 236, 246))),
+        b.layer(45, 260, hills(1, [(2, 7), (5, 3)], (236, 242, 250)), props(b.props, 5, 1.2, y=-2)),
+        b.layer(6, 50, band((240, 245, 251)), props(b.props, 2)),
+        b.floor((246, 249, 253), (210, 222, 238)),
+    ])
+
+
+def open_sea(b: Builder) -> Environment:
+    layers = [b.layer(600, 3000, swell(2.0, 60, (74, 132, 184), (190, 220, 240)))]
+    if b.wants("iceberg"):
+        layers.append(b.layer(200, 1200, bergs(1, 24)))
+    layers += [b.layer(120, 700, props([prop], 1)) for prop in b.props]  # ships and the like, afloat far out
+    layers += [
+        b.layer(80, 400, swell(1.0, 18, (62, 122, 176), (200, 228, 244)), drift=1.5, bob=0.15),
+        b.layer(20, 90, swell(0.45, 7, (52, 112, 168), (214, 236, 248)), drift=-0.8, bob=0.08),
+        b.layer(5, 24, swell(0.22, 4, (44, 100, 156), (224, 242, 250)), drift=0.5, bob=0.05),
+    ]
+    # Water in front of the swimmers' feet: they are in the sea, not on it.
+    front = [b.layer(-0.2, 10, swell(0.1, 3, (40, 96, 150), (230, 244, 252), top=-0.14), drift=0.35, bob=0.03)]
+    return b.environment((80, 136, 186), layers, front)
+
+
+def coast(b: Builder) -> Environment:
+    return b.environment((90, 150, 192), [
+        b.layer(900, 5000, hills(5, [(3, 40), (8, 12)], (104, 140, 112))),
+        b.layer(200, 1000, swell(1.2, 30, (70, 138, 184), (200, 228, 244)), drift=1.0, bob=0.1),
+        b.layer(40, 220, swell(0.5, 9, (60, 130, 180), (226, 242, 250)), drift=-0.6, bob=0.06),
+        b.layer(10, 80, hills(-0.05, [(2, 0.15), (5, 0.05)], (232, 212, 168)), props(b.props, 3)),
+        b.floor((238, 220, 178), (214, 192, 146)),
+    ])
+
+
+def forest(b: Builder) -> Environment:
+    return b.environment((110, 150, 100), [
+        b.layer(800, 5000, hills(10, [(3, 60), (7, 25)], (96, 140, 112))),
+        b.layer(160, 800, hills(2, [(2, 14), (5, 6)], (70, 120, 80)), pines(90, 14, (52, 100, 66))),
+        b.layer(35, 160, band((96, 146, 76)), pines(26, 7, (40, 88, 56))),
+        b.layer(7, 50, band((104, 156, 80)), props(b.props, 4)),
+        b.floor((112, 164, 84), (88, 136, 64)),
+    ])
+
+
+def grassland(b: Builder) -> Environment:
+    return b.environment((150, 190, 110), [
+        b.layer(800, 5000, hills(4, [(3, 30), (8, 10)], (130, 170, 120))),
+        b.layer(150, 900, hills(1, [(2, 10), (5, 4)], (140, 186, 96))),
+        b.layer(30, 150, hills(0.2, [(2, 2), (5, 1)], (150, 196, 92)), props(b.props, 3, 2.0)),
+        b.layer(5, 40, band((156, 204, 96)), props(b.props, 6)),
+        b.floor((160, 206, 98), (130, 178, 80)),
+    ])
+
+
+def desert(b: Builder) -> Environment:
+    return b.environment((236, 200, 150), [
+        b.layer(900, 5000, mountains(5, [(3, 70), (7, 25)], (196, 150, 120))),
+        b.layer(160, 900, hills(2, [(2, 16), (5, 5)], (232, 190, 130))),
+        b.layer(30, 160, hills(0.5, [(2, 3), (3, 1.5)], (240, 202, 142)), props(b.props, 3)),
+        b.layer(6, 40, band((244, 212, 156)), props(b.props, 2)),
+        b.floor((246, 218, 164), (226, 190, 130)),
+    ])
+
+
+def city(b: Builder) -> Environment:
+    return b.environment((140, 140, 150), [
+        b.layer(700, 3000, blocks(40, 70, windows=False)),
+        b.layer(120, 500, blocks(14, 30, windows=True), band((120, 120, 128))),
+        b.layer(25, 120, band((134, 134, 140)), props(b.props, 4)),
+        b.layer(3, 30, band((150, 150, 156), lit=True), kerb((200, 200, 204))),
+        b.floor((170, 170, 176), (140, 140, 146)),
+    ])
+
+
+def kerb(rgb: RGB) -> Step:
+    def draw(tile: Tile) -> None:
+        tile.canvas.drawRect(skia.Rect(-tile.period, 0, 2 * tile.period, 0.12), fill(tile.palette.lit(rgb)))
+    return draw
+
+
+def night_sky(b: Builder) -> Environment:
+    """Up among the clouds: a sea of cloud instead of ground."""
+    cloud = (214, 222, 244)
+    return b.environment(cloud, [
+        b.layer(600, 4000, hills(2, [(9, 18), (23, 8)], cloud)),
+        b.layer(120, 700, puffs(6, 8, cloud, 4, 30)),
+        b.layer(20, 120, hills(-0.5, [(3, 1.5), (7, 0.6)], (226, 232, 248)), props(b.props, 3, y=-6, lit=False)),
+        b.layer(2, 14, puffs(2, 0.7, (236, 240, 252), -0.2, 0.3, lit=True)),
+    ])
+
+
+def underwater(b: Builder) -> Environment:
+    return b.environment((40, 90, 120), [
+        b.layer(400, 2000, hills(4, [(4, 25), (9, 10)], (35, 85, 120))),
+        b.layer(60, 300, hills(0.5, [(3, 5), (7, 2)], (70, 120, 130)), props(b.props, 5, 3.0, lit=False)),
+        b.layer(8, 50, band((150, 150, 130), lit=True), props(b.props, 4, lit=False)),
+        b.floor((196, 186, 148), (170, 160, 120)),
+    ], underwater=True)
+
+
+def interior(b: Builder) -> Environment:
+    """A room: a wall with a window onto the time of day, a wooden floor."""
+    outside = LIGHTS[b.place.time_of_day].sky_horizon
+    hung = [p for p in b.props if p.icon == "framed-picture"]
+    standing = [p for p in b.props if p.icon != "framed-picture"]
+    return b.environment((176, 124, 84), [
+        b.layer(3.0, 9.0, wall((238, 220, 190), (200, 170, 140), outside), props(hung, 1, y=-1.5),
+                props(standing, 2)),
+        b.layer(0.0, 6.0, band((176, 124, 84), lit=True), planks((150, 104, 70))),
+    ], indoors=True)
+
+
+def wall(rgb: RGB, trim: RGB, outside: RGB) -> Step:
+    def draw(tile: Tile) -> None:
+        lit, canvas, period = tile.palette.lit, tile.canvas, tile.period
+        canvas.drawRect(skia.Rect(-period, -BELOW, 2 * period, 0), fill(lit(rgb)))
+        canvas.drawRect(skia.Rect(-period, -0.9, 2 * period, 0), fill(lit(trim)))
+        canvas.drawRect(skia.Rect(-period, -3.2, 2 * period, -3.0), fill(lit(trim)))
+        frame = fill(lit((120, 90, 70)))
+        canvas.drawRect(skia.Rect(1.0, -2.5, 2.8, -1.3), frame)
+        canvas.drawRect(skia.Rect(1.08, -2.42, 2.72, -1.38), fill(outside))
+        canvas.drawRect(skia.Rect(1.88, -2.42, 1.92, -1.38), frame)
+    return draw
+
+
+def planks(rgb: RGB) -> Step:
+    def draw(tile: Tile) -> None:
+        line = fill(tile.palette.lit(rgb))
+        for i in range(1, 12):
+            y = 0.06 * i * i  # farther apart toward the camera
+            tile.canvas.drawRect(skia.Rect(-tile.period, y, 2 * tile.period, y + 0.02 * i), line)
+    return draw
+
+
+BIOMES: dict[Biome, Callable[[Builder], Environment]] = {
+    Biome.SEA_ICE: sea_ice,
+    Biome.SNOWY_MOUNTAINS: snowy_mountains,
+    Biome.OPEN_SEA: open_sea,
+    Biome.COAST: coast,
+    Biome.FOREST: forest,
+    Biome.GRASSLAND: grassland,
+    Biome.DESERT: desert,
+    Biome.CITY: city,
+    Biome.NIGHT_SKY: night_sky,
+    Biome.UNDERWATER: underwater,
+    Biome.INTERIOR: interior,
+}
+
+
+def sky_picture(palette: Palette, rng: random.Random, underwater: bool, starry: bool) -> skia.Picture:
+    """Sun or moon, stars and far clouds, in frame heights around the horizon centre."""
+    def draw(canvas: skia.Canvas) -> None:
+        if underwater:
+            ray = fill((220, 240, 255), 0.10)
+            for _ in range(7):
+                x = rng.uniform(-2.5, 2.5)
+                path = skia.Path()
+                path.moveTo(x, -1.6)
+                path.lineTo(x + 0.12, -1.6)
+                path.lineTo(x + 0.7, 0.4)
+                path.lineTo(x + 0.35, 0.4)
+                path.close()
+                canvas.drawPath(path, ray)
+            return
+        light = palette.light
+        if light.stars or starry:
+            star = skia.Paint(Color=colour((255, 255, 240), 0.9), AntiAlias=True, StrokeCap=skia.Paint.kRound_Cap)
+            for _ in range(260):
+                star.setStrokeWidth(rng.uniform(0.002, 0.006))
+                canvas.drawPoint(rng.uniform(-3, 3), -rng.uniform(0.03, 2.0), star)
+        x, y = rng.uniform(-0.6, 0.6), -light.sun_height
+        if palette.weather not in (Weather.STORM, Weather.FOG, Weather.RAIN):
+            body = light.sun or (246, 244, 226)
+            glow = skia.GradientShader.MakeRadial(skia.Point(x, y), 0.28, [colour(body, 0.45), colour(body, 0.0)])
+            canvas.drawCircle(x, y, 0.28, skia.Paint(Shader=glow, AntiAlias=True))
+            canvas.drawCircle(x, y, 0.06 if light.sun else 0.045, fill(body))
+            if light.sun is None:  # a crescent: the sky bites the moon
+                canvas.drawCircle(x + 0.022, y - 0.012, 0.04, fill(palette.sky_top))
+        cloudy = palette.weather in (Weather.CLOUDY, Weather.STORM, Weather.RAIN, Weather.SNOW)
+        tone = palette.lit((250, 250, 252) if not cloudy else (214, 218, 226))
+        clouds(canvas, 6.0, 14 if cloudy else 5, 0.06, tone, rng, 0.12, 0.7)
+        canvas.translate(-6.0, 0)
+        clouds(canvas, 6.0, 14 if cloudy else 5, 0.06, tone, random.Random(rng.random()), 0.12, 0.7)
+
+    recorder = skia.PictureRecorder()
+    draw(recorder.beginRecording(skia.Rect(-6, -3, 6, 1)))
+    return recorder.finishRecordingAsPicture()
+
+
+def weather_particles(place: Place, palette: Palette, rng: random.Random, underwater: bool) -> list[Particles]:
+    """Tiles of snowflakes, raindrops or bubbles at three depths: near ones are
+    bigger and faster, which reads as depth."""
+    weather = place.weather
+    if underwater:
+        kind, count, fall, wind = "bubble", 40, -0.08, 0.01
+    elif weather == Weather.SNOW or (weather == Weather.STORM and place.biome in COLD):
+        kind, count, fall, wind = "snow", 90 if weather == Weather.SNOW else 200, 0.12, 0.03
+        if weather == Weather.STORM:
+            fall, wind = 0.3, 0.35
+    elif weather in (Weather.RAIN, Weather.STORM):
+        kind, count, fall, wind = "rain", 70 if weather == Weather.RAIN else 140, 1.4, 0.1
+    else:
+        return []
+    tiles = []
+    for near in (0.5, 0.75, 1.0):
+        def draw(canvas: skia.Canvas, near: float = near) -> None:
+            if kind == "snow":
+                paint = skia.Paint(Color=colour(palette.lit((255, 255, 255)), 0.55 + 0.4 * near), AntiAlias=True,
+                                   StrokeCap=skia.Paint.kRound_Cap, StrokeWidth=0.006 * near)
+                canvas.drawPoints(skia.Canvas.kPoints_PointMode,
+                                  [skia.Point(rng.random(), rng.random()) for _ in range(count)], paint)
+            elif kind == "rain":
+                paint = skia.Paint(Color=colour(palette.lit((210, 220, 235)), 0.35 + 0.3 * near), AntiAlias=True,
+                                   StrokeWidth=0.0018 * near)
+                for _ in range(count):
+                    x, y = rng.random(), rng.random()
+                    canvas.drawLine(x, y, x - 0.004 * near, y + 0.05 * near, paint)
+            else:
+                paint = skia.Paint(Color=colour((230, 246, 255), 0.5), AntiAlias=True, Style=skia.Paint.kStroke_Style,
+                                   StrokeWidth=0.0015)
+                for _ in range(count // 3):
+                    canvas.drawCircle(rng.random(), rng.random(), 0.004 + 0.006 * near * rng.random(), paint)
+
+        recorder = skia.PictureRecorder()
+        draw(recorder.beginRecording(skia.Rect(-0.1, -0.1, 1.1, 1.1)))
+        tiles.append(Particles(recorder.finishRecordingAsPicture(), fall * near, wind * near, 0.3 * near))
+    return tiles

@@ -1,0 +1,243 @@
+"""A shot, told the way video diffusion models understand it: a prompt and a
+negative prompt, a seed from the cast, and a render plan (size and frame
+counts that obey the model family's rules, split into chained segments) that
+is resampled back to exactly the film's frames.
+
+Prompts put the camera first, then who does what, then where and in which
+light, then the style: the order of the captions these models were trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from storyagent.render.dit.checkpoints import Family
+from storyagent.storyboard import (
+    Biome,
+    CameraAngle,
+    CameraMovement,
+    ShotSize,
+    Storyboard,
+    TimeOfDay,
+    Weather,
+)
+
+SHOT_SIZES: dict[ShotSize, str] = {
+    ShotSize.EXTREME_WIDE: "extreme wide shot",
+    ShotSize.WIDE: "wide shot",
+    ShotSize.FULL: "full shot",
+    ShotSize.MEDIUM_WIDE: "medium wide shot",
+    ShotSize.MEDIUM: "medium shot",
+    ShotSize.MEDIUM_CLOSE_UP: "medium close-up",
+    ShotSize.CLOSE_UP: "close-up",
+    ShotSize.EXTREME_CLOSE_UP: "extreme close-up",
+    ShotSize.INSERT: "insert shot",
+}
+
+ANGLES: dict[CameraAngle, str] = {
+    CameraAngle.EYE_LEVEL: "",
+    CameraAngle.LOW: "low-angle",
+    CameraAngle.HIGH: "high-angle",
+    CameraAngle.BIRDS_EYE: "aerial",
+    CameraAngle.WORMS_EYE: "worm's-eye view",
+    CameraAngle.DUTCH: "dutch-angle",
+}
+
+# {subject} is the framed character's name, or "the scene".
+MOVEMENTS: dict[CameraMovement, str] = {
+    CameraMovement.STATIC: "static camera",
+    CameraMovement.PAN_LEFT: "slow pan left",
+    CameraMovement.PAN_RIGHT: "slow pan right",
+    CameraMovement.TILT_UP: "camera tilts up",
+    CameraMovement.TILT_DOWN: "camera tilts down",
+    CameraMovement.DOLLY_IN: "slow dolly in on {subject}",
+    CameraMovement.DOLLY_OUT: "slow dolly out from {subject}, revealing the surroundings",
+    CameraMovement.TRUCK_LEFT: "camera trucks left",
+    CameraMovement.TRUCK_RIGHT: "camera trucks right",
+    CameraMovement.PEDESTAL_UP: "camera rises straight up",
+    CameraMovement.PEDESTAL_DOWN: "camera lowers straight down",
+    CameraMovement.CRANE_UP: "crane shot rising up and away",
+    CameraMovement.CRANE_DOWN: "crane shot descending into the scene",
+    CameraMovement.ZOOM_IN: "slow zoom in on {subject}",
+    CameraMovement.ZOOM_OUT: "slow zoom out",
+    CameraMovement.TRACKING: "tracking shot following {subject}",
+    CameraMovement.ORBIT: "orbiting shot circling {subject}",
+    CameraMovement.HANDHELD: "handheld camera, slight shake",
+}
+
+BIOMES: dict[Biome, str] = {
+    Biome.SEA_ICE: "polar sea ice with floes and icebergs",
+    Biome.SNOWY_MOUNTAINS: "snow-covered mountains",
+    Biome.OPEN_SEA: "open sea stretching to the horizon",
+    Biome.COAST: "a coastline where land meets the sea",
+    Biome.FOREST: "a forest",
+    Biome.GRASSLAND: "open grassland",
+    Biome.DESERT: "desert sand dunes",
+    Biome.CITY: "city streets",
+    Biome.NIGHT_SKY: "high in the sky among clouds and stars",
+    Biome.UNDERWATER: "underwater",
+    Biome.INTERIOR: "indoors",
+}
+
+LIGHT: dict[TimeOfDay, str] = {
+    TimeOfDay.DAWN: "soft pink and golden dawn light",
+    TimeOfDay.DAY: "bright daylight",
+    TimeOfDay.DUSK: "warm orange and purple sunset light",
+    TimeOfDay.NIGHT: "night, moonlight and stars",
+}
+
+WEATHER: dict[Weather, str] = {
+    Weather.CLEAR: "",
+    Weather.CLOUDY: "overcast clouds",
+    Weather.SNOW: "gently falling snow",
+    Weather.RAIN: "falling rain",
+    Weather.FOG: "drifting fog",
+    Weather.STORM: "a howling storm",
+}
+
+NEGATIVE_PROMPT = (
+    "blurry, low quality, worst quality, jpeg artifacts, distorted, deformed, disfigured, extra limbs, "
+    "fused fingers, bad anatomy, duplicate characters, text, caption, subtitles, watermark, logo, "
+    "static still image, frozen frame, flickering, jittery motion, overexposed"
+)
+
+
+def camera_phrase(board: Storyboard, shot_id: str) -> str:
+    """'Aerial wide shot, slow dolly in on Pip' from the shot's camera direction."""
+    shot = _shot(board, shot_id)
+    camera = shot.camera
+    framing = " ".join(part for part in (ANGLES[camera.angle], SHOT_SIZES[camera.size]) if part)
+    subject_id = camera.subject or (shot.characters[0].character if shot.characters else None)
+    subject = board.character(subject_id).name if subject_id else "the scene"
+    return f"{framing[0].upper()}{framing[1:]}, {MOVEMENTS[camera.movement].format(subject=subject)}"
+
+
+def shot_prompt(board: Storyboard, shot_id: str) -> str:
+    shot = _shot(board, shot_id)
+    location = board.location(board.scene_of(shot_id).location)
+    sentences = [camera_phrase(board, shot_id)]
+    if shot.description:
+        sentences.append(_clause(shot.description))
+    for on in shot.characters:
+        character = board.character(on.character)
+        what = character.visual.keywords[0] if character.visual.keywords else "character"
+        looks = f" ({_clause(character.description)})" if character.description else ""
+        action = on.action or on.motion.description
+        count = character.visual.count
+        who = f"{_article(what)} {what}" if count == 1 else f"a group of {count}, each {_article(what)} {what}"
+        sentences.append(f"{character.name}, {who}{looks}, {_clause(action)}")
+    place = [location.name, _clause(location.description), BIOMES[location.biome], LIGHT[location.time_of_day],
+             WEATHER[location.weather]]
+    sentences.append("Setting: " + ", ".join(part for part in place if part))
+    mood = shot.music_mood or board.scene_of(shot_id).mood
+    sentences.append(f"Style: {_clause(board.style)}, {mood.description} mood, consistent characters, "
+                     "smooth natural motion")
+    return ". ".join(sentences) + "."
+
+
+def _clause(text: str) -> str:
+    """Text without its closing punctuation (English or Chinese), to join into sentences."""
+    return text.strip().rstrip(".。!！?？;；").strip()
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
+def shot_seed(board: Storyboard, shot_id: str) -> int:
+    """Stable per shot and fixed by the cast: the same characters and shot id give the same noise."""
+    shot = _shot(board, shot_id)
+    location = board.location(board.scene_of(shot_id).location)
+    key = {
+        "shot": shot_id,
+        "cast": [[on.character, board.character(on.character).seed] for on in shot.characters],
+        "location": [location.id, location.seed],
+    }
+    return int.from_bytes(hashlib.sha256(json.dumps(key, sort_keys=True).encode()).digest()[:4], "big")
+
+
+def _shot(board: Storyboard, shot_id: str):
+    return next(s for s in board.shots() if s.id == shot_id)
+
+
+# -- frame rules ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """What the model is asked for: one size, and segments chained by their shared first/last frame."""
+
+    width: int
+    height: int
+    fps: int
+    segments: list[int]  # frames per call; every segment after the first repeats the previous one's last frame
+    stretched: bool  # True when a text-only model cannot continue and the clip is slowed to the shot's length
+
+    @property
+    def model_frames(self) -> int:
+        return self.segments[0] + sum(n - 1 for n in self.segments[1:])
+
+
+def snap_frames(count: int, family: Family) -> int:
+    """The smallest frame_step*k+1 count >= count (at least one step)."""
+    return max(1, math.ceil((count - 1) / family.frame_step)) * family.frame_step + 1
+
+
+def segment_limit(family: Family, segment_frames: int | None) -> int:
+    limit = min(segment_frames or family.max_frames, family.max_frames)
+    return max(1, (limit - 1) // family.frame_step) * family.frame_step + 1
+
+
+def model_size(width: int, height: int, family: Family) -> tuple[int, int]:
+    """The film's aspect ratio at no more than the family's trained area, on its size grid."""
+    if family.native_size:
+        return family.native_size
+    scale = min(1.0, math.sqrt(family.max_area / (width * height)))
+    m = family.size_multiple
+    return max(m, round(width * scale / m) * m), max(m, round(height * scale / m) * m)
+
+
+def plan_render(frames: int, fps: int, width: int, height: int, family: Family,
+                can_continue: bool, segment_frames: int | None = None) -> RenderPlan:
+    """Frames the model makes for a shot of `frames` at `fps`, at its own frame rate."""
+    needed = round((frames - 1) / fps * family.fps) + 1
+    limit = segment_limit(family, segment_frames)
+    w, h = model_size(width, height, family)
+    if family.fixed_frames:
+        calls = 1 if not can_continue else max(1, math.ceil((needed - 1) / (limit - 1)))
+        return RenderPlan(w, h, family.fps, [limit] * calls, stretched=needed > limit and not can_continue)
+    if needed <= limit or not can_continue:
+        return RenderPlan(w, h, family.fps, [min(snap_frames(needed, family), limit)], stretched=needed > limit)
+    segments = [limit]
+    made = limit
+    while made < needed:
+        segments.append(min(limit, snap_frames(needed - made + 1, family)))
+        made += segments[-1] - 1
+    return RenderPlan(w, h, family.fps, segments, stretched=False)
+
+
+def resample_indices(out_frames: int, out_fps: int, in_frames: int, in_fps: float) -> list[int]:
+    """Which source frame shows at each output frame, by time: frame-accurate, never past the end.
+
+    When the source is shorter than the shot (a stretched clip), its frames are spread over the shot."""
+    if (out_frames - 1) / out_fps > (in_frames - 1) / in_fps and out_frames > 1:
+        in_fps = (in_frames - 1) / ((out_frames - 1) / out_fps)
+    return [min(in_frames - 1, round(i / out_fps * in_fps)) for i in range(out_frames)]
+
+
+def fit_frame(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale to cover width x height and crop the centre: the film's exact size, no bars."""
+    h, w = frame.shape[:2]
+    if (w, h) == (width, height):
+        return frame
+    scale = max(width / w, height / h)
+    size = (max(width, round(w * scale)), max(height, round(h * scale)))
+    image = Image.fromarray(frame).resize(size, Image.Resampling.LANCZOS)
+    left, top = (size[0] - width) // 2, (size[1] - height) // 2
+    return np.asarray(image.crop((left, top, left + width, top + height)))

@@ -1,0 +1,53 @@
+"""What is current in a film folder: which shots match the storyboard as it
+is now, which an edit made stale, which failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from storyagent.errors import StoryagentError
+from storyagent.run import catalogue, stages
+from storyagent.run.options import RunOptions
+from storyagent.storyboard import Storyboard
+from storyagent.timeline import Timeline
+
+ShotState = Literal["current", "stale", "failed", "not rendered"]
+
+
+class ShotStatus(BaseModel):
+    shot_id: str
+    state: ShotState
+    clip: str | None = None
+
+
+def film_folder(path: Path) -> Path:
+    folder = path.parent if path.is_file() else path
+    if not (folder / stages.STORYBOARD).is_file():
+        raise StoryagentError(f"{folder}: no {stages.STORYBOARD} here; give a film folder")
+    return folder
+
+
+def shot_statuses(film_dir: Path) -> list[ShotStatus]:
+    board = Storyboard.load(film_dir / stages.STORYBOARD)
+    timeline_file = film_dir / "timeline.json"
+    timeline = Timeline.model_validate_json(timeline_file.read_text(encoding="utf-8")) if timeline_file.exists() else None
+    last_action = {a.name: a.action for a in catalogue.artifacts(film_dir) if a.kind == "shot"}
+    options = RunOptions(width=timeline.width, height=timeline.height, fps=timeline.fps) if timeline else RunOptions()
+    statuses = []
+    for shot in board.shots():
+        clips = sorted((film_dir / "shots").glob(f"{shot.id}.*.mp4"))
+        current = None
+        if timeline is not None and any(p.shot_id == shot.id for p in timeline.shots):
+            current = film_dir / "shots" / f"{shot.id}.{stages.shot_key(board, timeline, shot.id, options, film_dir)}.mp4"
+        if current is not None and current.exists():
+            statuses.append(ShotStatus(shot_id=shot.id, state="current", clip=str(current.relative_to(film_dir))))
+        elif last_action.get(shot.id) == "failed":
+            statuses.append(ShotStatus(shot_id=shot.id, state="failed"))
+        elif clips:
+            statuses.append(ShotStatus(shot_id=shot.id, state="stale", clip=str(clips[-1].relative_to(film_dir))))
+        else:
+            statuses.append(ShotStatus(shot_id=shot.id, state="not rendered"))
+    return statuses

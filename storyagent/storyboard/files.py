@@ -1,0 +1,59 @@
+"""Storyboard files: keeping the director's earlier versions, and migrating
+old schema versions forward one step at a time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from storyagent.cache import write_text_atomic
+from storyagent.errors import StoryboardError
+
+if TYPE_CHECKING:
+    from storyagent.storyboard.model import Storyboard
+
+SCHEMA_VERSION = 2
+
+
+def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> Path | None:
+    """Save `board`; a different file already at `path` is the director's work, so it is
+    first kept as <name>.v<N>.json. Returns the kept copy's path, if one was made."""
+    path = Path(path)
+    text = board.to_json()
+    kept = None
+    if path.exists():
+        if path.read_bytes() == text.encode("utf-8"):
+            return None
+        version = 1
+        while (kept := path.with_name(f"{path.name.removesuffix('.json')}.v{version}.json")).exists():
+            version += 1
+        shutil.copy2(path, kept)
+    write_text_atomic(path, text)
+    return kept
+
+
+# -- schema versions -------------------------------------------------------
+
+# MIGRATIONS[n] turns a version-n document (a dict) into a version n+1 document.
+# Add one function per format change so today's files still open tomorrow.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: lambda doc: doc,  # 2 added `visual.count`; its default, one, is what version 1 drew
+}
+
+
+def migrate(data: dict[str, Any], source: str = "<storyboard>") -> dict[str, Any]:
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise StoryboardError(f"{source}: schema_version: must be a positive integer, got {version!r}")
+    if version > SCHEMA_VERSION:
+        raise StoryboardError(
+            f"{source}: schema_version: {version} is newer than this storyagent understands "
+            f"({SCHEMA_VERSION}); upgrade storyagent"
+        )
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](dict(data))
+        version += 1
+        data["schema_version"] = version
+    return data

@@ -1,0 +1,511 @@
+"""The storyboard: the director's document, the planner's output, every later
+stage's input. The field descriptions here are the documentation: they feed the
+JSON Schema (`storyagent schema`), the LLM planner's prompt and the reader.
+
+A file on disk is *canonical* when saving it again gives the same bytes:
+fields in model order, 2-space indent, UTF-8 with non-ASCII kept as is and a
+trailing newline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from storyagent.cache import write_text_atomic
+from storyagent.errors import StoryboardError
+from storyagent.storyboard.files import SCHEMA_VERSION, migrate
+from storyagent.storyboard.problems import describe_validation_error
+
+NARRATOR = "narrator"
+
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        max_length=64,
+        description="Identifier: lower-case letters, digits, '-' and '_'.",
+    ),
+]
+Text = Annotated[str, Field(max_length=4000)]
+NonBlank = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+Seconds = Annotated[float, Field(gt=0, le=3600, description="Seconds, greater than 0.")]
+Seed = Annotated[int, Field(ge=0, lt=2**32, description="Random seed (0 .. 2^32-1).")]
+
+
+class _Vocabulary(str, Enum):
+    """An enum whose members carry a one-line description for help and prompts."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str = "") -> "_Vocabulary":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def glossary(cls) -> str:
+        return "; ".join(f"{m.value}: {m.description}" for m in cls)
+
+
+class ShotSize(_Vocabulary):
+    """How much of the subject the frame shows."""
+
+    EXTREME_WIDE = "extreme-wide", "the place dominates; characters are specks (establishing)"
+    WIDE = "wide", "the whole place and the characters in it (establishing)"
+    FULL = "full", "a character head to toe"
+    MEDIUM_WIDE = "medium-wide", "a character from the knees up"
+    MEDIUM = "medium", "a character from the waist up"
+    MEDIUM_CLOSE_UP = "medium-close-up", "head and shoulders"
+    CLOSE_UP = "close-up", "the face fills the frame: emotion"
+    EXTREME_CLOSE_UP = "extreme-close-up", "a detail of the face: eyes, a tear"
+    INSERT = "insert", "a detail of an object or prop"
+
+
+class CameraAngle(_Vocabulary):
+    """Where the camera stands relative to the subject."""
+
+    EYE_LEVEL = "eye-level", "level with the subject's eyes: neutral"
+    LOW = "low", "below looking up: the subject looks big or heroic"
+    HIGH = "high", "above looking down: the subject looks small or lonely"
+    BIRDS_EYE = "birds-eye", "straight down from high above: a map of the scene"
+    WORMS_EYE = "worms-eye", "from the ground looking up: towering"
+    DUTCH = "dutch", "tilted horizon: unease"
+
+
+class CameraMovement(_Vocabulary):
+    """What the camera does over the shot's duration."""
+
+    STATIC = "static", "the camera does not move"
+    PAN_LEFT = "pan-left", "turns left on its axis"
+    PAN_RIGHT = "pan-right", "turns right on its axis"
+    TILT_UP = "tilt-up", "turns up on its axis"
+    TILT_DOWN = "tilt-down", "turns down on its axis"
+    DOLLY_IN = "dolly-in", "moves toward the subject (push-in: emotion, attention)"
+    DOLLY_OUT = "dolly-out", "moves away from the subject (pull-out: reveal, ending)"
+    TRUCK_LEFT = "truck-left", "slides sideways to the left"
+    TRUCK_RIGHT = "truck-right", "slides sideways to the right"
+    PEDESTAL_UP = "pedestal-up", "rises straight up"
+    PEDESTAL_DOWN = "pedestal-down", "lowers straight down"
+    CRANE_UP = "crane-up", "rises and widens: lift, reveal, ending"
+    CRANE_DOWN = "crane-down", "descends into the scene: arrival"
+    ZOOM_IN = "zoom-in", "lens zooms in without moving"
+    ZOOM_OUT = "zoom-out", "lens zooms out without moving"
+    TRACKING = "tracking", "travels with a moving subject, keeping it framed (journeys)"
+    ORBIT = "orbit", "circles around the subject"
+    HANDHELD = "handheld", "small shaky movement: urgency, realism"
+
+
+class TransitionKind(_Vocabulary):
+    """How one shot gives way to the next."""
+
+    CUT = "cut", "instant change"
+    DISSOLVE = "dissolve", "cross-fade between the two shots: time passes"
+    FADE_IN = "fade-in", "from black (film or sequence start)"
+    FADE_OUT = "fade-out", "to black (film or sequence end)"
+    WIPE = "wipe", "the next shot wipes across the frame"
+
+
+class ScreenDirection(_Vocabulary):
+    """Which way a character faces or travels on screen."""
+
+    LEFT_TO_RIGHT = "left-to-right", "moves or faces toward screen right"
+    RIGHT_TO_LEFT = "right-to-left", "moves or faces toward screen left"
+    TOWARD_CAMERA = "toward-camera", "comes toward the viewer"
+    AWAY_FROM_CAMERA = "away-from-camera", "goes away from the viewer"
+    NEUTRAL = "neutral", "no particular direction"
+
+
+class Motion(_Vocabulary):
+    """The body motion a renderer animates for a character."""
+
+    IDLE = "idle", "stands, breathing"
+    WALK = "walk", "walks with a bob"
+    RUN = "run", "runs, faster bob"
+    SWIM = "swim", "swims, bobbing in water"
+    FLY = "fly", "flies, gliding"
+    JUMP = "jump", "jumps or hops"
+    WAVE = "wave", "waves or greets"
+    SIT = "sit", "sits or rests"
+    SLEEP = "sleep", "sleeps, slow breathing"
+    LOOK = "look", "looks around"
+    TALK = "talk", "speaks, small gestures"
+    DANCE = "dance", "dances or celebrates"
+
+
+class Mood(_Vocabulary):
+    """The emotional colour of a scene; it drives the music."""
+
+    CALM = "calm", "quiet, peaceful"
+    TENDER = "tender", "warm, loving"
+    JOYFUL = "joyful", "happy, bright"
+    PLAYFUL = "playful", "light, funny"
+    ADVENTUROUS = "adventurous", "on the move, hopeful"
+    TENSE = "tense", "danger, suspense"
+    SAD = "sad", "loss, loneliness"
+    MYSTERIOUS = "mysterious", "wonder, the unknown"
+    TRIUMPHANT = "triumphant", "victory, arrival"
+    EPIC = "epic", "vast, grand"
+
+
+class Biome(_Vocabulary):
+    """The kind of place; the animatic renderer builds its environment from it."""
+
+    SEA_ICE = "sea-ice", "flat polar ice floes and icebergs (Arctic or Antarctic)"
+    SNOWY_MOUNTAINS = "snowy-mountains", "snow-covered peaks and passes"
+    OPEN_SEA = "open-sea", "open water to the horizon, waves"
+    COAST = "coast", "shore where land meets sea, beach or rocks"
+    FOREST = "forest", "trees, woodland"
+    GRASSLAND = "grassland", "meadows, fields, savanna"
+    DESERT = "desert", "sand dunes, dry land"
+    CITY = "city", "streets and buildings"
+    NIGHT_SKY = "night-sky", "up among clouds and stars"
+    UNDERWATER = "underwater", "below the sea surface"
+    INTERIOR = "interior", "inside a room or building"
+
+
+class TimeOfDay(_Vocabulary):
+    """Light of the scene."""
+
+    DAWN = "dawn", "early light, pink and gold"
+    DAY = "day", "full daylight"
+    DUSK = "dusk", "sunset, orange and purple"
+    NIGHT = "night", "dark, moon and stars"
+
+
+class Weather(_Vocabulary):
+    """Weather over the place; drawn as particles and heard as ambience."""
+
+    CLEAR = "clear", "no weather"
+    CLOUDY = "cloudy", "clouds, no precipitation"
+    SNOW = "snow", "falling snow"
+    RAIN = "rain", "falling rain"
+    FOG = "fog", "mist that hides the distance"
+    STORM = "storm", "wind and heavy snow or rain"
+
+
+class Facing(_Vocabulary):
+    """Which way a character's picture faces when not told otherwise."""
+
+    LEFT = "left", "faces screen left"
+    RIGHT = "right", "faces screen right"
+
+
+class _Model(BaseModel):
+    """Strict: unknown fields are errors, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Visual(_Model):
+    """How a character looks: fixed for the whole film by the cast."""
+
+    keywords: list[NonBlank] = Field(
+        default_factory=list,
+        description="Nouns that name what the character is, most specific first "
+        "(e.g. ['polar bear', 'bear']); used to find its icon and in model prompts.",
+    )
+    icon: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Icon name in the bundled icon library; empty means chosen from the keywords.",
+    )
+    tint: str | None = Field(
+        default=None,
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description="Optional colour (#rrggbb) blended over the icon to tell look-alikes apart.",
+    )
+    scale: float = Field(
+        default=1.0,
+        gt=0,
+        le=20,
+        description="Size relative to an adult human (1.0); a polar bear is about 1.4, a penguin 0.5.",
+    )
+    count: int = Field(
+        default=1,
+        ge=1,
+        le=12,
+        description="How many of them appear together: 1 for a single character, more for a group "
+        "that acts as one (a colony of penguins, a flock of gulls).",
+    )
+    facing: Facing = Field(default=Facing.RIGHT, description="Which way the character faces by default.")
+    reference_image: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Path, relative to the storyboard's folder, of a reference image for model "
+        "renderers; empty means the cast's generated sheet.",
+    )
+
+
+class Voice(_Model):
+    """How a character sounds: fixed for the whole film by the cast."""
+
+    engine: str | None = Field(
+        default=None, max_length=40, description="TTS engine (piper, espeak, openai, coqui); empty means automatic."
+    )
+    voice: str | None = Field(
+        default=None, max_length=200, description="Engine-specific voice or speaker name; empty means the engine's default."
+    )
+    pitch: float = Field(default=0.0, ge=-12, le=12, description="Pitch shift in semitones.")
+    rate: float = Field(default=1.0, ge=0.5, le=2.0, description="Speaking-rate multiplier (1.0 = normal).")
+
+
+class Character(_Model):
+    """Someone or something that appears on screen."""
+
+    id: Id
+    name: NonBlank = Field(description="Display name, used in narration and credits.")
+    description: Text = Field(default="", description="Appearance and personality, one or two sentences.")
+    visual: Visual = Field(default_factory=Visual, description="Look, fixed for the film.")
+    voice: Voice = Field(default_factory=Voice, description="Voice for the character's dialogue.")
+    seed: Seed = Field(default=0, description="Seed that fixes the character's generated look.")
+
+
+class Location(_Model):
+    """A place where scenes happen; it looks the same in every shot."""
+
+    id: Id
+    name: NonBlank = Field(description="Display name of the place.")
+    description: Text = Field(default="", description="What the place looks like.")
+    biome: Biome = Field(description="Kind of environment.")
+    time_of_day: TimeOfDay = Field(default=TimeOfDay.DAY, description="Light.")
+    weather: Weather = Field(default=Weather.CLEAR, description="Weather.")
+    props: list[NonBlank] = Field(
+        default_factory=list, description="Things that stand in the place (icon keywords, e.g. 'iceberg', 'pine tree')."
+    )
+    seed: Seed = Field(default=0, description="Seed that fixes the place's layout.")
+
+
+class OnScreen(_Model):
+    """A character in a shot and what it does."""
+
+    character: Id = Field(description="Id of a character in `characters`.")
+    action: Text = Field(default="", description="What the character does, in words.")
+    motion: Motion = Field(default=Motion.IDLE, description="Body motion to animate.")
+    direction: ScreenDirection = Field(
+        default=ScreenDirection.NEUTRAL, description="Screen direction of travel or gaze (keep it for travel)."
+    )
+
+
+class Camera(_Model):
+    """The camera direction of a shot."""
+
+    size: ShotSize = Field(description=ShotSize.__doc__ or "")
+    angle: CameraAngle = Field(default=CameraAngle.EYE_LEVEL, description=CameraAngle.__doc__ or "")
+    movement: CameraMovement = Field(default=CameraMovement.STATIC, description=CameraMovement.__doc__ or "")
+    duration: Seconds = Field(description="Planned length of the shot in seconds; speech can lengthen it.")
+    subject: Id | None = Field(
+        default=None, description="Id of the character the camera frames; empty means the first on screen."
+    )
+
+
+class Line(_Model):
+    """One spoken line: narration or a character's dialogue."""
+
+    speaker: Id = Field(default=NARRATOR, description="'narrator' or the id of a character.")
+    text: Text = Field(min_length=1, pattern=r"\S", description="The words, in the storyboard's language.")
+
+
+class SoundCue(_Model):
+    """A sound effect placed in a shot."""
+
+    tag: NonBlank = Field(description="Effect name from the sound library (e.g. 'footsteps-snow', 'waves').")
+    at: float = Field(default=0.0, ge=0, le=3600, description="Start, in seconds from the shot's start.")
+    duration: float | None = Field(
+        default=None, gt=0, le=3600, description="Length in seconds; empty means until the shot ends."
+    )
+    volume_db: float = Field(default=0.0, ge=-60, le=12, description="Gain in dB relative to the library level.")
+
+
+class Transition(_Model):
+    """A transition at one edge of a shot."""
+
+    kind: TransitionKind = Field(default=TransitionKind.CUT, description=TransitionKind.__doc__ or "")
+    duration: float = Field(default=0.5, ge=0, le=10, description="Seconds; ignored for a cut.")
+
+
+class Shot(_Model):
+    """One continuous camera take."""
+
+    id: Id = Field(description="Stable id of the shot; keep it when editing so only changed shots re-render.")
+    description: Text = Field(default="", description="What the viewer sees, in one sentence.")
+    characters: list[OnScreen] = Field(default_factory=list, description="Characters on screen.")
+    camera: Camera
+    lines: list[Line] = Field(default_factory=list, description="Narration and dialogue spoken over this shot, in order.")
+    sound: list[SoundCue] = Field(default_factory=list, description="Sound effects in this shot.")
+    music_mood: Mood | None = Field(default=None, description="Overrides the scene's mood for the music; empty follows the scene.")
+    transition_in: Transition = Field(default_factory=Transition, description="How the shot begins.")
+    transition_out: Transition = Field(default_factory=Transition, description="How the shot ends.")
+
+
+class Scene(_Model):
+    """A run of shots in one place and time."""
+
+    id: Id
+    location: Id = Field(description="Id of a location in `locations`.")
+    summary: Text = Field(default="", description="What happens in the scene, one or two sentences.")
+    mood: Mood = Field(default=Mood.CALM, description=Mood.__doc__ or "")
+    shots: list[Shot] = Field(min_length=1, description="The scene's shots, in order.")
+
+
+class RenderSettings(_Model):
+    """How the film is rendered when the command line does not say otherwise."""
+
+    renderer: str = Field(default="animatic", max_length=40, description="Shot renderer: animatic (CPU) or dit (GPU).")
+    model: str | None = Field(default=None, max_length=500, description="Local model folder for the dit renderer.")
+    width: int = Field(default=1280, ge=64, le=7680, multiple_of=2, description="Frame width in pixels.")
+    height: int = Field(default=720, ge=64, le=4320, multiple_of=2, description="Frame height in pixels.")
+    fps: int = Field(default=24, ge=1, le=120, description="Frames per second.")
+
+
+class Storyboard(_Model):
+    """A short film, scene by scene and shot by shot."""
+
+    schema_version: Literal[2] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
+    title: NonBlank = Field(description="Title of the film.")
+    logline: Text = Field(default="", description="The story in one sentence.")
+    premise: Text = Field(default="", description="The one line the film was made from.")
+    language: Literal["en", "zh"] = Field(default="en", description="Language of narration and dialogue.")
+    target_duration: Seconds = Field(default=90.0, description="Intended film length in seconds.")
+    style: Text = Field(default="flat vector storybook", description="Visual style, in words.")
+    characters: list[Character] = Field(default_factory=list, description="The cast.")
+    locations: list[Location] = Field(min_length=1, description="The places.")
+    scenes: list[Scene] = Field(min_length=1, description="The scenes, in order.")
+    render: RenderSettings = Field(default_factory=RenderSettings, description="Render defaults for this film.")
+
+    @model_validator(mode="after")
+    def _check_references(self) -> "Storyboard":
+        problems = reference_problems(self)
+        if problems:
+            raise StoryboardError(problems[0])
+        return self
+
+    # -- convenience -------------------------------------------------------
+
+    def shots(self) -> list[Shot]:
+        return [shot for scene in self.scenes for shot in scene.shots]
+
+    def scene_of(self, shot_id: str) -> Scene:
+        return next(scene for scene in self.scenes if any(s.id == shot_id for s in scene.shots))
+
+    def character(self, character_id: str) -> Character:
+        return next(c for c in self.characters if c.id == character_id)
+
+    def location(self, location_id: str) -> Location:
+        return next(loc for loc in self.locations if loc.id == location_id)
+
+    # -- files -------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "Storyboard":
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as err:
+            raise StoryboardError(f"{path}: cannot read: {err.strerror or err}") from None
+        return cls.from_json(raw, source=str(path))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str, source: str = "<storyboard>") -> "Storyboard":
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise StoryboardError(f"{source}: not UTF-8 text (bad byte at offset {err.start})") from None
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise StoryboardError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<storyboard>") -> "Storyboard":
+        if not isinstance(data, dict):
+            raise StoryboardError(f"{source}: the top level must be a JSON object")
+        data = migrate(data, source)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            raise StoryboardError(f"{source}: {describe_validation_error(err, cls)}") from None
+        except StoryboardError as err:
+            raise StoryboardError(f"{source}: {err}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write canonical JSON atomically: a crash never leaves half a file."""
+        return write_text_atomic(Path(path), self.to_json())
+
+
+# -- references ------------------------------------------------------------
+
+
+def reference_problems(board: Storyboard) -> list[str]:
+    """Dangling references and duplicate ids, each as 'json.path: message'."""
+    problems: list[str] = []
+    problems += _duplicates("characters", [c.id for c in board.characters])
+    problems += _duplicates("locations", [loc.id for loc in board.locations])
+    problems += _duplicates("scenes", [s.id for s in board.scenes])
+    shot_ids = [(f"scenes[{i}].shots[{j}]", shot.id) for i, s in enumerate(board.scenes) for j, shot in enumerate(s.shots)]
+    seen: dict[str, str] = {}
+    for where, shot_id in shot_ids:
+        if shot_id in seen:
+            problems.append(f"{where}.id: duplicate shot id '{shot_id}' (also {seen[shot_id]})")
+        seen.setdefault(shot_id, where)
+
+    characters = {c.id for c in board.characters}
+    locations = {loc.id for loc in board.locations}
+    speakers = characters | {NARRATOR}
+    if NARRATOR in characters:
+        problems.append(f"characters: '{NARRATOR}' is reserved for the narrator; choose another id")
+    for i, scene in enumerate(board.scenes):
+        if scene.location not in locations:
+            problems.append(_dangling(f"scenes[{i}].location", "location", scene.location, locations))
+        for j, shot in enumerate(scene.shots):
+            at = f"scenes[{i}].shots[{j}]"
+            for k, on in enumerate(shot.characters):
+                if on.character not in characters:
+                    problems.append(_dangling(f"{at}.characters[{k}].character", "character", on.character, characters))
+            for k, line in enumerate(shot.lines):
+                if line.speaker not in speakers:
+                    problems.append(_dangling(f"{at}.lines[{k}].speaker", "speaker", line.speaker, speakers))
+            if shot.camera.subject is not None and shot.camera.subject not in characters:
+                problems.append(_dangling(f"{at}.camera.subject", "character", shot.camera.subject, characters))
+            for k, cue in enumerate(shot.sound):
+                if cue.at >= shot.camera.duration:
+                    problems.append(f"{at}.sound[{k}].at: {cue.at} s starts after the shot ends ({shot.camera.duration} s)")
+    return problems
+
+
+def _duplicates(path: str, ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(ids):
+        if item in seen:
+            out.append(f"{path}[{i}].id: duplicate id '{item}'")
+        seen.add(item)
+    return out
+
+
+def _dangling(path: str, kind: str, name: str, known: set[str]) -> str:
+    message = f"{path}: unknown {kind} '{name}'"
+    guess = difflib.get_close_matches(name, sorted(known), n=1)
+    if guess:
+        return f"{message}; did you mean '{guess[0]}'?"
+    return f"{message}; known: {', '.join(sorted(known)) or 'none'}"
+
+
+def json_schema() -> dict[str, Any]:
+    return Storyboard.model_json_schema()
