@@ -138,7 +138,7 @@ def test_option_flags_take_names_help_choices_switches_and_bounds_from_the_model
 
     help_text = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
     assert "knobs renderer" in help_text
-    assert "How strongly. (default: 0.5)." in help_text and "fast|fine" in help_text
+    assert "How strongly (default: 0.5)." in help_text and "fast|fine" in help_text
 
 
 def test_a_command_with_renderer_flags_receives_only_the_ones_given() -> None:
