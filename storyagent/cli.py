@@ -145,7 +145,8 @@ def _renderer_flags() -> tuple[inspect.Parameter, ...]:
 
 
 def with_renderer_flags(command: Callable[..., None]) -> Callable[..., None]:
-    """`command` takes every renderer's flags; it receives the ones given as `renderer_options`."""
+    """`command` takes every renderer's flags (where the command has no flag of that name itself);
+    it receives the ones given as `renderer_options`, for the run's renderer to check."""
     own = [param for param in inspect.signature(command, eval_str=True).parameters.values()
            if param.name != "renderer_options"]
     flags = [flag for flag in _renderer_flags() if flag.name not in {param.name for param in own}]
