@@ -3,13 +3,20 @@ StoryagentError becomes one red line and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import re
 import sys
+import types
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import typer
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 from rich.console import Console
 
 from storyagent.errors import StoryagentError
@@ -38,27 +45,17 @@ StoryboardFile = Annotated[Path, typer.Argument(metavar="STORYBOARD", help="A st
 
 
 # Options shared by `make` and `render` (and, for planning, `plan`).
-Planner = Annotated[str, typer.Option("--planner", help="auto (llm when one is configured, else template), template or llm.")]
+Planner = Annotated[str, typer.Option("--planner", help="auto (llm when one is configured, else template), or a planner by name.")]
 Duration = Annotated[float, typer.Option("--duration", "-d", help="Target film length in seconds.", min=5, max=3600)]
 Language = Annotated[str | None, typer.Option("--lang", help="Narration language: en or zh (default: the premise's).")]
 Seed = Annotated[int, typer.Option("--seed", help="Another seed tells another story from the same premise.", min=0)]
 Style = Annotated[str | None, typer.Option("--style", help="Visual style in words, e.g. 'watercolour storybook'.")]
 LlmBaseUrl = Annotated[str | None, typer.Option("--llm-base-url", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama.")]
 LlmModel = Annotated[str | None, typer.Option("--llm-model", help="Model name on the LLM server.")]
-Renderer = Annotated[str | None, typer.Option("--renderer", help="animatic (CPU, default) or dit (a video diffusion model; needs --model).")]
-Model = Annotated[str | None, typer.Option("--model", help="Local diffusers model folder for --renderer dit.")]
-Device = Annotated[str, typer.Option("--device", help="dit: auto (cuda, then mps, then cpu), cpu, mps, cuda or cuda:N.")]
-Dtype = Annotated[str | None, typer.Option("--dtype", help="dit: float32, bfloat16 or float16 (default: bfloat16 on a GPU, float32 on the CPU).")]
-Offload = Annotated[str, typer.Option("--offload", help="dit, when GPU memory runs out: model (a little slower), group or sequential (slowest, least memory).")]
-VaeTiling = Annotated[bool, typer.Option("--vae-tiling", help="dit: decode frames in tiles, for large frames on small GPUs.")]
-Attention = Annotated[str | None, typer.Option("--attention", help="dit: diffusers attention backend, e.g. flash or sage.")]
-Steps = Annotated[int | None, typer.Option("--steps", help="dit: denoising steps (default: the model family's).", min=1)]
-Guidance = Annotated[float | None, typer.Option("--guidance", help="dit: guidance scale (default: the model family's).", min=0)]
-LayoutStrength = Annotated[float | None, typer.Option("--layout-strength", help="dit: follow the animatic's layout and motion this much, 0..1 (default: off).", min=0, max=1)]
-SegmentFrames = Annotated[int | None, typer.Option("--segment-frames", help="dit: longest piece one model call makes; lower it when memory runs out.", min=2)]
+Renderer = Annotated[str | None, typer.Option("--renderer", help="Shot renderer (default: the storyboard's); its options are listed under its name.")]
 Resolution = Annotated[str | None, typer.Option("--resolution", help="WIDTHxHEIGHT, e.g. 1280x720 (default) or 1920x1080.")]
 Fps = Annotated[int | None, typer.Option("--fps", help="Frames per second (default 24).", min=1, max=120)]
-VoiceEngine = Annotated[str | None, typer.Option("--voice-engine", help="piper, espeak, openai or coqui (default: the best available).")]
+VoiceEngine = Annotated[str | None, typer.Option("--voice-engine", help="Voice engine (default: the best available; `storyagent voices` lists them).")]
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", help="Shots rendered at once (default: CPU cores, at most 4).", min=1)]
 ExecutorKind = Annotated[str, typer.Option("--executor", help="Where shots render: local (processes on this machine) or ray (a Ray cluster).")]
 RayAddress = Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join, e.g. ray://head:10001 (default: start Ray locally).")]
@@ -68,13 +65,14 @@ LogJson = Annotated[bool, typer.Option("--log-json", help="Print progress as JSO
 OutDir = Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (default: named after the title).")]
 
 
-def _render_options(renderer: str | None, model: str | None, resolution: str | None, fps: int | None,
+def _render_options(renderer: str | None, renderer_options: dict, resolution: str | None, fps: int | None,
                     voice_engine: str | None, jobs: int | None, burn_subtitles: bool,
                     executor: str = "local", ray_address: str | None = None) -> dict:
     if executor not in ("local", "ray"):
         raise typer.BadParameter(f"'{executor}' is not local or ray", param_hint="--executor")
-    options: dict = {"renderer": renderer, "model": model, "fps": fps, "voice_engine": voice_engine,
-                     "burn_subtitles": burn_subtitles, "executor": executor, "ray_address": ray_address}
+    options: dict = {"renderer": renderer, "renderer_options": renderer_options, "fps": fps,
+                     "voice_engine": voice_engine, "burn_subtitles": burn_subtitles, "executor": executor,
+                     "ray_address": ray_address}
     if jobs:
         options["jobs"] = jobs
     if resolution:
@@ -86,18 +84,82 @@ def _render_options(renderer: str | None, model: str | None, resolution: str | N
     return options
 
 
-def _dit_options(**given: object) -> dict:
-    from pydantic import ValidationError
+# -- backends' options as flags ------------------------------------------------
 
-    from storyagent.render.dit.options import DiTOptions
+RendererOptions = dict[str, Any] | None  # the renderer flags given, by option name (filled by with_renderer_flags)
 
-    try:
-        return DiTOptions(**given).model_dump(exclude_defaults=True)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        raise typer.BadParameter(f"{first['input']!r}: {first['msg']}",
-                                 param_hint="--" + str(first["loc"][0]).replace("_", "-")) from None
 
+def option_flags(options: type[BaseModel], panel: str) -> list[inspect.Parameter]:
+    """One flag per field of a backend's options model: field name -> --flag, description -> help,
+    Literal -> choices, bool -> a switch that turns it on, Field bounds -> the flag's range. A flag not
+    given is None, so the backend's own default applies and a run records only what was set."""
+    return [_flag(name, field, panel) for name, field in options.model_fields.items()]
+
+
+def _flag(name: str, field: FieldInfo, panel: str) -> inspect.Parameter:
+    kind = _without_none(field.annotation)
+    settings: dict[str, Any] = {"help": _flag_help(field), "rich_help_panel": panel, "show_default": False}
+    if kind in (int, float):
+        settings |= _bounds(field)
+    elif kind is not bool and get_origin(kind) is not Literal:
+        kind = str  # read as text; the options model parses and checks it
+    flag = typer.Option("--" + name.replace("_", "-"), **settings)
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind | None, flag])
+
+
+def _without_none(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, types.UnionType):
+        kinds = [kind for kind in get_args(annotation) if kind is not type(None)]
+        return kinds[0] if len(kinds) == 1 else str
+    return annotation
+
+
+def _flag_help(field: FieldInfo) -> str:
+    text = field.description or ""
+    if field.default not in (None, False, PydanticUndefined) and "default" not in text:
+        text = f"{text.rstrip('.')} (default: {field.default})."
+    return text
+
+
+def _bounds(field: FieldInfo) -> dict[str, Any]:
+    """The field's range for the flag; an open end (gt, lt) is left to the options model to refuse."""
+    bounds: dict[str, Any] = {}
+    for rule in field.metadata:
+        for attr, end in (("ge", "min"), ("gt", "min"), ("le", "max"), ("lt", "max")):
+            if getattr(rule, attr, None) is not None:
+                bounds[end] = getattr(rule, attr)
+    return bounds
+
+
+@functools.cache
+def _renderer_flags() -> tuple[inspect.Parameter, ...]:
+    """Every registered renderer's flags, each under a help panel of its own; an option two renderers
+    share is one flag, described by the first, and checked by whichever renderer the run uses."""
+    from storyagent.render.base import RENDERERS
+
+    flags: dict[str, inspect.Parameter] = {}
+    for name in RENDERERS.names():
+        for flag in option_flags(RENDERERS.get(name).Options, f"{name} renderer"):
+            flags.setdefault(flag.name, flag)
+    return tuple(flags.values())
+
+
+def with_renderer_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` takes every renderer's flags (where the command has no flag of that name itself);
+    it receives the ones given as `renderer_options`, for the run's renderer to check."""
+    own = [param for param in inspect.signature(command, eval_str=True).parameters.values()
+           if param.name != "renderer_options"]
+    flags = [flag for flag in _renderer_flags() if flag.name not in {param.name for param in own}]
+
+    @functools.wraps(command)
+    def run(**values: Any) -> None:
+        given = {flag.name: values.pop(flag.name) for flag in flags}
+        # identity, not equality: 0 and 0.0 are values someone gave
+        command(**values, renderer_options={k: v for k, v in given.items() if v is not None and v is not False})
+
+    run.__signature__ = inspect.Signature([*own, *flags])  # type: ignore[attr-defined]
+    run.__annotations__ = {param.name: param.annotation for param in [*own, *flags]}
+    return run
 
 def _reporter(quiet: bool, log_json: bool):
     """A context giving the progress callback; only the rich bars need starting and stopping."""
@@ -159,6 +221,7 @@ def plan(
 
 
 @app.command(rich_help_panel="Make films")
+@with_renderer_flags
 def make(
     premise: Annotated[str, typer.Argument(metavar="PREMISE", help="What the film is about, in one line, e.g. \"polar bear visits penguins\".", show_default=False)],
     out_dir: OutDir = None,
@@ -170,16 +233,6 @@ def make(
     llm_base_url: LlmBaseUrl = None,
     llm_model: LlmModel = None,
     renderer: Renderer = None,
-    model: Model = None,
-    device: Device = "auto",
-    dtype: Dtype = None,
-    offload: Offload = "none",
-    vae_tiling: VaeTiling = False,
-    attention: Attention = None,
-    steps: Steps = None,
-    guidance: Guidance = None,
-    layout_strength: LayoutStrength = None,
-    segment_frames: SegmentFrames = None,
     resolution: Resolution = None,
     fps: Fps = None,
     voice_engine: VoiceEngine = None,
@@ -190,6 +243,7 @@ def make(
     review: Annotated[bool, typer.Option("--review", help="Stop after planning so you can edit storyboard.json first.")] = False,
     quiet: Quiet = False,
     log_json: LogJson = False,
+    renderer_options: RendererOptions = None,
 ) -> None:
     """Make a finished film from one line: plan, cast, voice, render, score, mix, edit.
 
@@ -197,10 +251,8 @@ def make(
     """
     from storyagent.run.film import make as make_film
 
-    options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles, executor, ray_address)
-    options["dit"] = _dit_options(device=device, dtype=dtype, offload=offload, vae_tiling=vae_tiling, attention=attention,
-                                  steps=steps, guidance=guidance, layout_strength=layout_strength,
-                                  segment_frames=segment_frames)
+    options = _render_options(renderer, renderer_options, resolution, fps, voice_engine, jobs, burn_subtitles, executor,
+                              ray_address)
     with _reporter(quiet, log_json) as progress:
         result = make_film(premise, out_dir, progress=progress, planner=planner, duration=duration, language=language,
                            seed=seed, style=style, llm_base_url=llm_base_url, llm_model=llm_model, review=review,
@@ -209,20 +261,11 @@ def make(
 
 
 @app.command(rich_help_panel="Make films")
+@with_renderer_flags
 def render(
     path: StoryboardFile,
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (default: the storyboard's own folder).")] = None,
     renderer: Renderer = None,
-    model: Model = None,
-    device: Device = "auto",
-    dtype: Dtype = None,
-    offload: Offload = "none",
-    vae_tiling: VaeTiling = False,
-    attention: Attention = None,
-    steps: Steps = None,
-    guidance: Guidance = None,
-    layout_strength: LayoutStrength = None,
-    segment_frames: SegmentFrames = None,
     resolution: Resolution = None,
     fps: Fps = None,
     voice_engine: VoiceEngine = None,
@@ -232,6 +275,7 @@ def render(
     burn_subtitles: BurnSubtitles = False,
     quiet: Quiet = False,
     log_json: LogJson = False,
+    renderer_options: RendererOptions = None,
 ) -> None:
     """Render a storyboard into a film, e.g. after you edited it.
 
@@ -239,10 +283,8 @@ def render(
     """
     from storyagent.run.film import render as render_film
 
-    options = _render_options(renderer, model, resolution, fps, voice_engine, jobs, burn_subtitles, executor, ray_address)
-    options["dit"] = _dit_options(device=device, dtype=dtype, offload=offload, vae_tiling=vae_tiling, attention=attention,
-                                  steps=steps, guidance=guidance, layout_strength=layout_strength,
-                                  segment_frames=segment_frames)
+    options = _render_options(renderer, renderer_options, resolution, fps, voice_engine, jobs, burn_subtitles, executor,
+                              ray_address)
     with _reporter(quiet, log_json) as progress:
         result = render_film(path, out_dir, progress=progress, **options)
     _report(result, quiet, log_json)
@@ -290,36 +332,23 @@ def history(folder: FilmFolder = Path(".")) -> None:
 
 
 @app.command("render-shot", rich_help_panel="Inspect and preview")
+@with_renderer_flags
 def render_shot(
     path: StoryboardFile,
     shot_id: Annotated[str, typer.Argument(metavar="SHOT_ID", help="Id of the shot, e.g. north-1.", show_default=False)],
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Clip to write (.mp4).")] = Path("shot.mp4"),
     renderer: Renderer = None,
-    model: Model = None,
-    device: Device = "auto",
-    dtype: Dtype = None,
-    offload: Offload = "none",
-    vae_tiling: VaeTiling = False,
-    attention: Attention = None,
-    steps: Steps = None,
-    guidance: Guidance = None,
-    layout_strength: LayoutStrength = None,
-    segment_frames: SegmentFrames = None,
     resolution: Resolution = None,
     fps: Fps = None,
+    renderer_options: RendererOptions = None,
 ) -> None:
     """Render one shot to a clip, to preview a camera move or an edit in seconds."""
     from storyagent.render.preview import render_shot as preview_shot
     from storyagent.storyboard import Storyboard
 
-    size = _render_options(renderer, model, resolution, fps, None, None, False)
-    board = Storyboard.load(path)
-    name = renderer or board.render.renderer
-    dit = _dit_options(device=device, dtype=dtype, offload=offload, vae_tiling=vae_tiling, attention=attention,
-                       steps=steps, guidance=guidance, layout_strength=layout_strength, segment_frames=segment_frames)
-    options = {"model": model or board.render.model, **dit} if name == "dit" else {}
-    clip = preview_shot(board, shot_id, out_file, width=size.get("width"), height=size.get("height"), fps=fps,
-                        renderer=name, **options)
+    size = _render_options(renderer, {}, resolution, fps, None, None, False)
+    clip = preview_shot(Storyboard.load(path), shot_id, out_file, width=size.get("width"), height=size.get("height"),
+                        fps=fps, renderer=renderer, **(renderer_options or {}))
     out.print(f"[green]wrote[/green] {clip}")
 
 

@@ -1,34 +1,110 @@
-"""Backends by name. Each backend is one module that registers its class with
-`@registry.register("name")`; the module is imported only when the backend is
-first asked for, so heavy libraries (torch, piper, openai) load on demand."""
+"""Backends by name: renderers, voice engines, planners and exporters.
+
+A backend is one class, in its own file or folder, that declares what the
+pipeline must know before it runs (`Backend` below) and does its kind's work
+(`render.base.ShotRenderer`, `voice.Narrator`, `plan.Planner`,
+`export.Exporter`). It is found through an entry point in its distribution's
+metadata, so another package adds one exactly as storyagent declares its own
+in pyproject.toml:
+
+    [project.entry-points."storyagent.renderers"]
+    animatic = "storyagent.render.animatic.renderer:AnimaticRenderer"
+
+Listing names reads only that metadata; a backend's module (and torch, piper,
+diffusers behind it) is imported when the backend itself is asked for.
+"""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import hashlib
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from storyagent.errors import BackendError
 
 
-class Registry:
-    def __init__(self, kind: str, modules: dict[str, str]) -> None:
+class NoOptions(BaseModel):
+    """The options of a backend that takes none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Backend(Protocol):
+    """What every backend declares. Subclass a kind's protocol explicitly to
+    inherit the defaults: no options, no GPU, nothing to check, nothing beyond
+    the job in the cache key."""
+
+    name: ClassVar[str]
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    needs_gpu: ClassVar[bool] = False
+    version: ClassVar[str]  # changes when the backend's code does: `source_version(its folder or file)`
+
+    @classmethod
+    def preflight(cls, options: Any) -> str | None:
+        """What is missing to run with `options`, in one line; None when nothing is."""
+        return None
+
+    @classmethod
+    def cache_inputs(cls, options: Any) -> dict[str, Any]:
+        """The options that change the output (not only speed or memory): they go into the cache key."""
+        return {}
+
+
+def source_version(*paths: str | Path) -> str:
+    """Hash of the files in a backend's own folder (or its one file): editing a
+    backend makes its own earlier outputs stale, and no other backend's."""
+    files = sorted(
+        file
+        for path in map(Path, paths)
+        for file in ([path] if path.is_file() else path.rglob("*"))
+        if file.is_file() and "__pycache__" not in file.parts
+    )
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+B = TypeVar("B", bound=Backend)
+
+
+class Registry(Generic[B]):
+    """The backends of one kind, by name, from the entry points of one group."""
+
+    def __init__(self, kind: str, group: str) -> None:
         self.kind = kind  # what a backend is called in messages: 'renderer', 'voice engine' ...
-        self.modules = modules  # name -> module that registers it
-        self._classes: dict[str, type] = {}
+        self.group = group
+        self._found: dict[str, EntryPoint] | None = None
 
-    def register(self, name: str) -> Callable[[type], type]:
-        def wrap(cls: type) -> type:
-            self._classes[name] = cls
-            return cls
-
-        return wrap
+    def _entry_points(self) -> dict[str, EntryPoint]:
+        if self._found is None:
+            self._found = {point.name: point for point in entry_points(group=self.group)}
+        return self._found
 
     def names(self) -> list[str]:
-        return list(self.modules)
+        """Every registered name, without importing any backend."""
+        return sorted(self._entry_points())
 
-    def get(self, name: str) -> type:
-        if name not in self.modules:
+    def get(self, name: str) -> type[B]:
+        point = self._entry_points().get(name)
+        if point is None:
             raise BackendError(f"unknown {self.kind} '{name}'; choose one of: {', '.join(self.names())}")
-        if name not in self._classes:
-            importlib.import_module(self.modules[name])
-        return self._classes[name]
+        backend = point.load()
+        if getattr(backend, "name", None) != name:
+            raise BackendError(f"{self.kind} '{name}' ({point.value}) calls itself '{getattr(backend, 'name', None)}'")
+        return backend
+
+    def options(self, name: str, given: dict[str, Any]) -> BaseModel:
+        """`given` checked by backend `name`'s options model; a mistake is one line naming the flag."""
+        backend = self.get(name)
+        try:
+            return backend.Options.model_validate(given)
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            flag = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else name
+            if first["type"] == "extra_forbidden":
+                raise BackendError(f"the {name} {self.kind} has no option {flag}") from None
+            raise BackendError(f"{flag} {first['input']!r}: {first['msg']} ({name} {self.kind})") from None

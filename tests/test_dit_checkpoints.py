@@ -126,7 +126,7 @@ def test_doctor_lists_the_given_model_and_what_a_missing_one_is_for(model):
     text = " ".join(result.stdout.split())
     assert "WanPipeline (Wan 2.1/2.2)" in text
     assert "'no-such-folder' does not exist" in text and "--renderer dit --model no-such-folder" in text
-    assert "ffmpeg" in text and "espeak-ng" in text and "torch" in text
+    assert "ffmpeg" in text and "voice espeak" in text and "torch" in text
 
 
 def test_wan22_ti2v_is_driven_from_a_keyframe_and_keeps_its_own_frame_rules(model):

@@ -9,12 +9,31 @@ from pathlib import Path
 import numpy as np
 
 from storyagent.cache import atomic_path
+from storyagent.export import Exporter, ExportJob
+from storyagent.export.otio import write_contact_sheet_pdf
+from storyagent.plugins import NoOptions, source_version
 from storyagent.storyboard import NARRATOR, Shot, Storyboard
 
 THUMB_WIDTH = 416
 COLUMNS = 4
 GAP = 24
 CAPTION = 112  # pixels under each keyframe for its caption
+
+
+class ContactSheetExporter(Exporter):
+    """One keyframe per shot with its id, camera and narration: contact-sheet.png and a printable .pdf."""
+
+    name = "contact-sheet"
+    version = source_version(__file__)
+
+    def __init__(self, options: NoOptions) -> None:
+        pass
+
+    def export(self, job: ExportJob) -> dict[str, Path]:
+        written = write_contact_sheet(job.board, job.film_dir / "contact-sheet.png", clips=job.clips)
+        written["contact_sheet_pdf"] = write_contact_sheet_pdf(written["contact_sheet"], job.film_dir / "contact-sheet.pdf",
+                                                               title=job.board.title)
+        return written
 
 
 def write_contact_sheet(board: Storyboard, out: str | Path, *, clips: dict[str, Path] | None = None,

@@ -21,7 +21,9 @@ from pydantic import BaseModel, Field
 
 from storyagent.cache import atomic_path
 from storyagent.errors import RenderError
+from storyagent.export import Exporter, ExportJob
 from storyagent.media.video import ffmpeg_exe
+from storyagent.plugins import NoOptions, source_version
 from storyagent.storyboard import TransitionKind
 from storyagent.timeline import ShotPlacement, Timeline, VoicePlacement
 
@@ -34,6 +36,23 @@ KEY_LIBRARIES = [
 
 
 # -- OpenTimelineIO -----------------------------------------------------------------
+
+
+class OtioExporter(Exporter):
+    """The edit for an NLE: timeline.otio, and timeline.edl where the frame rate has SMPTE timecode."""
+
+    name = "otio"
+    version = source_version(__file__)
+
+    def __init__(self, options: NoOptions) -> None:
+        pass
+
+    def export(self, job: ExportJob) -> dict[str, Path]:
+        edit = build_otio(job.timeline, job.clips, job.stems, name=job.board.title, relative_to=job.film_dir)
+        written = {"otio": save_otio(edit, job.film_dir / "timeline.otio")}
+        if job.timeline.fps in EDL_RATES:  # other rates have no SMPTE timecode; the .otio still carries the edit
+            written["edl"] = write_edl(edit, job.film_dir / "timeline.edl")
+        return written
 
 
 def build_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str, Path], *, name: str = "",

@@ -3,7 +3,8 @@
     >>> from storyagent.plan import plan
     >>> board = plan("polar bear visits penguins", duration=90, seed=1)
 
-Planners are backends (one module each) registered by name:
+Planners are backends (one class each, subclassing `Planner`) registered as
+`storyagent.planners` entry points (see `storyagent.plugins`):
 `template` (offline, deterministic, from the story arcs in `templates/`) and
 `llm` (any OpenAI-compatible chat server). `auto` picks `llm` when one is
 configured (OPENAI_API_KEY, OPENAI_BASE_URL or an explicit base URL) and
@@ -18,11 +19,9 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from storyagent.errors import BackendError, PlanError, PremiseError
-from storyagent.plugins import Registry
+from storyagent.plugins import Backend, Registry
 from storyagent.storyboard import Storyboard, describe_validation_error
 
-PLANNERS = Registry("planner", {"template": "storyagent.plan.template", "llm": "storyagent.plan.llm"})
-register = PLANNERS.register
 MAX_PREMISE = 2000  # characters: a line or a short paragraph
 
 
@@ -45,10 +44,15 @@ class PlanOptions(BaseModel):
     max_retries: int = Field(default=2, ge=0, le=10, description="Retries with backoff on 429 and 5xx replies.")
 
 
-class Planner(Protocol):
-    name: str
+class Planner(Backend, Protocol):
+    """Writes a storyboard from a premise. Built with its `Options`; `PlanOptions` are every planner's."""
+
+    def __init__(self, options: Any) -> None: ...
 
     def plan(self, premise: str, options: PlanOptions) -> Storyboard: ...
+
+
+PLANNERS: Registry[Planner] = Registry("planner", "storyagent.planners")
 
 
 def available() -> list[str]:
@@ -63,13 +67,14 @@ def resolve(name: str, options: PlanOptions) -> str:
     """The backend `name` means: `auto` becomes `llm` or `template`."""
     if name == "auto":
         return "llm" if llm_configured(options) else "template"
-    if name not in PLANNERS.modules:
+    if name not in PLANNERS.names():
         raise BackendError(f"unknown planner '{name}'; choose one of: {', '.join(available())}")
     return name
 
 
 def get_planner(name: str, options: PlanOptions) -> Planner:
-    return PLANNERS.get(resolve(name, options))()
+    chosen = resolve(name, options)
+    return PLANNERS.get(chosen)(PLANNERS.options(chosen, {}))
 
 
 def plan(premise: str, **options: Any) -> Storyboard:

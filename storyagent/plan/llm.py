@@ -26,10 +26,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from storyagent.errors import LLMError, PlanError
-from storyagent.plan import PlanOptions, register
+from storyagent.plan import Planner, PlanOptions
 from storyagent.plan.lint import lint
 from storyagent.plan.premise import detect_language
 from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
+from storyagent.plugins import NoOptions, source_version
 from storyagent.storyboard import (
     Biome,
     Camera,
@@ -167,9 +168,12 @@ Each line must fit its shot: at most the given number of {unit}. An empty text i
 Return one entry per shot id, in order."""
 
 
-@register("llm")
-class LLMPlanner:
+class LLMPlanner(Planner):
     name = "llm"
+    version = source_version(__file__)
+
+    def __init__(self, options: NoOptions) -> None:
+        pass
 
     def plan(self, premise: str, options: PlanOptions) -> Storyboard:
         session = _Session(options, premise)

@@ -23,9 +23,10 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.plan import PlanOptions, register
+from storyagent.plan import Planner, PlanOptions
 from storyagent.plan.premise import Entity, Premise, understand
 from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
+from storyagent.plugins import NoOptions, source_version
 from storyagent.resources import TEMPLATES
 from storyagent.storyboard import (
     Biome,
@@ -203,9 +204,12 @@ class Story:
         return self.route[min(index, len(self.route) - 1)] if self.route else self.dest
 
 
-@register("template")
-class TemplatePlanner:
+class TemplatePlanner(Planner):
     name = "template"
+    version = source_version(__file__, TEMPLATES / "arcs")
+
+    def __init__(self, options: NoOptions) -> None:
+        pass
 
     def plan(self, premise: str, options: PlanOptions) -> Storyboard:
         rng = random.Random(_seed(premise, options.seed))

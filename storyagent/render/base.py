@@ -1,27 +1,28 @@
 """Shot renderers: each turns one shot of the storyboard into a stream of frames.
 
-A backend is one module in this package that registers a class with
-`@register("name")`. The editor never knows which backend drew a shot.
+A renderer is a class subclassing `ShotRenderer`, in its own folder, registered
+as a `storyagent.renderers` entry point (see `storyagent.plugins`). The editor
+never knows which backend drew a shot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.plugins import Registry
-from storyagent.storyboard import Storyboard
+from storyagent.plugins import Backend, Registry
+from storyagent.storyboard import RenderSettings, Storyboard
 
 
 class ShotJob(BaseModel):
     """Everything a renderer needs for one shot. Identity comes from the
     storyboard's cast fields and the reference sheets in `cast_dir`."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
     board: Storyboard
     shot_id: str
@@ -32,23 +33,44 @@ class ShotJob(BaseModel):
     cast_dir: Path | None = Field(default=None, description="Folder of cast/<character id>.png reference sheets.")
 
 
-class ShotRenderer(Protocol):
-    """Produces exactly `job.frames` uint8 frames of shape (height, width, 3) RGB,
-    or (height, width, 4) RGBA whose alpha is ignored."""
+class RenderJob(BaseModel):
+    """One shot's clip for a worker process or a Ray task: it crosses over as JSON."""
 
-    name: str
+    model_config = ConfigDict(extra="forbid")
+
+    shot: ShotJob
+    edges: tuple[int, int] = Field(description="Frames of the shot's pieces the editor cuts it into (see ShotParts).")
+    renderer: str
+    options: dict[str, Any] = Field(default_factory=dict, description="The renderer's options, as its Options model dumps them.")
+    out: Path = Field(description="The clip to write.")
+
+
+class ShotRenderer(Backend, Protocol):
+    """Produces exactly `job.frames` uint8 frames of shape (height, width, 3) RGB,
+    or (height, width, 4) RGBA whose alpha is ignored. Built with its `Options`."""
+
+    # The characters' own reference images change this renderer's pictures: their contents go into the cache key.
+    reads_reference_images: ClassVar[bool] = False
+
+    def __init__(self, options: Any) -> None: ...
 
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]: ...
 
 
-RENDERERS = Registry("renderer", {"animatic": "storyagent.render.animatic.renderer", "dit": "storyagent.render.dit.renderer"})
-register = RENDERERS.register
+RENDERERS: Registry[ShotRenderer] = Registry("renderer", "storyagent.renderers")
 
 
 def available() -> list[str]:
     return RENDERERS.names()
 
 
-def get_renderer(name: str, **options: object) -> ShotRenderer:
+def renderer_options(name: str, given: dict[str, Any], settings: RenderSettings | None = None) -> BaseModel:
+    """Renderer `name`'s options: those `given`, over the storyboard's `render.model` where the renderer takes a model."""
+    backend = RENDERERS.get(name)
+    model = {"model": settings.model} if settings and settings.model and "model" in backend.Options.model_fields else {}
+    return RENDERERS.options(name, model | given)
+
+
+def get_renderer(name: str, **options: Any) -> ShotRenderer:
     """Build a renderer by name; heavy imports happen only here, on demand."""
-    return RENDERERS.get(name)(**options)
+    return RENDERERS.get(name)(RENDERERS.options(name, options))

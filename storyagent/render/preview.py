@@ -11,19 +11,22 @@ from storyagent.storyboard import Storyboard
 
 
 def render_shot(board: Storyboard, shot_id: str, out: str | Path, *, width: int | None = None,
-                height: int | None = None, fps: int | None = None, renderer: str = "animatic",
-                cast_dir: Path | None = None, **renderer_options: object) -> Path:
-    """Write `out` (an .mp4) with the shot at its planned duration."""
+                height: int | None = None, fps: int | None = None, renderer: str | None = None,
+                cast_dir: Path | None = None, **options: object) -> Path:
+    """Write `out` (an .mp4) with the shot at its planned duration, drawn by `renderer`
+    (default: the storyboard's) with `options` over the storyboard's render settings."""
     from storyagent.cast import assign_cast
     from storyagent.media.video import write_clip
-    from storyagent.render.base import ShotJob, get_renderer
+    from storyagent.render.base import RENDERERS, ShotJob, renderer_options
 
     shot = find_shot(board, shot_id)
     board = assign_cast(board)
     width, height, fps = width or board.render.width, height or board.render.height, fps or board.render.fps
     job = ShotJob(board=board, shot_id=shot.id, frames=max(1, round(shot.camera.duration * fps)), width=width,
                   height=height, fps=fps, cast_dir=cast_dir)
-    return write_clip(get_renderer(renderer, **renderer_options).frames(job), out, fps, width, height)
+    name = renderer or board.render.renderer
+    backend = RENDERERS.get(name)
+    return write_clip(backend(renderer_options(name, options, board.render)).frames(job), out, fps, width, height)
 
 
 def find_shot(board: Storyboard, shot_id: str):

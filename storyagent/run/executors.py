@@ -2,9 +2,10 @@
 
 Both are `concurrent.futures.Executor`s, so the render stage does not care.
 A Ray task returns the clip's bytes and the driver writes the files, so the
-workers need no shared film folder (the DiT backend's reference images travel
-inside the storyboard's folder path, so for DiT on a cluster mount the film
-folder at the same path on every machine).
+workers need no shared film folder (a renderer that reads the characters'
+reference images or the cast sheets finds them by the film folder's path, so
+for such a renderer on a cluster mount the film folder at the same path on
+every machine).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from storyagent.errors import BackendError
+from storyagent.render.base import RenderJob
 
 
 def local_executor(jobs: int) -> Executor:
@@ -51,12 +53,12 @@ class RayExecutor(Executor):
             self._ray.shutdown()
 
 
-def render_clip_files(render: Callable[..., str], *args: Any) -> dict[str, bytes]:
-    """Render into the worker's own temporary folder and hand back every file
-    written there (the clip and its pieces), by path relative to the clip's folder."""
+def render_clip_files(render: Callable[[str], str], job: str) -> dict[str, bytes]:
+    """Render the RenderJob `job` (JSON) into the worker's own temporary folder and hand back every
+    file written there (the clip and its pieces), by path relative to the clip's folder."""
     import tempfile
 
-    *rest, out = args
+    task = RenderJob.model_validate_json(job)
     with tempfile.TemporaryDirectory() as tmp:
-        render(*rest, str(Path(tmp) / Path(out).name))
+        render(task.model_copy(update={"out": Path(tmp) / task.out.name}).model_dump_json())
         return {str(path.relative_to(tmp)): path.read_bytes() for path in Path(tmp).rglob("*") if path.is_file()}

@@ -71,7 +71,7 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
     from storyagent.run.graph import build_graph
 
     film_dir = film_dir.resolve()
-    _check_backends(inputs.get("storyboard"), options)
+    options = _check_backends(inputs.get("storyboard"), options)
     film_dir.mkdir(parents=True, exist_ok=True)
     state_in = {**inputs, "options": options.model_dump(), "film_dir": str(film_dir)}
     config = {"configurable": {"thread_id": run_key(state_in)}}
@@ -119,23 +119,23 @@ def _remove_partial_files(film_dir: Path) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _check_backends(storyboard: dict[str, Any] | None, options: RunOptions) -> None:
-    """An unknown backend or a missing model is reported before any work, not by a worker minutes later."""
-    from storyagent.render.base import RENDERERS
+def _check_backends(storyboard: dict[str, Any] | None, options: RunOptions) -> RunOptions:
+    """An unknown backend, a wrong option or a missing model is reported before any work, not by a worker
+    minutes later. Returns `options` with the renderer's options as its Options model keeps them."""
+    from storyagent.render.base import RENDERERS, renderer_options
+    from storyagent.storyboard import RenderSettings
     from storyagent.voice import NARRATORS
 
-    settings = (storyboard or {}).get("render", {})
-    renderer = options.renderer or settings.get("renderer") or "animatic"
-    RENDERERS.get(renderer)  # raises a one-line BackendError naming the known ones
+    settings = RenderSettings.model_validate((storyboard or {}).get("render", {}))
+    name = options.renderer or settings.renderer
+    chosen = renderer_options(name, options.renderer_options, settings)  # one-line BackendError naming the known ones
+    missing = RENDERERS.get(name).preflight(chosen)
+    if missing:
+        raise BackendError(missing)
     if options.voice_engine:
         NARRATORS.get(options.voice_engine)
-    if renderer == "dit":
-        from storyagent.render.dit.checkpoints import find_checkpoint
-
-        model = options.model or settings.get("model")
-        if not model:
-            raise BackendError("--renderer dit needs --model: a local diffusers model folder (see `storyagent doctor`)")
-        find_checkpoint(model)
+    given = chosen.model_dump(mode="json", exclude_defaults=True, include=set(options.renderer_options))
+    return options.model_copy(update={"renderer_options": given})
 
 
 def _result(film_dir: Path, values: dict[str, Any], stopped_for_review: bool = False) -> FilmResult:

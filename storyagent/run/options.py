@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from storyagent.render.dit.options import DiTOptions
 
 
 def default_jobs() -> int:
@@ -17,7 +16,7 @@ class RunOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # planning
-    planner: str = Field(default="auto", description="auto, template or llm.")
+    planner: str = Field(default="auto", description="auto or a registered planner.")
     duration: float = Field(default=90.0, gt=0, le=3600, description="Target film length in seconds.")
     language: str | None = Field(default=None, description="en or zh; empty detects it from the premise.")
     seed: int = Field(default=0, ge=0, description="Seed: another seed gives another film.")
@@ -25,13 +24,14 @@ class RunOptions(BaseModel):
     llm_base_url: str | None = None
     llm_model: str | None = None
     # rendering
-    renderer: str | None = Field(default=None, description="animatic or dit; empty uses the storyboard's setting.")
-    model: str | None = Field(default=None, description="Local model folder for the dit renderer.")
-    dit: DiTOptions = Field(default_factory=DiTOptions, description="Options of the dit renderer.")
+    renderer: str | None = Field(default=None, description="A registered renderer; empty uses the storyboard's setting.")
+    renderer_options: dict[str, Any] = Field(
+        default_factory=dict, description="Options of the chosen renderer, checked by its Options model (only those set)."
+    )
     width: int | None = None
     height: int | None = None
     fps: int | None = None
-    voice_engine: str | None = Field(default=None, description="piper, espeak, openai or coqui; empty picks the best.")
+    voice_engine: str | None = Field(default=None, description="A registered voice engine; empty picks the best.")
     jobs: int = Field(default_factory=default_jobs, ge=1, description="Shots rendered at once.")
     executor: str = Field(default="local", pattern="^(local|ray)$", description="local processes or a Ray cluster.")
     ray_address: str | None = Field(default=None, description="Ray cluster address; empty starts a local Ray.")

@@ -24,7 +24,11 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from storyagent.cache import write_bytes_atomic, write_text_atomic
+from storyagent.plugins import source_version
+from storyagent.render.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
 from storyagent.run import catalogue
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard, save_keeping_previous
@@ -96,19 +100,19 @@ _executor: Executor | None = None
 _executor_lock = threading.Lock()  # shot branches run in parallel threads: create the workers once
 
 
-def shot_executor(options: RunOptions, renderer: str) -> Executor:
+def shot_executor(options: RunOptions, renderer: type[ShotRenderer]) -> Executor:
     """The run's shot workers: local processes, or Ray tasks with --executor ray."""
     global _executor
     with _executor_lock:
         return _executor or _start_executor(options, renderer)
 
 
-def _start_executor(options: RunOptions, renderer: str) -> Executor:
+def _start_executor(options: RunOptions, renderer: type[ShotRenderer]) -> Executor:
     global _executor
     if options.executor == "ray":
         from storyagent.run.executors import RayExecutor
 
-        _executor = RayExecutor(options.ray_address, num_gpus=1.0 if renderer == "dit" else 0.0, num_cpus=options.jobs)
+        _executor = RayExecutor(options.ray_address, num_gpus=1.0 if renderer.needs_gpu else 0.0, num_cpus=options.jobs)
     else:
         from storyagent.run.executors import local_executor
 
@@ -127,11 +131,10 @@ def renderer_name(board: Storyboard, options: RunOptions) -> str:
     return options.renderer or board.render.renderer
 
 
-def renderer_options(board: Storyboard, options: RunOptions) -> dict:
-    """What the shot renderer is built with; only the dit renderer takes options."""
-    if renderer_name(board, options) != "dit":
-        return {}
-    return {"model": options.model or board.render.model, **options.dit.model_dump(exclude_defaults=True)}
+def chosen_renderer(board: Storyboard, options: RunOptions) -> tuple[type[ShotRenderer], BaseModel]:
+    """The shot renderer of this run and its options: those of the run, over the storyboard's settings."""
+    name = renderer_name(board, options)
+    return RENDERERS.get(name), renderer_options(name, options.renderer_options, board.render)
 
 
 @functools.cache
@@ -141,6 +144,15 @@ def render_code_version() -> str:
     sources = sorted([*(package / "render").rglob("*.py"), *(package / "cast").glob("*.py"), package / "world" / "icons.py",
                       package / "edit" / "cards.py", package / "media" / "video.py"])
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
+
+
+@functools.cache
+def shared_render_version() -> str:
+    """Hash of the code every clip passes through whichever renderer draws it: the job, the looks, the icons,
+    the encoder. Each renderer adds its own `version`."""
+    package = Path(__file__).parent.parent
+    return source_version(package / "render" / "base.py", package / "cast", package / "world" / "icons.py",
+                          package / "media" / "video.py")
 
 
 def own_reference_digests(board: Storyboard, cast_ids: set[str], film_dir: Path | None) -> dict[str, str]:
@@ -159,6 +171,7 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
     scene = board.scene_of(shot_id)
     shot = next(s for s in scene.shots if s.id == shot_id)
     cast_ids = {on.character for on in shot.characters}
+    renderer, settings = chosen_renderer(board, options)
     inputs = {
         "shot": shot.model_dump(mode="json", exclude={"lines", "sound", "music_mood"}),
         "location": board.location(scene.location).model_dump(mode="json"),
@@ -166,12 +179,11 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
         "style": board.style,
         "frames": timeline.frames(timeline.shot(shot_id).duration),
         "size": [timeline.width, timeline.height, timeline.fps],
-        "renderer": renderer_name(board, options),
-        "model": options.model or board.render.model,
-        "code": render_code_version(),
+        "renderer": renderer.name,
+        "renderer_inputs": renderer.cache_inputs(settings),
+        "code": [shared_render_version(), renderer.version],
     }
-    if inputs["renderer"] == "dit":
-        inputs["dit"] = options.dit.picture()
+    if renderer.reads_reference_images:
         inputs["references"] = own_reference_digests(board, cast_ids, film_dir)
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -185,27 +197,23 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         catalogue.record(film_dir, run_id, "shot", shot_id, "reused", key=key, path=clip)
         return clip, 0.0
     started = time.perf_counter()
-    renderer = renderer_name(board, options)
-    args = (
-        board.model_dump(mode="json"),
-        shot_id,
-        timeline.frames(timeline.shot(shot_id).duration),
-        timeline.edges(shot_id),
-        timeline.width,
-        timeline.height,
-        timeline.fps,
-        str(film_dir / "cast"),
-        renderer,
-        renderer_options(board, options),
-        str(clip),
-    )
+    renderer, settings = chosen_renderer(board, options)
+    frames = timeline.frames(timeline.shot(shot_id).duration)
+    job = RenderJob(
+        shot=ShotJob(board=board, shot_id=shot_id, frames=frames, width=timeline.width, height=timeline.height,
+                     fps=timeline.fps, cast_dir=film_dir / "cast"),
+        edges=timeline.edges(shot_id),
+        renderer=renderer.name,
+        options=settings.model_dump(mode="json"),
+        out=clip,
+    ).model_dump_json()
     executor = shot_executor(options, renderer)
     if options.executor == "ray":
         from storyagent.run.executors import render_clip_files
 
-        future = executor.submit(render_clip_files, render_clip, *args)
+        future = executor.submit(render_clip_files, render_clip, job)
     else:
-        future = executor.submit(render_clip, *args)
+        future = executor.submit(render_clip, job)
     try:
         result = future.result()
         if isinstance(result, dict):  # files from a Ray worker; the clip goes last, as a local worker writes it
@@ -219,24 +227,16 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     return clip, seconds
 
 
-def render_clip(board: dict, shot_id: str, frames: int, edges: tuple[int, int], width: int, height: int, fps: int,
-                cast_dir: str, renderer: str, renderer_options: dict, out: str) -> str:
+def render_clip(job: str) -> str:
     """Runs in a worker process: draw the shot's frames and encode them as they
-    come, in the pieces the editor will cut the shot into."""
+    come, in the pieces the editor will cut the shot into. `job` is a RenderJob as JSON."""
     from storyagent.edit.assemble import ShotParts
-    from storyagent.render.base import ShotJob, get_renderer
 
-    job = ShotJob(
-        board=Storyboard.from_dict(board),
-        shot_id=shot_id,
-        frames=frames,
-        width=width,
-        height=height,
-        fps=fps,
-        cast_dir=Path(cast_dir),
-    )
-    ShotParts(Path(out), *edges, frames).write(get_renderer(renderer, **renderer_options).frames(job), fps, width, height)
-    return out
+    task = RenderJob.model_validate_json(job)
+    shot = task.shot
+    frames = get_renderer(task.renderer, **task.options).frames(shot)
+    ShotParts(task.out, *task.edges, shot.frames).write(frames, shot.fps, shot.width, shot.height)
+    return str(task.out)
 
 
 # -- sound, edit, export -------------------------------------------------------
@@ -282,27 +282,13 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
 
 
 def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: Path, options: RunOptions) -> dict[str, Path]:
-    from storyagent.export.contact_sheet import write_contact_sheet
-    from storyagent.export.otio import (
-        EDL_RATES,
-        FilmInfo,
-        build_otio,
-        save_otio,
-        write_contact_sheet_pdf,
-        write_edl,
-        write_film_manifest,
-    )
+    from storyagent.export import ExportJob, export_all
+    from storyagent.export.otio import FilmInfo, write_film_manifest
 
     clips = {shot_id: Path(path) for shot_id, path in state["clips"].items()}
     # Voice lines go on their own track line by line, so the voice stem is left out here.
     stems = {name: Path(state["mix"][name]) for name in ("music", "effects") if name in state["mix"]}
-    edit = build_otio(timeline, clips, stems, name=board.title, relative_to=film_dir)
-    exports = {"otio": save_otio(edit, film_dir / "timeline.otio")}
-    if timeline.fps in EDL_RATES:  # other rates have no SMPTE timecode; the .otio still carries the edit
-        exports["edl"] = write_edl(edit, film_dir / "timeline.edl")
-    exports.update(write_contact_sheet(board, film_dir / "contact-sheet.png", clips=clips))
-    exports["contact_sheet_pdf"] = write_contact_sheet_pdf(film_dir / "contact-sheet.png", film_dir / "contact-sheet.pdf",
-                                                           title=board.title)
+    exports = export_all(ExportJob(board=board, timeline=timeline, clips=clips, stems=stems, film_dir=film_dir))
     info = FilmInfo(
         title=board.title,
         premise=board.premise,

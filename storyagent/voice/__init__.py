@@ -1,9 +1,9 @@
 """Narrators: text in, speech out, behind one protocol.
 
-A backend is one module in this package that registers a class with
-`@register("name")`: `piper` (neural, local .onnx voices), `espeak` (every
-language, the fallback), `openai` (the speech API) and `coqui` (XTTS and other
-local Coqui models). `choose_engine` picks the best one installed for a
+A voice engine is a class subclassing `Narrator`, registered as a
+`storyagent.narrators` entry point (see `storyagent.plugins`): `piper`
+(neural, local .onnx voices), `espeak` (every language, the fallback),
+`openai` (the speech API) and `coqui` (XTTS and other local Coqui models). `choose_engine` picks the best one installed for a
 language; `cast_voices` gives every speaking character its own voice, stored
 in the storyboard so it stays the same for the whole film.
 
@@ -21,28 +21,24 @@ import numpy as np
 from pydantic import BaseModel
 
 from storyagent.errors import BackendError
-from storyagent.plugins import Registry
+from storyagent.plugins import Backend, Registry
 from storyagent.storyboard import NARRATOR, Storyboard, Voice
 
-# Best first: the first engine that can speak a language is chosen for it.
+# Best first: the first engine that can speak a language is chosen for it; other registered engines come after.
 PREFERENCE = ["piper", "coqui", "openai", "espeak"]
-NARRATORS = Registry(
-    "voice engine",
-    {
-        "piper": "storyagent.voice.piper",
-        "espeak": "storyagent.voice.espeak",
-        "openai": "storyagent.voice.openai",
-        "coqui": "storyagent.voice.coqui",
-    },
-)
-register = NARRATORS.register
 
 
-class Narrator(Protocol):
+class Narrator(Backend, Protocol):
     """Speaks text in a voice. Pitch and rate of `voice` are applied by the
-    backend, natively when the engine can, else by resampling."""
+    backend, natively when the engine can, else by resampling. Built with its `Options`."""
 
-    name: str
+    def __init__(self, options: Any) -> None: ...
+
+    @staticmethod
+    def unavailable_reason(language: str, explicit: bool = False) -> str | None:
+        """Why this engine cannot speak `language` here, in one line, or None when it can.
+        `explicit`: the user asked for this engine (paid engines are never picked unasked)."""
+        ...
 
     def synthesize(self, text: str, voice: Voice, language: str) -> tuple[np.ndarray, int]:
         """Float32 mono samples in [-1, 1] and their sample rate."""
@@ -60,22 +56,23 @@ class EngineStatus(BaseModel):
     voices: list[str] = []
 
 
+NARRATORS: Registry[Narrator] = Registry("voice engine", "storyagent.narrators")
+
+
 def engines() -> list[str]:
-    return list(PREFERENCE)
-
-
-def _backend_class(name: str) -> type:
-    return NARRATORS.get(name)
+    """Every registered engine, best first."""
+    names = NARRATORS.names()
+    return [name for name in PREFERENCE if name in names] + [name for name in names if name not in PREFERENCE]
 
 
 def unavailable_reason(name: str, language: str, explicit: bool = False) -> str | None:
     """Why engine `name` cannot speak `language` here, or None when it can.
     `explicit`: the user asked for this engine (paid engines are never picked unasked)."""
-    return _backend_class(name).unavailable_reason(language, explicit)
+    return NARRATORS.get(name).unavailable_reason(language, explicit)
 
 
 def get_narrator(name: str, **options: Any) -> Narrator:
-    return _backend_class(name)(**options)
+    return NARRATORS.get(name)(NARRATORS.options(name, options))
 
 
 def choose_engine(language: str, requested: str | None = None) -> str:
@@ -85,7 +82,7 @@ def choose_engine(language: str, requested: str | None = None) -> str:
         if reason:
             raise BackendError(f"voice engine '{requested}' cannot speak '{language}': {reason}")
         return requested
-    for name in PREFERENCE:
+    for name in engines():
         if unavailable_reason(name, language) is None:
             return name
     raise BackendError(f"no voice engine can speak '{language}'; install espeakng-loader (pip install espeakng-loader)")
@@ -93,7 +90,7 @@ def choose_engine(language: str, requested: str | None = None) -> str:
 
 def engine_statuses(language: str) -> list[EngineStatus]:
     statuses = []
-    for name in PREFERENCE:
+    for name in engines():
         reason = unavailable_reason(name, language)
         voices = get_narrator(name).voices(language) if reason is None else []
         statuses.append(EngineStatus(name=name, usable=reason is None, reason=reason or "", voices=voices))

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from storyagent.errors import BackendError, ModelNotFoundError, VoiceError
+from storyagent.plugins import source_version
 from storyagent.storyboard import Voice
-from storyagent.voice import engine_rate, register, shift_pitch
+from storyagent.voice import Narrator, engine_rate, shift_pitch
 
 MODEL_ENV = "STORYAGENT_COQUI_MODEL"
 CHECKPOINT_PATTERNS = ["model.pth", "model_file.pth", "best_model.pth", "checkpoint*.pth"]
@@ -78,14 +80,21 @@ def _model_folder(model: str | os.PathLike[str] | None) -> Path:
     return Path(chosen).expanduser()
 
 
-@register("coqui")
-class CoquiNarrator:
+class CoquiOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(default=None, description=f"Local Coqui model folder (default: ${MODEL_ENV}).")
+
+
+class CoquiNarrator(Narrator):
     name = "coqui"
+    Options = CoquiOptions
+    version = source_version(__file__)
     _loaded: ClassVar[dict[Path, object]] = {}
     _lock = threading.Lock()
 
-    def __init__(self, model: str | os.PathLike[str] | None = None) -> None:
-        self.folder = _model_folder(model)
+    def __init__(self, options: CoquiOptions) -> None:
+        self.folder = _model_folder(options.model)
 
     @staticmethod
     def unavailable_reason(language: str, explicit: bool = False) -> str | None:

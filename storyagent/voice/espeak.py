@@ -18,8 +18,9 @@ import threading
 import numpy as np
 
 from storyagent.errors import VoiceError
+from storyagent.plugins import NoOptions, source_version
 from storyagent.storyboard import Voice
-from storyagent.voice import register
+from storyagent.voice import Narrator
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_PHONEME_EVENTS = 0x0001
@@ -130,9 +131,12 @@ class _Library:
             return pcm, list(self._phonemes)
 
 
-@register("espeak")
-class EspeakNarrator:
+class EspeakNarrator(Narrator):
     name = "espeak"
+    version = source_version(__file__)
+
+    def __init__(self, options: NoOptions) -> None:
+        pass
 
     @staticmethod
     def unavailable_reason(language: str, explicit: bool = False) -> str | None:

@@ -14,27 +14,41 @@ import os
 import wave
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from storyagent.errors import BackendError, VoiceError
+from storyagent.plugins import source_version
 from storyagent.storyboard import Voice
-from storyagent.voice import as_float_mono, engine_rate, register, shift_pitch
+from storyagent.voice import Narrator, as_float_mono, engine_rate, shift_pitch
 
 DEFAULT_MODEL = "gpt-4o-mini-tts"
 DEFAULT_VOICES = ["fable", "onyx", "nova", "echo", "shimmer", "alloy", "coral", "sage", "ash"]
 
 
-@register("openai")
-class OpenAINarrator:
-    name = "openai"
+class OpenAIOptions(BaseModel):
+    """Where to speak; each empty field is read from the environment (see above)."""
 
-    def __init__(self, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
-                 voices: list[str] | None = None, timeout: float = 60.0) -> None:
-        self.model = model or os.environ.get("STORYAGENT_TTS_MODEL") or DEFAULT_MODEL
-        self.base_url = base_url or os.environ.get("STORYAGENT_TTS_BASE_URL")
-        self.api_key = api_key or os.environ.get("OPENAI_API_KEY")
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(default=None, description="Speech model (default: $STORYAGENT_TTS_MODEL, else gpt-4o-mini-tts).")
+    base_url: str | None = Field(default=None, description="Server (default: $STORYAGENT_TTS_BASE_URL, else OpenAI).")
+    api_key: str | None = Field(default=None, description="API key (default: $OPENAI_API_KEY).")
+    voices: list[str] | None = Field(default=None, description="Voice names, the narrator's first.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one line.")
+
+
+class OpenAINarrator(Narrator):
+    name = "openai"
+    Options = OpenAIOptions
+    version = source_version(__file__)
+
+    def __init__(self, options: OpenAIOptions) -> None:
+        self.model = options.model or os.environ.get("STORYAGENT_TTS_MODEL") or DEFAULT_MODEL
+        self.base_url = options.base_url or os.environ.get("STORYAGENT_TTS_BASE_URL")
+        self.api_key = options.api_key or os.environ.get("OPENAI_API_KEY")
         configured = [v.strip() for v in os.environ.get("STORYAGENT_TTS_VOICES", "").split(",") if v.strip()]
-        self._voices = voices or configured or DEFAULT_VOICES
-        self.timeout = timeout
+        self._voices = options.voices or configured or DEFAULT_VOICES
+        self.timeout = options.timeout
 
     @staticmethod
     def unavailable_reason(language: str, explicit: bool = False) -> str | None:

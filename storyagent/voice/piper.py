@@ -21,8 +21,9 @@ from typing import ClassVar
 import numpy as np
 
 from storyagent.errors import BackendError, ModelNotFoundError
+from storyagent.plugins import NoOptions, source_version
 from storyagent.storyboard import Voice
-from storyagent.voice import engine_rate, register, shift_pitch
+from storyagent.voice import Narrator, engine_rate, shift_pitch
 
 VOICES_ENV = "STORYAGENT_PIPER_VOICES"
 # Piper voices are read-speech paced (~3.5 words/s measured); a story wants ~3.
@@ -92,11 +93,14 @@ def voice_models(language: str) -> dict[str, Path]:
     return found
 
 
-@register("piper")
-class PiperNarrator:
+class PiperNarrator(Narrator):
     name = "piper"
+    version = source_version(__file__)
     _loaded: ClassVar[dict[Path, object]] = {}
     _lock = threading.Lock()
+
+    def __init__(self, options: NoOptions) -> None:
+        pass
 
     @staticmethod
     def unavailable_reason(language: str, explicit: bool = False) -> str | None:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import skia
 
 from storyagent.cast import Look, character_look, location_look, stable_seed
+from storyagent.plugins import NoOptions, source_version
 from storyagent.render.animatic import bodies, camera, motion
 from storyagent.render.animatic.camera import ANGLES, FRAMINGS, Face, Subject, View
 from storyagent.render.animatic.environments import Environment, environment
-from storyagent.render.base import ShotJob, register
+from storyagent.render.base import ShotJob, ShotRenderer
 from storyagent.storyboard import CameraMovement, Motion, Storyboard
 from storyagent.world import icons
 
@@ -138,11 +140,15 @@ def character_paint(tint: str | None, env: Environment) -> skia.Paint | None:
     return light or tinted
 
 
-@register("animatic")
-class AnimaticRenderer:
-    """2.5D vector animatic: exactly `job.frames` RGBA frames (opaque), streamed."""
+class AnimaticRenderer(ShotRenderer):
+    """2.5D vector animatic: exactly `job.frames` RGBA frames (opaque), streamed. Takes no options;
+    its pictures depend on the job alone."""
 
     name = "animatic"
+    version = source_version(Path(__file__).parent)
+
+    def __init__(self, options: NoOptions) -> None:
+        pass
 
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]:
         scene = ShotScene.build(job.board, job.shot_id, job.width, job.height, job.frames / job.fps)

@@ -27,7 +27,8 @@ import numpy as np
 from PIL import Image
 
 from storyagent.errors import BackendError, ModelNotFoundError, RenderError
-from storyagent.render.base import ShotJob, get_renderer, register
+from storyagent.plugins import source_version
+from storyagent.render.base import ShotJob, ShotRenderer, get_renderer
 from storyagent.render.dit.checkpoints import PIPELINES, Checkpoint, Conditioning, Family, find_checkpoint
 from storyagent.render.dit.options import DiTOptions
 from storyagent.render.dit.prompts import (
@@ -47,23 +48,42 @@ BACKDROPS = {TimeOfDay.DAWN: (236, 200, 190), TimeOfDay.DAY: (200, 225, 245),
 
 LAYOUT_GUIDED = ("reference", "condition", "video")  # pipelines that can take the animatic as a video
 
+NEEDS_MODEL = ("the dit renderer needs a model: pass --model FOLDER (or set render.model in the storyboard); "
+               "`storyagent doctor` lists the models found on this machine")
+
 _loaded: dict[tuple, Any] = {}  # the one pipeline this process holds, by what it was loaded with
 
 
-@register("dit")
-class DiTRenderer:
+class DiTRenderer(ShotRenderer):
     """A ShotRenderer backed by a local diffusers video pipeline."""
 
     name = "dit"
+    Options = DiTOptions
+    needs_gpu = True
+    reads_reference_images = True
+    # Its keyframes and layout are the animatic's frames, so the animatic's code is part of its pictures.
+    version = source_version(Path(__file__).parent, Path(__file__).parent.parent / "animatic")
 
-    def __init__(self, model: str | None = None, **options: Any) -> None:
-        if not model:
-            raise BackendError(
-                "the dit renderer needs a model: pass --model FOLDER (or set render.model in the storyboard); "
-                "`storyagent doctor` lists the models found on this machine"
-            )
-        self.options = DiTOptions(**options)
-        self.checkpoint = find_checkpoint(model)
+    @classmethod
+    def preflight(cls, options: DiTOptions) -> str | None:
+        if not options.model:
+            return NEEDS_MODEL
+        try:
+            find_checkpoint(options.model)
+        except BackendError as error:  # the folder's missing files, or an unknown repo id
+            return str(error)
+        return None
+
+    @classmethod
+    def cache_inputs(cls, options: DiTOptions) -> dict[str, Any]:
+        """The options that change the frames, not only speed or memory."""
+        return options.model_dump(include={"model", "dtype", "steps", "guidance", "layout_strength", "segment_frames"})
+
+    def __init__(self, options: DiTOptions) -> None:
+        if not options.model:
+            raise BackendError(NEEDS_MODEL)
+        self.options = options
+        self.checkpoint = find_checkpoint(options.model)
         self.pipeline_class, self.conditioning = pipeline_for(self.checkpoint, self.options)
 
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]:
