@@ -74,7 +74,9 @@ def _render_options(renderer: str | None, model: str | None, resolution: str | N
     if executor not in ("local", "ray"):
         raise typer.BadParameter(f"'{executor}' is not local or ray", param_hint="--executor")
     options: dict = {"renderer": renderer, "model": model, "fps": fps, "voice_engine": voice_engine,
-                     "burn_subtitles": burn_subtitles, "executor": executor, "ray_address": ray_address}
+                     "executor": executor, "ray_address": ray_address}
+    if burn_subtitles:  # not given is not 'off': a render keeps what the film was made with
+        options["burn_subtitles"] = True
     if jobs:
         options["jobs"] = jobs
     if resolution:

@@ -123,4 +123,6 @@ def test_folder_names_come_from_titles(tmp_path: Path) -> None:
     assert film.slug("一路向南") == "一路向南"
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "other").write_text("")
-    assert film.free_folder(tmp_path / "x", "a premise") == tmp_path / "x-2"
+    assert film.free_folder(tmp_path / "x") == tmp_path / "x-2"
+    (tmp_path / "y").mkdir()
+    assert film.free_folder(tmp_path / "y") == tmp_path / "y"

@@ -54,10 +54,8 @@ def write_contact_sheet(board: Storyboard, out: str | Path, *, clips: dict[str, 
                               y + thumb_height + 50, text.font(16), muted)
             text.draw_block(canvas, spoken(board, shot), x, y + thumb_height + 56, thumb_width, text.font(16), ink,
                             max_lines=3, line_gap=1.25)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
-    surface.makeImageSnapshot().save(str(tmp), skia.kPNG)
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        surface.makeImageSnapshot().save(str(tmp), skia.kPNG)
     return {"contact_sheet": out}
 
 

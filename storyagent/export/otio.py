@@ -56,7 +56,8 @@ def build_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str,
     result = otio.schema.Timeline(name=name)
     result.metadata["storyagent"] = {"fps": timeline.fps, "width": timeline.width, "height": timeline.height}
     result.tracks.append(_video_track(otio, timeline, shot_clips, url))
-    for track in _voice_tracks(otio, timeline, url):
+    # Voice lines are stored relative to the film folder, where the .otio is written.
+    for track in _voice_tracks(otio, timeline, lambda line: url(Path(relative_to or ".") / line)):
         result.tracks.append(track)
     for stem_name, wav in stems.items():
         track = otio.schema.Track(name=stem_name.capitalize(), kind=otio.schema.TrackKind.Audio)
@@ -204,7 +205,7 @@ def _voice_tracks(otio, timeline: Timeline, url) -> list:
             track.append(
                 otio.schema.Clip(
                     name=f"{line.shot_id} line {line.index + 1}",
-                    media_reference=otio.schema.ExternalReference(target_url=url(Path(line.audio))),
+                    media_reference=otio.schema.ExternalReference(target_url=url(line.audio)),
                     source_range=_range(otio, 0.0, line.duration, timeline.fps),
                     metadata={"storyagent": {"speaker": line.speaker, "text": line.text}},
                 )
