@@ -52,6 +52,11 @@ MADE_BY = f"{STATE_DIR}/made-by"
 STEM_CACHE = f"{STATE_DIR}/stems"
 SCRATCH = f"{STATE_DIR}/scratch"
 
+def planning_dir(parent: Path, run_key: str) -> Path:
+    """Where a `make` without a film folder plans, before the title names its folder."""
+    return Path(parent) / f"{STATE_DIR}-planning-{run_key}"
+
+
 # The folders storyagent writes artifacts into: the only places its clean-up looks.
 _WRITTEN = ("", CAST, VOICE, SHOTS, SHOT_THUMBS, EDIT, STEMS, STATE_DIR, STEM_CACHE)
 

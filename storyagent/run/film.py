@@ -123,7 +123,7 @@ def _titled_folder(inputs: dict[str, Any], options: RunOptions, progress: Progre
     made = _folder_made_by(here, key)
     if made is not None:
         return made, False
-    planning = here / f".storyagent-planning-{key}"
+    planning = cache.planning_dir(here, key)
     title = _plan(inputs, planning, options, progress)
     film_dir = free_folder(here / slug(title))
     if film_dir.exists():
@@ -134,7 +134,7 @@ def _titled_folder(inputs: dict[str, Any], options: RunOptions, progress: Progre
 
 def _folder_made_by(here: Path, key: str) -> Path | None:
     """The folder under `here` a `make` with this key started in, if any."""
-    planning = here / f".storyagent-planning-{key}"
+    planning = cache.planning_dir(here, key)
     try:
         candidates = sorted(child for child in here.iterdir() if child.is_dir() and child != planning)
     except OSError:
