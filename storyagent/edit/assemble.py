@@ -161,7 +161,7 @@ class ShotParts:
         return [(folder / f"{name}.mp4", count) for name, count in counts.items() if count > 0]
 
     def exist(self) -> bool:
-        return self.wanted and all(path.is_file() for path, _ in self.pieces())
+        return self.wanted and all(reusable(path) for path, _ in self.pieces())
 
     def write(self, frames: Iterable[np.ndarray], fps: int, width: int, height: int) -> Path:
         """Encode the shot's frames as its clip, and as its pieces when it has any."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from storyagent.cache import atomic_path
+from storyagent.cache import atomic_path, reusable
 from storyagent.storyboard import NARRATOR, Shot, Storyboard
 
 THUMB_WIDTH = 416
@@ -81,7 +81,7 @@ def cached_middle_frame(clip: Path, width: int, height: int) -> np.ndarray:
     from PIL import Image
 
     thumb = clip.parent / ".thumbs" / f"{clip.stem}.{width}x{height}.png"
-    if thumb.is_file():
+    if reusable(thumb):
         return np.asarray(Image.open(thumb).convert("RGB"))
     frame = clip_middle_frame(clip, width, height)
     with atomic_path(thumb) as tmp:

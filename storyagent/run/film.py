@@ -78,12 +78,16 @@ RUN_ONLY = {"jobs", "executor", "ray_address", "review"}
 
 def stored_options(film_dir: Path) -> dict[str, Any]:
     """The options the film in `film_dir` was last made with ({} for a new folder)."""
+    path = Path(film_dir) / cache.OPTIONS
     try:
-        return json.loads((Path(film_dir) / cache.OPTIONS).read_text(encoding="utf-8"))
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        RunOptions.model_validate(stored)
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as error:
-        raise StoryagentError(f"{Path(film_dir) / cache.OPTIONS}: unreadable ({error}); delete it to use the defaults") from None
+    except (OSError, ValueError) as error:  # pydantic's ValidationError is a ValueError
+        first_line = str(error).splitlines()[0]
+        raise StoryagentError(f"{path}: unreadable ({first_line}); delete it to use the defaults") from None
+    return stored
 
 
 def effective_options(film_dir: Path, given: RunOptions) -> RunOptions:
