@@ -71,8 +71,9 @@ def _render_options(renderer: str | None, renderer_options: dict, resolution: st
     if executor not in ("local", "ray"):
         raise typer.BadParameter(f"'{executor}' is not local or ray", param_hint="--executor")
     options: dict = {"renderer": renderer, "renderer_options": renderer_options, "fps": fps,
-                     "voice_engine": voice_engine, "burn_subtitles": burn_subtitles, "executor": executor,
-                     "ray_address": ray_address}
+                     "voice_engine": voice_engine, "executor": executor, "ray_address": ray_address}
+    if burn_subtitles is not None:  # not given is not 'off': a render keeps what the film was made with
+        options["burn_subtitles"] = burn_subtitles
     if jobs:
         options["jobs"] = jobs
     if resolution:

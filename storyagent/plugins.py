@@ -16,9 +16,7 @@ diffusers behind it) is imported when the backend itself is asked for.
 
 from __future__ import annotations
 
-import hashlib
 from importlib.metadata import EntryPoint, entry_points
-from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -51,21 +49,6 @@ class Backend(Protocol):
     def cache_inputs(cls, options: Any) -> dict[str, Any]:
         """The options that change the output (not only speed or memory): they go into the cache key."""
         return {}
-
-
-def source_version(*paths: str | Path) -> str:
-    """Hash of the files in a backend's own folder (or its one file): editing a
-    backend makes its own earlier outputs stale, and no other backend's."""
-    files = sorted(
-        file
-        for path in map(Path, paths)
-        for file in ([path] if path.is_file() else path.rglob("*"))
-        if file.is_file() and "__pycache__" not in file.parts
-    )
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 B = TypeVar("B", bound=Backend)

@@ -123,4 +123,104 @@ def test_folder_names_come_from_titles(tmp_path: Path) -> None:
     assert film.slug("一路向南") == "一路向南"
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "other").write_text("")
-    assert film.free_folder(tmp_path / "x", "a premise") == tmp_path / "x-2"
+    assert film.free_folder(tmp_path / "x") == tmp_path / "x-2"
+    (tmp_path / "y").mkdir()
+    assert film.free_folder(tmp_path / "y") == tmp_path / "y"
+
+
+def test_a_make_without_a_folder_killed_after_planning_resumes_without_planning_again(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    rec = Recorder(monkeypatch, fail_once="cast")
+    with pytest.raises(RenderError):
+        film.make("polar bear visits penguins")
+    assert rec.calls == ["plan", "cast"]
+    rec.calls.clear()
+    result = film.make("polar bear visits penguins")
+    assert "plan" not in rec.calls and rec.calls[0] == "cast"
+    assert result.film_dir == tmp_path / film.slug(Storyboard.load(EXAMPLE).title)
+    assert result.film == result.film_dir / "film.mp4" and result.film.exists()
+    assert [p.name for p in tmp_path.iterdir()] == [result.film_dir.name], "the planning folder was left behind"
+
+
+def test_a_finished_make_without_a_folder_is_found_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    rec = Recorder(monkeypatch)
+    first = film.make("polar bear visits penguins")
+    rec.calls.clear()
+    assert film.make("polar bear visits penguins").film_dir == first.film_dir
+    assert rec.calls == []
+    other = film.make("polar bear visits penguins", seed=7)  # another film with the same title: beside it, not over it
+    assert other.film_dir == first.film_dir.with_name(first.film_dir.name + "-2")
+
+
+def test_the_clean_up_after_a_crash_keeps_the_users_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 12 L1: files that only look like leftovers survive a run in their folder."""
+    Recorder(monkeypatch)
+    folder = tmp_path / "d"
+    (folder / "notes").mkdir(parents=True)
+    (folder / ".mix-old").mkdir()
+    (folder / "notes" / ".thesis.partial.txt").write_text("x")
+    (folder / ".mix-old" / "take.wav").write_text("x")
+    film.make("a fox looks for its lost kite", folder)
+    assert (folder / "notes" / ".thesis.partial.txt").read_text() == "x"
+    assert (folder / ".mix-old" / "take.wav").read_text() == "x"
+
+
+def test_a_moved_folder_carries_on_where_it_is_now(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 12 O1: the checkpoint holds no absolute path, so the run never goes back to the old place."""
+    rec = Recorder(monkeypatch, fail_once="edit")
+    with pytest.raises(RenderError):
+        film.make("polar bear visits penguins", tmp_path / "a")
+    (tmp_path / "a").rename(tmp_path / "b")
+    rec.calls.clear()
+    result = film.make("polar bear visits penguins", tmp_path / "b")
+    assert rec.calls == ["edit", "export"]
+    assert result.film == tmp_path / "b" / "film.mp4" and result.film.exists()
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_copied_folder_makes_its_own_film(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 12 O2: a copy without its film.mp4 gets one of its own, not a pointer to the original's."""
+    import shutil
+
+    rec = Recorder(monkeypatch)
+    film.render(EXAMPLE, tmp_path / "a")
+    shutil.copytree(tmp_path / "a", tmp_path / "b", symlinks=True)
+    (tmp_path / "b" / "film.mp4").unlink()
+    rec.calls.clear()
+    result = film.render(tmp_path / "b" / "storyboard.json")
+    assert result.film == tmp_path / "b" / "film.mp4" and result.film.exists()
+    assert "edit" in rec.calls
+
+
+def test_a_render_keeps_the_options_the_film_was_made_with(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[tuple[int | None, int]] = []
+    Recorder(monkeypatch)
+    recorded_time = stages.time_stage
+    monkeypatch.setattr(stages, "time_stage", lambda b, spoken, d, o: (seen.append((o.fps, o.seed)),
+                                                                      recorded_time(b, spoken, d, o))[1])
+    film.make("polar bear visits penguins", tmp_path / "f", fps=12, seed=3, jobs=1)
+    film.render(tmp_path / "f" / "storyboard.json")  # no options: the film's own
+    film.render(tmp_path / "f" / "storyboard.json", fps=15)  # a new option replaces the stored one, and is kept
+    assert seen == [(12, 3), (12, 3), (15, 3)]
+    seen.clear()
+    film.render(tmp_path / "f" / "storyboard.json")  # made at 15 now: up to date
+    assert seen == [] and film.stored_options(tmp_path / "f")["fps"] == 15
+
+
+def test_status_computes_keys_with_the_films_own_options(tmp_path: Path) -> None:
+    from storyagent.run.options import RunOptions
+    from storyagent.run.status import shot_statuses
+
+    board = Storyboard.load(EXAMPLE)
+    timeline = build_timeline(board, [])
+    stages.save_storyboard(board, tmp_path)
+    (tmp_path / "timeline.json").write_text(timeline.model_dump_json())
+    made_with = RunOptions(renderer="dit", renderer_options={"model": "/models/wan", "steps": 3}, fps=12)
+    (tmp_path / ".storyagent").mkdir()
+    (tmp_path / ".storyagent" / "options.json").write_text(made_with.model_dump_json())
+    (tmp_path / "shots").mkdir()
+    for shot in board.shots():
+        (tmp_path / "shots" / f"{shot.id}.{stages.shot_key(board, timeline, shot.id, made_with, tmp_path)}.mp4").write_bytes(b"x")
+    assert {item.state for item in shot_statuses(tmp_path)} == {"current"}

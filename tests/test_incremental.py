@@ -15,16 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from storyagent import cache
 from storyagent.media.video import probe
 from storyagent.run import catalogue
+from storyagent.run.film import slug
 from storyagent.storyboard import Storyboard
 
 PREMISE = "a penguin meets a seal"
 SMALL = ["--resolution", "320x180", "--fps", "12", "--jobs", "2"]
 
 
-def storyagent(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=timeout)
+def storyagent(*args: str, timeout: float = 600, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd)
 
 
 def film_digest(film: Path) -> tuple[str, str]:
@@ -82,12 +85,13 @@ def test_invalid_edit_changes_nothing(reference: Path, tmp_path: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in film_dir.rglob("*") if p.is_file()} == before
 
 
-def kill_when(out: Path, stage_event: tuple[str, str], extra: list[str]) -> None:
-    """Start a make and SIGKILL it when the given (stage, event) shows in its JSON log."""
+def kill_when(out: Path | None, stage_event: tuple[str, str], extra: list[str], cwd: Path | None = None) -> None:
+    """Start a make (into `out`, or a folder named after the title) and SIGKILL it when the
+    given (stage, event) shows in its JSON log."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "storyagent", "make", PREMISE, "-o", str(out), "--duration", "12", *SMALL,
-         "--log-json", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+        [sys.executable, "-m", "storyagent", "make", PREMISE, *(["-o", str(out)] if out else []), "--duration", "12",
+         *SMALL, "--log-json", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True, cwd=cwd,
     )
     assert process.stdout is not None
     for line in process.stdout:
@@ -121,7 +125,8 @@ def test_a_killed_run_resumes_to_the_same_film(reference: Path, tmp_path: Path, 
     runs = catalogue.runs(out)
     rebuilt = {Path(a.path).name for a in catalogue.artifacts(out, runs[-1].id) if a.kind == "shot" and a.action == "built"}
     assert rebuilt.isdisjoint(finished_before), f"finished shots rendered again: {rebuilt & finished_before}"
-    assert not list(out.rglob(".*.partial*")), "the killed run's half-written files were not cleared"
+    assert not [p for p in out.rglob("*") if cache.is_partial(p)], "the killed run's half-written files were not cleared"
+    assert not (out / ".storyagent" / "scratch").exists()
     for clip in (out / "shots").glob("*.mp4"):
         assert probe(clip).video.frames, f"{clip.name} is not a whole clip"
 
@@ -132,3 +137,38 @@ def test_a_second_run_on_the_same_folder_is_refused(reference: Path, tmp_path: P
     with _locked(reference):
         result = storyagent("render", str(reference / "storyboard.json"), *SMALL)
     assert result.returncode != 0 and "another storyagent run" in result.stderr
+
+
+def test_a_make_without_a_folder_killed_after_planning_resumes_without_planning_again(
+        reference: Path, tmp_path: Path) -> None:
+    kill_when(None, ("cast", "start"), [], cwd=tmp_path)
+    [film_dir] = [p for p in tmp_path.iterdir()]
+    assert film_dir.name == slug(Storyboard.load(reference / "storyboard.json").title)
+
+    result = storyagent("make", PREMISE, "--duration", "12", *SMALL, "--log-json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert not [e for e in events if e.get("stage") == "plan"], "the plan was made again"
+    assert [p.name for p in tmp_path.iterdir()] == [film_dir.name]
+    assert film_digest(film_dir / "film.mp4") == film_digest(reference / "film.mp4")
+
+
+def test_a_moved_and_a_copied_folder_render_where_they_are_now(reference: Path, tmp_path: Path) -> None:
+    """Issue 12 O1 and O2: nothing is written to the old place, and nothing is rendered twice."""
+    subprocess.run(["cp", "-a", str(reference), str(tmp_path / "a")], check=True)
+    subprocess.run(["mv", str(tmp_path / "a"), str(tmp_path / "b")], check=True)
+    subprocess.run(["cp", "-a", str(tmp_path / "b"), str(tmp_path / "c")], check=True)
+    (tmp_path / "c" / "film.mp4").unlink()
+    for name in ("b", "c"):
+        board = tmp_path / name / "storyboard.json"
+        result = storyagent("render", str(board), "--log-json")  # no options: the film's own (320x180, 12 fps)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert json.loads(result.stdout.splitlines()[-1])["film"] == str(tmp_path / name / "film.mp4")
+        assert built(tmp_path / name, "shot") == set() and built(tmp_path / name, "voice") == set()
+        assert film_digest(tmp_path / name / "film.mp4") == film_digest(reference / "film.mp4")
+    assert not (tmp_path / "a").exists()
+
+
+def test_status_shows_a_film_made_with_other_options_as_current(reference: Path) -> None:
+    result = storyagent("status", str(reference))
+    assert result.returncode == 0 and "stale" not in result.stdout and "not rendered" not in result.stdout

@@ -29,7 +29,7 @@ FLAT_RENDERER = '''
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.plugins import source_version
+from storyagent.cache import source_version
 from storyagent.render.base import ShotRenderer
 
 

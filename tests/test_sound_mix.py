@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -95,11 +97,14 @@ def test_limiter_holds_true_peak_on_a_hot_signal():
 
 def test_mix_is_repeatable_and_leaves_only_its_outputs(mixed, tmp_path):
     timeline, result, _, _ = mixed
+    shutil.copytree(result.mix.parent / "voice", tmp_path / "voice")  # the lines, where the timeline says they are
     again = mix(timeline, small_board("en"), tmp_path)
     assert again.mix.read_bytes() == result.mix.read_bytes()
     assert all(again.stems[name].read_bytes() == result.stems[name].read_bytes() for name in result.stems)
-    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if ".storyagent" not in p.parts)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+                  if ".storyagent" not in p.parts and p.parts[len(tmp_path.parts)] != "voice")
     assert left == ["mix.wav", "music.mid", "stems", "stems/effects.wav", "stems/music.wav", "stems/voice.wav"]
+    assert not (tmp_path / ".storyagent" / "scratch").exists()
     # Mixed again in the same folder, the music and effects come from the stem cache, unchanged.
     cached = sorted(p.name for p in (tmp_path / ".storyagent" / "stems").iterdir())
     assert len(cached) == 4

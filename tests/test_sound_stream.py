@@ -107,7 +107,7 @@ def test_mix_memory_does_not_grow_with_film_length(tmp_path):
     for copies in (3, 12):
         timeline, board = _long_timeline(copies, tmp_path / f"voice{copies}")
         tracemalloc.start()
-        result = mix(timeline, board, tmp_path / f"mix{copies}", sr=sr)
+        result = mix(timeline, board, tmp_path / f"voice{copies}", sr=sr)  # the film folder its lines were spoken into
         peaks[copies] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert result.loudness_lufs == pytest.approx(-16.0, abs=1.0) and result.true_peak_dbtp <= -1.0

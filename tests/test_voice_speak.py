@@ -25,8 +25,8 @@ def test_every_line_is_spoken_into_its_own_wav(spoken_en):
     expected = [(shot.id, i, line.text) for shot in board.shots() for i, line in enumerate(shot.lines)]
     assert [(s.shot_id, s.index, s.text) for s in spoken] == expected
     for line in spoken:
-        audio, sr = read_wav(Path(line.audio))
-        assert Path(line.audio).parent == out / "voice"
+        audio, sr = read_wav(out / line.audio)
+        assert Path(line.audio).parent == Path("voice")  # relative to the film folder, so it can move
         assert len(audio) / sr == pytest.approx(line.duration, abs=1e-3)
         # trimmed: speech starts and ends within 60 ms of the file's edges
         loud = np.flatnonzero(np.abs(audio) > 0.05 * np.abs(audio).max())
@@ -34,13 +34,13 @@ def test_every_line_is_spoken_into_its_own_wav(spoken_en):
 
 
 def test_sentence_timings_follow_the_speech(spoken_en):
-    _, spoken = spoken_en
+    out, spoken = spoken_en
     first = spoken[0]  # two sentences: "Far in the north ... polar bear. He was curious."
     assert [s.text for s in first.sentences] == ["Far in the north, on the endless ice, lived a polar bear.", "He was curious."]
     a, b = first.sentences
     assert a.start == 0.0 and b.end == pytest.approx(first.duration, abs=1e-3)
     assert b.start - a.end > 0.2  # the breath between them
-    audio, sr = read_wav(Path(first.audio))
+    audio, sr = read_wav(out / first.audio)
     gap = audio[int((a.end + 0.05) * sr) : int((b.start - 0.05) * sr)]
     assert np.sqrt(np.mean(gap**2)) < 0.01 * np.sqrt(np.mean(audio**2)) + 1e-4
 
@@ -48,13 +48,13 @@ def test_sentence_timings_follow_the_speech(spoken_en):
 def test_lines_are_levelled_to_one_loudness(spoken_en):
     import pyloudnorm
 
-    _, spoken = spoken_en
+    out, spoken = spoken_en
     levels = []
     for line in spoken:
-        audio, sr = read_wav(Path(line.audio))
+        audio, sr = read_wav(out / line.audio)
         levels.append(pyloudnorm.Meter(sr).integrated_loudness(np.pad(audio, (0, sr)).astype(np.float64)))
     assert max(levels) - min(levels) < 2.5
-    assert all(np.max(np.abs(read_wav(Path(line.audio))[0])) < 0.95 for line in spoken)
+    assert all(np.max(np.abs(read_wav(out / line.audio)[0])) < 0.95 for line in spoken)
 
 
 def test_second_run_reuses_every_line(spoken_en, monkeypatch):

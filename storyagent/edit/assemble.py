@@ -14,9 +14,7 @@ compositor it is several times slower than numpy (see ../shared/NOTES.md).
 from __future__ import annotations
 
 import contextvars
-import hashlib
-import json
-import tempfile
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from storyagent.cache import atomic_path
+from storyagent.cache import atomic_path, reusable, scratch_dir, source_version
+from storyagent.cache import key as cache_key
 from storyagent.errors import RenderError
 from storyagent.media.video import (
     FILM_CRF,
@@ -44,7 +43,6 @@ from storyagent.timeline import Timeline
 
 AUDIO_BITRATE = "192k"
 FONTS = ASSETS / "fonts"
-SEGMENT_VERSION = 1  # bump when the compositing of frames changes
 WIPE_SOFTNESS = 0.03  # width of the wipe's soft edge, as a fraction of the frame width
 
 FrameSource = Callable[[], Iterator[np.ndarray]]
@@ -163,7 +161,7 @@ class ShotParts:
         return [(folder / f"{name}.mp4", count) for name, count in counts.items() if count > 0]
 
     def exist(self) -> bool:
-        return self.wanted and all(path.is_file() for path, _ in self.pieces())
+        return self.wanted and all(reusable(path) for path, _ in self.pieces())
 
     def write(self, frames: Iterable[np.ndarray], fps: int, width: int, height: int) -> Path:
         """Encode the shot's frames as its clip, and as its pieces when it has any."""
@@ -293,8 +291,15 @@ class Segment:
                   layer.fade_in, layer.fade_out) for layer in self.layers]
         if any(not identity for identity, *_ in parts):
             return ""  # a source without an identity cannot be reused
-        payload = [SEGMENT_VERSION, timeline.width, timeline.height, timeline.fps, FILM_PRESET, FILM_CRF, self.length, parts]
-        return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:20]
+        inputs = [timeline.width, timeline.height, timeline.fps, FILM_PRESET, FILM_CRF, self.length, parts]
+        return cache_key("segment", inputs, compositing_version())
+
+
+@functools.cache
+def compositing_version() -> str:
+    """The code that composes and encodes a segment's frames: changing it re-encodes every segment."""
+    package = Path(__file__).parent.parent
+    return source_version(Path(__file__), package / "media" / "video.py")
 
 
 def segments(all_layers: list[Layer], frame_count: int) -> list[Segment]:
@@ -347,10 +352,10 @@ def assemble(
         if subtitle is not None and not Path(subtitle).is_file():
             raise RenderError(f"{subtitle}: subtitles not found")
     out = Path(out)
-    with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as scratch:
-        folder = Path(segments_dir) if segments_dir is not None else Path(scratch)
+    with scratch_dir(out.parent, "edit") as scratch:
+        folder = Path(segments_dir) if segments_dir is not None else scratch
         pieces = encode_segments(timeline, layers(timeline, shot_clips, card_frames, card_keys), folder, progress, jobs)
-        listing = write_concat_list(pieces, Path(scratch) / "segments.txt")
+        listing = write_concat_list(pieces, scratch / "segments.txt")
         return _join(timeline, listing, mix_wav, out, subtitles_srt, burn_subtitles_ass, subtitle_language, title)
 
 
@@ -382,7 +387,7 @@ def encode_segments(timeline: Timeline, all_layers: list[Layer], folder: Path,
         plain = segment.plain_clip()
         piece = plain or folder / (f"{key}.mp4" if key else f"segment-{segment.start}.mp4")
         pieces.append(piece)
-        if plain or (key and piece.exists()):
+        if plain or (key and reusable(piece)):
             advance(segment.length)
         else:
             todo.append((segment, piece))

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import skia
 
+from storyagent.cache import source_version
 from storyagent.cast import character_look, location_look
 from storyagent.render.animatic import camera, text
 from storyagent.render.animatic.camera import Subject
@@ -19,6 +21,10 @@ from storyagent.storyboard import CameraAngle, ShotSize, Storyboard
 from storyagent.timeline import Timeline
 from storyagent.world import icons
 
+_PACKAGE = Path(__file__).parent.parent
+# Cards are drawn with the animatic's camera, scenery and text, from the cast's looks and the world's data.
+CARDS_VERSION = source_version(Path(__file__), _PACKAGE / "render" / "animatic", _PACKAGE / "cast", _PACKAGE / "world",
+                               _PACKAGE / "media" / "video.py")
 FADE = 0.6  # seconds from black at the start and to black at the end
 
 LABELS = {

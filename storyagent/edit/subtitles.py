@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from storyagent.cache import atomic_path
 from storyagent.timeline import Timeline
 
 MAX_LINE_WIDTH = 42.0  # in Latin characters
@@ -171,5 +172,6 @@ def write_subtitles(timeline: Timeline, out_dir: Path, stem: str = "subtitles") 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {fmt: out_dir / f"{stem}.{fmt}" for fmt in ("srt", "vtt", "ass")}
     for fmt, path in paths.items():
-        subs.save(str(path), format_=fmt, encoding="utf-8")
+        with atomic_path(path) as tmp:
+            subs.save(str(tmp), format_=fmt, encoding="utf-8")
     return paths

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from storyagent.cache import atomic_path
+from storyagent.cache import atomic_path, reusable, source_version
 from storyagent.export import Exporter, ExportJob
 from storyagent.export.otio import write_contact_sheet_pdf
-from storyagent.plugins import NoOptions, source_version
+from storyagent.plugins import NoOptions
 from storyagent.storyboard import NARRATOR, Shot, Storyboard
 
 THUMB_WIDTH = 416
@@ -73,10 +73,8 @@ def write_contact_sheet(board: Storyboard, out: str | Path, *, clips: dict[str, 
                               y + thumb_height + 50, text.font(16), muted)
             text.draw_block(canvas, spoken(board, shot), x, y + thumb_height + 56, thumb_width, text.font(16), ink,
                             max_lines=3, line_gap=1.25)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
-    surface.makeImageSnapshot().save(str(tmp), skia.kPNG)
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        surface.makeImageSnapshot().save(str(tmp), skia.kPNG)
     return {"contact_sheet": out}
 
 
@@ -102,7 +100,7 @@ def cached_middle_frame(clip: Path, width: int, height: int) -> np.ndarray:
     from PIL import Image
 
     thumb = clip.parent / ".thumbs" / f"{clip.stem}.{width}x{height}.png"
-    if thumb.is_file():
+    if reusable(thumb):
         return np.asarray(Image.open(thumb).convert("RGB"))
     frame = clip_middle_frame(clip, width, height)
     with atomic_path(thumb) as tmp:

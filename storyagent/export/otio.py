@@ -19,11 +19,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from storyagent.cache import atomic_path
+from storyagent.cache import atomic_path, source_version
 from storyagent.errors import RenderError
 from storyagent.export import Exporter, ExportJob
 from storyagent.media.video import ffmpeg_exe
-from storyagent.plugins import NoOptions, source_version
+from storyagent.plugins import NoOptions
 from storyagent.storyboard import TransitionKind
 from storyagent.timeline import ShotPlacement, Timeline, VoicePlacement
 
@@ -75,7 +75,8 @@ def build_otio(timeline: Timeline, shot_clips: dict[str, Path], stems: dict[str,
     result = otio.schema.Timeline(name=name)
     result.metadata["storyagent"] = {"fps": timeline.fps, "width": timeline.width, "height": timeline.height}
     result.tracks.append(_video_track(otio, timeline, shot_clips, url))
-    for track in _voice_tracks(otio, timeline, url):
+    # Voice lines are stored relative to the film folder, where the .otio is written.
+    for track in _voice_tracks(otio, timeline, lambda line: url(Path(relative_to or ".") / line)):
         result.tracks.append(track)
     for stem_name, wav in stems.items():
         track = otio.schema.Track(name=stem_name.capitalize(), kind=otio.schema.TrackKind.Audio)
@@ -223,7 +224,7 @@ def _voice_tracks(otio, timeline: Timeline, url) -> list:
             track.append(
                 otio.schema.Clip(
                     name=f"{line.shot_id} line {line.index + 1}",
-                    media_reference=otio.schema.ExternalReference(target_url=url(Path(line.audio))),
+                    media_reference=otio.schema.ExternalReference(target_url=url(line.audio)),
                     source_range=_range(otio, 0.0, line.duration, timeline.fps),
                     metadata={"storyagent": {"speaker": line.speaker, "text": line.text}},
                 )

@@ -25,12 +25,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from storyagent.cache import source_version
 from storyagent.errors import LLMError, PlanError
 from storyagent.plan import Planner, PlanOptions
 from storyagent.plan.lint import lint
 from storyagent.plan.premise import detect_language
 from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
-from storyagent.plugins import NoOptions, source_version
+from storyagent.plugins import NoOptions
 from storyagent.storyboard import (
     Biome,
     Camera,

@@ -4,6 +4,10 @@ reused, so `storyagent status` and `storyagent history` can answer a director.
 SQLite in the film folder by default; a studio can point several machines at one
 database with a URL (`STORYAGENT_DATABASE_URL=postgresql+psycopg://...`). The
 checkpoints of the pipeline live in a separate file.
+
+Artifact paths are stored relative to the film folder. In the folder's own
+database the film is named "." so its history moves and copies with it; a
+shared database names each film by its absolute path.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
-CATALOGUE_FILE = ".storyagent/catalogue.sqlite"
+from storyagent.cache import CATALOGUE, relative
 
 
 def _now() -> datetime:
@@ -39,7 +43,7 @@ class Artifact(SQLModel, table=True):
     kind: str = Field(description="cast, voice, shot, mix, film, export")
     name: str = Field(description="What it is for: a shot id, a character id, 'mix' ...")
     key: str = Field(default="", description="Hash of what it was made from.")
-    path: str = ""
+    path: str = Field(default="", description="Relative to the film folder.")
     action: str = Field(description="built, reused or failed")
     seconds: float = 0.0
     created: datetime = Field(default_factory=_now)
@@ -49,14 +53,19 @@ _engines: dict[str, Engine] = {}
 
 
 def database_url(film_dir: Path) -> str:
-    return os.environ.get("STORYAGENT_DATABASE_URL") or f"sqlite:///{film_dir.resolve() / CATALOGUE_FILE}"
+    return os.environ.get("STORYAGENT_DATABASE_URL") or f"sqlite:///{film_dir.resolve() / CATALOGUE}"
+
+
+def film_name(film_dir: Path) -> str:
+    """How the catalogue names this film: '.' in its own folder's database, else where it is."""
+    return str(film_dir.resolve()) if os.environ.get("STORYAGENT_DATABASE_URL") else "."
 
 
 def engine_for(film_dir: Path) -> Engine:
     url = database_url(film_dir)
     if url not in _engines:
         if url.startswith("sqlite"):
-            (film_dir / CATALOGUE_FILE).parent.mkdir(parents=True, exist_ok=True)
+            (film_dir / CATALOGUE).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             _serialise_sqlite_writes(engine)
         else:
@@ -86,10 +95,10 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
 def start_run(film_dir: Path, command: str) -> int:
     """A new run. The caller holds the folder's lock, so any run still marked running was killed."""
     with Session(engine_for(film_dir)) as session:
-        for dead in session.exec(select(Run).where(Run.film_dir == str(film_dir.resolve()), Run.status == "running")):
+        for dead in session.exec(select(Run).where(Run.film_dir == film_name(film_dir), Run.status == "running")):
             dead.status, dead.message = "killed", "stopped before it finished; resumed by a later run"
             session.add(dead)
-        run = Run(film_dir=str(film_dir.resolve()), command=command)
+        run = Run(film_dir=film_name(film_dir), command=command)
         session.add(run)
         session.commit()
         return int(run.id)  # type: ignore[arg-type]
@@ -110,19 +119,19 @@ def record(film_dir: Path, run_id: int | None, kind: str, name: str, action: str
     if run_id is None:
         return
     with Session(engine_for(film_dir)) as session:
-        session.add(Artifact(run_id=run_id, film_dir=str(film_dir.resolve()), kind=kind, name=name, key=key,
-                             path=str(path), action=action, seconds=round(seconds, 3)))
+        session.add(Artifact(run_id=run_id, film_dir=film_name(film_dir), kind=kind, name=name, key=key,
+                             path=relative(path, film_dir) if path else "", action=action, seconds=round(seconds, 3)))
         session.commit()
 
 
 def runs(film_dir: Path) -> list[Run]:
     with Session(engine_for(film_dir)) as session:
-        return list(session.exec(select(Run).where(Run.film_dir == str(film_dir.resolve())).order_by(Run.id)))
+        return list(session.exec(select(Run).where(Run.film_dir == film_name(film_dir)).order_by(Run.id)))
 
 
 def artifacts(film_dir: Path, run_id: int | None = None) -> list[Artifact]:
     with Session(engine_for(film_dir)) as session:
-        query = select(Artifact).where(Artifact.film_dir == str(film_dir.resolve()))
+        query = select(Artifact).where(Artifact.film_dir == film_name(film_dir))
         if run_id is not None:
             query = query.where(Artifact.run_id == run_id)
         return list(session.exec(query.order_by(Artifact.id)))

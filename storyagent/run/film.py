@@ -5,10 +5,9 @@ checkpointer, so running the same command again after a crash resumes it."""
 from __future__ import annotations
 
 import fcntl
-import hashlib
+import functools
 import json
 import re
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,13 +16,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from storyagent.errors import BackendError, BusyError, PremiseError
+from storyagent import cache
+from storyagent.cache import write_text_atomic
+from storyagent.errors import BackendError, BusyError, PremiseError, StoryagentError
 from storyagent.run import catalogue, stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
 
 Progress = Callable[[dict[str, Any]], None]
-STATE_DIR = ".storyagent"
 
 
 class FilmResult(BaseModel):
@@ -40,54 +40,145 @@ class FilmResult(BaseModel):
 def make(premise: str, out_dir: str | Path | None = None, *, progress: Progress | None = None, **options: Any) -> FilmResult:
     """Plan, cast, voice, render, mix and edit a film from one line.
 
-    Without `out_dir`, the film goes to a new folder named after its title."""
+    Without `out_dir`, the film goes to a new folder named after its title. Running the
+    same command again resumes a run that was killed, planned or not, without planning again."""
     if not premise or not premise.strip():
         raise PremiseError("the premise is empty; say in a few words what the film is about")
     run_options = RunOptions(**options)
-    if out_dir is None:
-        board = stages.plan_stage(premise, run_options)
-        film_dir = free_folder(Path.cwd() / slug(board.title), premise)
-        return _run({"premise": premise, "source": "premise", "storyboard": board.model_dump(mode="json")},
-                    film_dir, run_options, progress)
-    return _run({"premise": premise, "source": "premise"}, Path(out_dir), run_options, progress)
+    inputs = {"premise": premise, "source": "premise"}
+    if out_dir is not None:
+        return _run(inputs, Path(out_dir), run_options, progress)
+    film_dir, planned_now = _titled_folder(inputs, run_options, progress)
+    return _run(inputs, film_dir, run_options, progress, planned_now=planned_now)
 
 
 def render(storyboard: Storyboard | str | Path, out_dir: str | Path | None = None, *,
            progress: Progress | None = None, **options: Any) -> FilmResult:
     """Render a storyboard into a film. A path renders into that file's folder
-    unless `out_dir` says otherwise; only what changed since the last render is made again."""
+    unless `out_dir` says otherwise; only what changed since the last render is made again.
+
+    The film keeps the options it was made with (`.storyagent/options.json`): options given
+    here replace those, for this render and the next ones; the rest stay as they were."""
     if isinstance(storyboard, Storyboard):
         board = storyboard
         film_dir = Path(out_dir) if out_dir is not None else Path.cwd() / slug(board.title)
     else:
         board = Storyboard.load(storyboard)
         film_dir = Path(out_dir) if out_dir is not None else Path(storyboard).resolve().parent
-    run_options = RunOptions(**options)
+    run_options = effective_options(film_dir, RunOptions(**options))
     return _run({"premise": board.premise, "source": "storyboard", "storyboard": board.model_dump(mode="json")},
                 film_dir, run_options, progress)
 
 
-def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: Progress | None) -> FilmResult:
-    from storyagent.run.graph import build_graph
+# -- the options a film was made with ------------------------------------------------------
 
-    film_dir = film_dir.resolve()
-    options = _check_backends(inputs.get("storyboard"), options)
-    film_dir.mkdir(parents=True, exist_ok=True)
-    state_in = {**inputs, "options": options.model_dump(), "film_dir": str(film_dir)}
-    config = {"configurable": {"thread_id": run_key(state_in)}}
-    command = "make" if inputs.get("source") == "premise" else "render"
+# How a run works, not what it makes: never stored, never part of the run's key.
+RUN_ONLY = {"jobs", "executor", "ray_address", "review"}
+
+
+def stored_options(film_dir: Path) -> dict[str, Any]:
+    """The options the film in `film_dir` was last made with ({} for a new folder)."""
+    path = Path(film_dir) / cache.OPTIONS
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        RunOptions.model_validate(stored)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:  # pydantic's ValidationError is a ValueError
+        first_line = str(error).splitlines()[0]
+        raise StoryagentError(f"{path}: unreadable ({first_line}); delete it to use the defaults") from None
+    return stored
+
+
+def effective_options(film_dir: Path, given: RunOptions) -> RunOptions:
+    """The stored options, with those `given` explicitly (and not empty) put over them."""
+    chosen = _without_empty(given.model_dump(exclude_unset=True))
+    return RunOptions.model_validate(_merged(_merged(given.model_dump(), stored_options(film_dir)), chosen))
+
+
+def _store_options(film_dir: Path, options: RunOptions) -> None:
+    write_text_atomic(film_dir / cache.OPTIONS, options.model_dump_json(exclude=RUN_ONLY, indent=2) + "\n")
+
+
+def _without_empty(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _without_empty(value) if isinstance(value, dict) else value
+            for name, value in values.items() if value is not None}
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for name, value in over.items():
+        out[name] = _merged(out[name], value) if isinstance(value, dict) and isinstance(out.get(name), dict) else value
+    return out
+
+
+# -- running the graph in a film folder ------------------------------------------------------
+
+
+def _titled_folder(inputs: dict[str, Any], options: RunOptions, progress: Progress | None) -> tuple[Path, bool]:
+    """The folder named after the film's title, planned inside the graph.
+
+    The plan runs in a hidden folder of its own (named by the run's key) and stops before
+    casting; the folder is then renamed after the title and the run goes on there. A repeated
+    command finds that folder again by the key it keeps, so a killed run never plans twice.
+    Returns the folder and whether it was planned just now."""
+    here = Path.cwd()
+    key = run_key({**inputs, "options": options.model_dump()})
+    made = _folder_made_by(here, key)
+    if made is not None:
+        return made, False
+    planning = cache.planning_dir(here, key)
+    title = _plan(inputs, planning, options, progress)
+    film_dir = free_folder(here / slug(title))
+    if film_dir.exists():
+        film_dir.rmdir()  # free_folder gives an empty folder or a new name
+    planning.rename(film_dir)
+    return film_dir, True
+
+
+def _folder_made_by(here: Path, key: str) -> Path | None:
+    """The folder under `here` a `make` with this key started in, if any."""
+    planning = cache.planning_dir(here, key)
+    try:
+        candidates = sorted(child for child in here.iterdir() if child.is_dir() and child != planning)
+    except OSError:
+        return None
+    for child in candidates:
+        try:
+            if (child / cache.MADE_BY).read_text(encoding="utf-8").strip() == key:
+                return child
+        except OSError:
+            continue
+    return None
+
+
+def _plan(inputs: dict[str, Any], folder: Path, options: RunOptions, progress: Progress | None) -> str:
+    """Run the graph up to casting in `folder` (resuming it there) and return the planned title."""
     emit = progress or (lambda event: None)
-    with _locked(film_dir), _checkpointer(film_dir) as saver:
-        _remove_partial_files(film_dir)
-        app = build_graph().compile(checkpointer=saver)
+    with _graph_in(folder, inputs, options) as (app, state_in, config):
+        if not app.get_state(config).values.get("storyboard"):
+            resume = bool(app.get_state(config).next)
+            _stream(app, None if resume else state_in, config, emit, interrupt_before=["cast"])
+        return str(app.get_state(config).values["storyboard"]["title"])
+
+
+def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: Progress | None,
+         planned_now: bool = False) -> FilmResult:
+    """Run the graph in `film_dir`: resume it, report it up to date, or start it.
+    `planned_now`: the plan was made a moment ago in its own folder, so carrying on is no resume."""
+    emit = progress or (lambda event: None)
+    command = "make" if inputs.get("source") == "premise" else "render"
+    with _graph_in(film_dir, inputs, options) as (app, state_in, config):
+        film_dir = Path(config["configurable"]["film_dir"])
         snapshot = app.get_state(config)
         waiting = bool(snapshot.next) and any(task.interrupts for task in snapshot.tasks)
         if waiting:
             return _result(film_dir, snapshot.values, stopped_for_review=True)
         if snapshot.next:
-            emit({"event": "resume", "next": list(snapshot.next)})
+            if not planned_now:
+                emit({"event": "resume", "next": list(snapshot.next)})
             stream_input = None  # crashed earlier: carry on from the last checkpoint
-        elif snapshot.values.get("film") and Path(snapshot.values["film"]).exists():
+        elif snapshot.values.get("film") and cache.resolve(snapshot.values["film"], film_dir).exists():
             emit({"event": "up-to-date"})
             return _result(film_dir, snapshot.values)
         else:
@@ -95,28 +186,49 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         run_id = catalogue.start_run(film_dir, command)
         run_config = {"configurable": {**config["configurable"], "run_id": run_id}}
         try:
-            for mode, chunk in app.stream(stream_input, run_config, stream_mode=["updates", "custom"], durability="sync"):
-                if mode == "custom":
-                    emit(chunk)
-                elif isinstance(chunk, dict) and "__interrupt__" in chunk:
-                    emit({"event": "review"})
+            _stream(app, stream_input, run_config, emit)
         except BaseException as error:
             catalogue.finish_run(film_dir, run_id, "failed", str(error) or type(error).__name__)
             raise
-        finally:
-            stages.close_shot_pool()
         final = app.get_state(config)
         catalogue.finish_run(film_dir, run_id, "review" if final.next else "done")
         return _result(film_dir, final.values, stopped_for_review=bool(final.next))
 
 
-def _remove_partial_files(film_dir: Path) -> None:
-    """Half-written files and the mix's scratch folders of a killed run (never under a final name);
-    we hold the lock, so none is in use."""
-    for leftover in film_dir.rglob(".*.partial*"):
-        leftover.unlink(missing_ok=True)
-    for scratch in film_dir.glob(".mix-*"):
-        shutil.rmtree(scratch, ignore_errors=True)
+@contextmanager
+def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions) -> Iterator[tuple[Any, dict[str, Any], dict[str, Any]]]:
+    """The compiled graph with its checkpointer in `film_dir`, the folder locked and cleared of
+    what a killed run left half-written, the run's options stored; and its input and config.
+
+    The checkpointed state holds paths relative to the folder, and the folder itself travels in
+    the config, so a folder moved or copied between runs carries on where it is now."""
+    from storyagent.run.graph import build_graph
+
+    film_dir = film_dir.resolve()
+    options = _check_backends(inputs.get("storyboard"), options)
+    film_dir.mkdir(parents=True, exist_ok=True)
+    state_in = {**inputs, "options": options.model_dump()}
+    key = run_key(state_in)
+    config = {"configurable": {"thread_id": key, "film_dir": str(film_dir)}}
+    with _locked(film_dir), _checkpointer(film_dir) as saver:
+        cache.remove_leftovers(film_dir)
+        _store_options(film_dir, options)
+        if inputs.get("source") == "premise" and not (film_dir / cache.MADE_BY).exists():
+            write_text_atomic(film_dir / cache.MADE_BY, key + "\n")
+        yield build_graph().compile(checkpointer=saver), state_in, config
+
+
+def _stream(app: Any, stream_input: dict[str, Any] | None, config: dict[str, Any], emit: Callable[[dict[str, Any]], None],
+            interrupt_before: list[str] | None = None) -> None:
+    try:
+        for mode, chunk in app.stream(stream_input, config, stream_mode=["updates", "custom"], durability="sync",
+                                      interrupt_before=interrupt_before):
+            if mode == "custom":
+                emit(chunk)
+            elif isinstance(chunk, dict) and "__interrupt__" in chunk and not interrupt_before:
+                emit({"event": "review"})
+    finally:
+        stages.close_shot_pool()
 
 
 def _check_backends(storyboard: dict[str, Any] | None, options: RunOptions) -> RunOptions:
@@ -141,28 +253,33 @@ def _check_backends(storyboard: dict[str, Any] | None, options: RunOptions) -> R
 def _result(film_dir: Path, values: dict[str, Any], stopped_for_review: bool = False) -> FilmResult:
     return FilmResult(
         film_dir=film_dir,
-        storyboard=film_dir / stages.STORYBOARD,
-        film=Path(values["film"]) if values.get("film") else None,
+        storyboard=film_dir / cache.STORYBOARD,
+        film=cache.resolve(values["film"], film_dir) if values.get("film") else None,
         stopped_for_review=stopped_for_review,
-        exports={name: Path(path) for name, path in values.get("exports", {}).items()},
+        exports={name: cache.resolve(path, film_dir) for name, path in values.get("exports", {}).items()},
         timings=values.get("timings", {}),
     )
 
 
 def run_key(state_in: dict[str, Any]) -> str:
     """Same inputs, same run: a repeated command resumes instead of starting over."""
-    options = {k: v for k, v in state_in["options"].items() if k not in ("jobs", "executor", "ray_address")}
-    payload = {"premise": state_in.get("premise"), "storyboard": state_in.get("storyboard"), "options": options}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]
+    options = {k: v for k, v in state_in["options"].items() if k not in RUN_ONLY - {"review"}}
+    inputs = {"premise": state_in.get("premise"), "storyboard": state_in.get("storyboard"), "options": options}
+    return cache.key("run", inputs, graph_version())
+
+
+@functools.cache
+def graph_version() -> str:
+    """The pipeline's wiring: checkpoints of another version of the graph start over instead of resuming."""
+    return cache.source_version(Path(__file__).with_name("graph.py"))
 
 
 @contextmanager
 def _checkpointer(film_dir: Path) -> Iterator[Any]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    state_dir = film_dir / STATE_DIR
-    state_dir.mkdir(exist_ok=True)
-    conn = sqlite3.connect(state_dir / "checkpoints.sqlite", check_same_thread=False)
+    (film_dir / cache.STATE_DIR).mkdir(exist_ok=True)
+    conn = sqlite3.connect(film_dir / cache.CHECKPOINTS, check_same_thread=False)
     try:
         yield SqliteSaver(conn)
     finally:
@@ -172,8 +289,8 @@ def _checkpointer(film_dir: Path) -> Iterator[Any]:
 @contextmanager
 def _locked(film_dir: Path) -> Iterator[None]:
     """One run per film folder at a time; a second one is refused, never interleaved."""
-    (film_dir / STATE_DIR).mkdir(exist_ok=True)
-    with open(film_dir / STATE_DIR / "lock", "w") as lock:
+    (film_dir / cache.STATE_DIR).mkdir(exist_ok=True)
+    with open(film_dir / cache.LOCK, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -190,17 +307,11 @@ def slug(title: str) -> str:
     return name[:60] or "film"
 
 
-def free_folder(path: Path, premise: str) -> Path:
-    """`path`, or `path-2`, `path-3` … if a film of another premise already lives there."""
+def free_folder(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3` … if something already lives there: a new film never
+    lands on another (a repeated `make` finds its own folder by its key instead)."""
     candidate, n = path, 1
-    while candidate.exists() and any(candidate.iterdir()) and _premise_in(candidate) != premise:
+    while candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir())):
         n += 1
         candidate = path.with_name(f"{path.name}-{n}")
     return candidate
-
-
-def _premise_in(folder: Path) -> str | None:
-    try:
-        return json.loads((folder / stages.STORYBOARD).read_text(encoding="utf-8")).get("premise")
-    except (OSError, ValueError, AttributeError):
-        return None

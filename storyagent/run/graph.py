@@ -4,7 +4,9 @@
                                                        └-> sound ──────────────────────────────┴-> edit -> export
 
 A LangGraph `StateGraph` with a SQLite checkpointer in the film folder: a run
-that is killed resumes where it stopped. State holds plain JSON data only.
+that is killed resumes where it stopped. State holds plain JSON data only, and
+its paths are relative to the film folder, which travels in the run's config:
+a folder moved or copied between runs carries on where it is now.
 Each node calls one stage module and returns only what it changed.
 """
 
@@ -20,6 +22,7 @@ from langgraph.config import get_config, get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send, interrupt
 
+from storyagent import cache
 from storyagent.run import stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -35,7 +38,6 @@ class FilmState(TypedDict, total=False):
     premise: str
     source: str  # 'premise' (make) or 'storyboard' (render)
     options: dict[str, Any]
-    film_dir: str
     storyboard: dict[str, Any]
     spoken: list[dict[str, Any]]
     timeline: dict[str, Any]
@@ -49,7 +51,6 @@ class FilmState(TypedDict, total=False):
 
 class ShotTask(TypedDict):
     shot_id: str
-    film_dir: str
     storyboard: dict[str, Any]
     timeline: dict[str, Any]
     options: dict[str, Any]
@@ -74,6 +75,15 @@ def _run_id() -> int | None:
     return get_config()["configurable"].get("run_id")
 
 
+def _film_dir() -> Path:
+    """Where the film folder is now; it travels in the config, not the checkpointed state."""
+    return Path(get_config()["configurable"]["film_dir"])
+
+
+def _stored(path: Path) -> str:
+    return cache.relative(path, _film_dir())
+
+
 def _board(state: FilmState) -> Storyboard:
     return Storyboard.from_dict(state["storyboard"], source="storyboard.json")
 
@@ -90,25 +100,25 @@ def plan_node(state: FilmState) -> dict[str, Any]:
 
 
 def cast_node(state: FilmState) -> dict[str, Any]:
-    board = stages.cast_stage(_board(state), Path(state["film_dir"]), _options(state))
+    board = stages.cast_stage(_board(state), _film_dir(), _options(state))
     return {"storyboard": board.model_dump(mode="json")}
 
 
 def review_node(state: FilmState) -> dict[str, Any]:
     # The director edits storyboard.json and runs `storyagent render`, which starts a fresh run.
     if _options(state).review:
-        interrupt({"storyboard": str(Path(state["film_dir"]) / stages.STORYBOARD)})
+        interrupt({"storyboard": cache.STORYBOARD})
     return {}
 
 
 def voice_node(state: FilmState) -> dict[str, Any]:
-    spoken = stages.voice_stage(_board(state), Path(state["film_dir"]), _options(state), run_id=_run_id())
+    spoken = stages.voice_stage(_board(state), _film_dir(), _options(state), run_id=_run_id())
     return {"spoken": [line.model_dump() for line in spoken]}
 
 
 def time_node(state: FilmState) -> dict[str, Any]:
     spoken = [SpokenLine.model_validate(line) for line in state.get("spoken", [])]
-    timeline = stages.time_stage(_board(state), spoken, Path(state["film_dir"]), _options(state))
+    timeline = stages.time_stage(_board(state), spoken, _film_dir(), _options(state))
     get_stream_writer()({"stage": "render", "event": "total", "total": len(timeline.shots)})
     return {"timeline": timeline.model_dump(mode="json")}
 
@@ -120,7 +130,6 @@ def fan_out(state: FilmState) -> list[Send | str]:
             "render_shot",
             ShotTask(
                 shot_id=placement["shot_id"],
-                film_dir=state["film_dir"],
                 storyboard=state["storyboard"],
                 timeline=state["timeline"],
                 options=state["options"],
@@ -136,36 +145,36 @@ def render_shot_node(task: ShotTask) -> dict[str, Any]:
     board = Storyboard.from_dict(task["storyboard"], source="storyboard.json")
     timeline = Timeline.model_validate(task["timeline"])
     options = RunOptions.model_validate(task["options"])
-    clip, seconds = stages.render_stage(board, timeline, task["shot_id"], Path(task["film_dir"]), options,
-                                        run_id=_run_id())
+    clip, seconds = stages.render_stage(board, timeline, task["shot_id"], _film_dir(), options, run_id=_run_id())
     writer({"stage": "render", "event": "shot", "shot": task["shot_id"], "seconds": round(seconds, 3)})
-    return {"clips": {task["shot_id"]: str(clip)}, "timings": {f"render:{task['shot_id']}": seconds}}
+    return {"clips": {task["shot_id"]: _stored(clip)}, "timings": {f"render:{task['shot_id']}": seconds}}
 
 
 def sound_node(state: FilmState) -> dict[str, Any]:
     timeline = Timeline.model_validate(state["timeline"])
-    paths = stages.sound_stage(_board(state), timeline, Path(state["film_dir"]), _options(state))
-    return {"mix": {name: str(path) for name, path in paths.items()}}
+    paths = stages.sound_stage(_board(state), timeline, _film_dir(), _options(state))
+    return {"mix": {name: _stored(path) for name, path in paths.items()}}
 
 
 def edit_node(state: FilmState) -> dict[str, Any]:
     timeline = Timeline.model_validate(state["timeline"])
-    clips = {shot_id: Path(path) for shot_id, path in state["clips"].items()}
+    film_dir = _film_dir()
+    clips = {shot_id: cache.resolve(path, film_dir) for shot_id, path in state["clips"].items()}
     writer = get_stream_writer()
 
     def frames_done(done: int, total: int) -> None:
         if done % 24 == 0 or done == total:  # about once a second of film: enough for a smooth bar
             writer({"stage": "edit", "event": "frames", "done": done, "total": total})
 
-    film = stages.edit_stage(_board(state), timeline, clips, state["mix"], Path(state["film_dir"]), _options(state),
+    film = stages.edit_stage(_board(state), timeline, clips, state["mix"], film_dir, _options(state),
                              progress=frames_done)
-    return {"film": str(film)}
+    return {"film": _stored(film)}
 
 
 def export_node(state: FilmState) -> dict[str, Any]:
     timeline = Timeline.model_validate(state["timeline"])
-    exports = stages.export_stage(_board(state), timeline, state, Path(state["film_dir"]), _options(state))
-    return {"exports": {name: str(path) for name, path in exports.items()}}
+    exports = stages.export_stage(_board(state), timeline, state, _film_dir(), _options(state))
+    return {"exports": {name: _stored(path) for name, path in exports.items()}}
 
 
 def build_graph() -> StateGraph:

@@ -1,23 +1,11 @@
 """What each stage of the pipeline does in the film folder. The graph calls
 these; each reads its inputs, calls its stage module and writes its outputs
-under a fixed name, so the folder is the same whoever runs it:
-
-    storyboard.json        the director's document (earlier versions kept as storyboard.v<N>.json)
-    cast/<id>.png          character reference sheets
-    voice/*.wav            spoken lines, named by the hash of what made them
-    shots/<id>.<hash>.mp4  shot clips, named by the hash of what made them
-    edit/<hash>.mp4        the film's picture in segments between cuts, reused when unchanged
-    timeline.json          when every shot, line, effect and music section plays
-    stems/*.wav, mix.wav   voice, music and effects stems and the final mix
-    film.mp4               the film
-    subtitles.srt/.vtt, timeline.otio, timeline.edl, contact-sheet.*, film.json
-"""
+where `storyagent.cache` lays the folder out, named by the cache keys it
+derives, so the folder is the same whoever runs it."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -26,17 +14,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from storyagent.cache import write_bytes_atomic, write_text_atomic
-from storyagent.plugins import source_version
+from storyagent import cache
+from storyagent.cache import STORYBOARD, write_bytes_atomic, write_text_atomic
 from storyagent.render.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
 from storyagent.run import catalogue
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard, save_keeping_previous
 from storyagent.timeline import Timeline, build_timeline
 from storyagent.voice.speak import SpokenLine
-
-STORYBOARD = "storyboard.json"
-
 
 # -- plan and cast -------------------------------------------------------------
 
@@ -64,7 +49,7 @@ def cast_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> Storyb
 
     board = cast_voices(assign_cast(board), options.voice_engine, recast=options.voice_engine is not None)
     save_storyboard(board, film_dir)
-    write_reference_sheets(board, film_dir / "cast")
+    write_reference_sheets(board, film_dir / cache.CAST)
     return board
 
 
@@ -83,14 +68,14 @@ def voice_stage(board: Storyboard, film_dir: Path, options: RunOptions, run_id: 
     spoken = speak_lines(board, film_dir, engine=options.voice_engine)
     for line in spoken:
         # A line whose file predates this stage came from the cache.
-        action = "built" if Path(line.audio).stat().st_mtime >= started else "reused"
+        action = "built" if cache.resolve(line.audio, film_dir).stat().st_mtime >= started else "reused"
         catalogue.record(film_dir, run_id, "voice", f"{line.shot_id}:{line.index}", action, path=line.audio)
     return spoken
 
 
 def time_stage(board: Storyboard, spoken: list[SpokenLine], film_dir: Path, options: RunOptions) -> Timeline:
     timeline = build_timeline(board, spoken, fps=options.fps, width=options.width, height=options.height)
-    write_text_atomic(film_dir / "timeline.json", timeline.model_dump_json(indent=2) + "\n")
+    write_text_atomic(film_dir / cache.TIMELINE, timeline.model_dump_json(indent=2) + "\n")
     return timeline
 
 
@@ -138,20 +123,11 @@ def chosen_renderer(board: Storyboard, options: RunOptions) -> tuple[type[ShotRe
 
 
 @functools.cache
-def render_code_version() -> str:
-    """Hash of the renderers' source: a change to how shots are drawn makes old clips stale."""
-    package = Path(__file__).parent.parent
-    sources = sorted([*(package / "render").rglob("*.py"), *(package / "cast").glob("*.py"), package / "world" / "icons.py",
-                      package / "edit" / "cards.py", package / "media" / "video.py"])
-    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
-
-
-@functools.cache
 def shared_render_version() -> str:
     """Hash of the code every clip passes through whichever renderer draws it: the job, the looks, the icons,
     the encoder. Each renderer adds its own `version`."""
     package = Path(__file__).parent.parent
-    return source_version(package / "render" / "base.py", package / "cast", package / "world" / "icons.py",
+    return cache.source_version(package / "render" / "base.py", package / "cast", package / "world",
                           package / "media" / "video.py")
 
 
@@ -161,7 +137,7 @@ def own_reference_digests(board: Storyboard, cast_ids: set[str], film_dir: Path 
     for character in board.characters:
         path = film_dir / character.visual.reference_image if film_dir and character.visual.reference_image else None
         if character.id in cast_ids and path is not None and path.is_file():
-            digests[character.id] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            digests[character.id] = cache.file_digest(path)
     return digests
 
 
@@ -181,19 +157,18 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
         "size": [timeline.width, timeline.height, timeline.fps],
         "renderer": renderer.name,
         "renderer_inputs": renderer.cache_inputs(settings),
-        "code": [shared_render_version(), renderer.version],
     }
     if renderer.reads_reference_images:
         inputs["references"] = own_reference_digests(board, cast_ids, film_dir)
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+    return cache.key("shot", inputs, f"{shared_render_version()}.{renderer.version}")
 
 
 def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions,
                  run_id: int | None = None) -> tuple[Path, float]:
     """The shot's clip, rendered in a worker process unless an identical one exists."""
     key = shot_key(board, timeline, shot_id, options, film_dir)
-    clip = film_dir / "shots" / f"{shot_id}.{key}.mp4"
-    if clip.exists():
+    clip = film_dir / cache.SHOTS / f"{shot_id}.{key}.mp4"
+    if cache.reusable(clip):
         catalogue.record(film_dir, run_id, "shot", shot_id, "reused", key=key, path=clip)
         return clip, 0.0
     started = time.perf_counter()
@@ -201,7 +176,7 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     frames = timeline.frames(timeline.shot(shot_id).duration)
     job = RenderJob(
         shot=ShotJob(board=board, shot_id=shot_id, frames=frames, width=timeline.width, height=timeline.height,
-                     fps=timeline.fps, cast_dir=film_dir / "cast"),
+                     fps=timeline.fps, cast_dir=film_dir / cache.CAST),
         edges=timeline.edges(shot_id),
         renderer=renderer.name,
         options=settings.model_dump(mode="json"),
@@ -252,7 +227,7 @@ def sound_stage(board: Storyboard, timeline: Timeline, film_dir: Path, options: 
 def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mix: dict[str, str],
                film_dir: Path, options: RunOptions, progress: Callable[[int, int], None] | None = None) -> Path:
     from storyagent.edit.assemble import assemble
-    from storyagent.edit.cards import credits_frames, title_frames
+    from storyagent.edit.cards import CARDS_VERSION, credits_frames, title_frames
     from storyagent.edit.subtitles import write_subtitles
 
     subtitles = write_subtitles(timeline, film_dir)
@@ -260,22 +235,22 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
         "title": lambda: title_frames(board, timeline),
         "credits": lambda: credits_frames(board, timeline),
     }
-    # What the cards show: the title, logline, language, cast and the first place (the code is in the shot key).
+    # What the cards show: the title, logline, language, cast and the first place.
     card_inputs = board.model_dump(mode="json", include={"title", "logline", "language", "characters", "locations"})
-    card_inputs |= {"first_place": board.scenes[0].location, "code": render_code_version()}
-    card_key = hashlib.sha256(json.dumps(card_inputs, sort_keys=True).encode()).hexdigest()[:16]
+    card_inputs |= {"first_place": board.scenes[0].location}
+    card_key = cache.key("card", card_inputs, CARDS_VERSION)
     return assemble(
         timeline,
         clips,
         cards,
-        Path(mix["mix"]),
-        film_dir / "film.mp4",
+        cache.resolve(mix["mix"], film_dir),
+        film_dir / cache.FILM,
         subtitles["srt"],
         subtitles["ass"] if options.burn_subtitles else None,
         subtitle_language="chi" if board.language == "zh" else "eng",
         title=board.title,
         progress=progress,
-        segments_dir=film_dir / "edit",
+        segments_dir=film_dir / cache.EDIT,
         jobs=options.jobs,
         card_keys={"title": f"title-{card_key}", "credits": f"credits-{card_key}"},
     )
@@ -285,9 +260,9 @@ def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: P
     from storyagent.export import ExportJob, export_all
     from storyagent.export.otio import FilmInfo, write_film_manifest
 
-    clips = {shot_id: Path(path) for shot_id, path in state["clips"].items()}
+    clips = {shot_id: cache.resolve(path, film_dir) for shot_id, path in state["clips"].items()}
     # Voice lines go on their own track line by line, so the voice stem is left out here.
-    stems = {name: Path(state["mix"][name]) for name in ("music", "effects") if name in state["mix"]}
+    stems = {name: cache.resolve(state["mix"][name], film_dir) for name in ("music", "effects") if name in state["mix"]}
     exports = export_all(ExportJob(board=board, timeline=timeline, clips=clips, stems=stems, film_dir=film_dir))
     info = FilmInfo(
         title=board.title,
@@ -302,7 +277,7 @@ def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: P
         height=timeline.height,
         seeds={"film": options.seed} | {c.id: c.seed for c in board.characters} | {loc.id: loc.seed for loc in board.locations},
         stage_seconds={k: round(v, 3) for k, v in state.get("timings", {}).items()},
-        paths={name: str(Path(p).relative_to(film_dir)) for name, p in {**exports, "film": state["film"]}.items()},
+        paths={name: cache.relative(p, film_dir) for name, p in {**exports, "film": state["film"]}.items()},
     )
     exports["manifest"] = write_film_manifest(film_dir / "film.json", info)
     return exports

@@ -8,8 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from storyagent import cache
 from storyagent.errors import StoryagentError
 from storyagent.run import catalogue, stages
+from storyagent.run.film import stored_options
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import Timeline
@@ -25,23 +27,23 @@ class ShotStatus(BaseModel):
 
 def film_folder(path: Path) -> Path:
     folder = path.parent if path.is_file() else path
-    if not (folder / stages.STORYBOARD).is_file():
-        raise StoryagentError(f"{folder}: no {stages.STORYBOARD} here; give a film folder")
+    if not (folder / cache.STORYBOARD).is_file():
+        raise StoryagentError(f"{folder}: no {cache.STORYBOARD} here; give a film folder")
     return folder
 
 
 def shot_statuses(film_dir: Path) -> list[ShotStatus]:
-    board = Storyboard.load(film_dir / stages.STORYBOARD)
-    timeline_file = film_dir / "timeline.json"
+    board = Storyboard.load(film_dir / cache.STORYBOARD)
+    timeline_file = film_dir / cache.TIMELINE
     timeline = Timeline.model_validate_json(timeline_file.read_text(encoding="utf-8")) if timeline_file.exists() else None
     last_action = {a.name: a.action for a in catalogue.artifacts(film_dir) if a.kind == "shot"}
-    options = RunOptions(width=timeline.width, height=timeline.height, fps=timeline.fps) if timeline else RunOptions()
+    options = RunOptions.model_validate(stored_options(film_dir))  # what the film was made with, not the defaults
     statuses = []
     for shot in board.shots():
-        clips = sorted((film_dir / "shots").glob(f"{shot.id}.*.mp4"))
+        clips = sorted((film_dir / cache.SHOTS).glob(f"{shot.id}.*.mp4"))
         current = None
         if timeline is not None and any(p.shot_id == shot.id for p in timeline.shots):
-            current = film_dir / "shots" / f"{shot.id}.{stages.shot_key(board, timeline, shot.id, options, film_dir)}.mp4"
+            current = film_dir / cache.SHOTS / f"{shot.id}.{stages.shot_key(board, timeline, shot.id, options, film_dir)}.mp4"
         if current is not None and current.exists():
             statuses.append(ShotStatus(shot_id=shot.id, state="current", clip=str(current.relative_to(film_dir))))
         elif last_action.get(shot.id) == "failed":

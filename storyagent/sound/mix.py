@@ -21,7 +21,6 @@ import functools
 import hashlib
 import json
 import shutil
-import tempfile
 from contextlib import ExitStack, closing
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.signal import resample_poly
 
-from storyagent.cache import atomic_path, write_text_atomic
+from storyagent.cache import STEM_CACHE, atomic_path, key, reusable, scratch_dir, source_version, write_text_atomic
 from storyagent.media.audio import read_wav
 from storyagent.sound.effects import ambience_for, render_cue
 from storyagent.sound.music import CROSSFADE, fluidsynth_available, render_sections
@@ -73,8 +72,7 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     n = round(timeline.duration * sr)
-    with tempfile.TemporaryDirectory(prefix=".mix-", dir=out_dir) as tmp:
-        scratch = Path(tmp)
+    with scratch_dir(out_dir, "mix") as scratch:
         raw, raw_lufs, synth = render_stems(timeline, board, n, sr, seed, music_synth, out_dir / "music.mid", scratch)
         voice_gain = _level_gain(raw_lufs["voice"], VOICE_LUFS)
         voice, voice_lufs, speech_reference = compress_voice(raw["voice"], voice_gain, n, sr, scratch)
@@ -102,14 +100,14 @@ def render_stems(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: i
     folder are taken from the stem cache instead (an edit to a line's words only
     changes the voice)."""
     synth = music_synth or ("fluidsynth" if fluidsynth_available() else "builtin")
-    cache = StemCache(midi_path.parent / ".storyagent" / "stems", stem_keys(timeline, board, n, sr, seed, synth))
+    cache = StemCache(midi_path.parent / STEM_CACHE, stem_keys(timeline, board, n, sr, seed, synth))
     stems: dict[str, Scratch] = {}
     lufs: dict[str, float] = {}
     for name in ("music", "effects"):
         hit = cache.get(name) if name != "music" or midi_path.exists() else None
         if hit is not None:
             stems[name], lufs[name] = Scratch.copy_of(hit[0], scratch / f"{name}.raw"), hit[1]
-    tracks = {"voice": voice_track(timeline, sr)}
+    tracks = {"voice": voice_track(timeline, sr, midi_path.parent)}
     if "music" not in stems:
         sections, synth = render_sections(timeline, sr, seed=seed, synth=synth, midi_path=midi_path)
         tracks["music"] = Track([round(s.start * sr) for s in timeline.music], sections, lead=round(CROSSFADE * sr))
@@ -129,17 +127,16 @@ def render_stems(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: i
 
 def stem_keys(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: int, synth: str) -> dict[str, str]:
     """What the music and the effects stems are made from."""
-    common = [n, sr, seed, sound_code_version()]
-    music = [*common, synth, [m.model_dump(mode="json") for m in timeline.music]]
-    effects = [*common, [e.model_dump(mode="json") for e in timeline.effects + ambience_placements(timeline, board)]]
-    return {name: hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
-            for name, parts in (("music", music), ("effects", effects))}
+    common = {"samples": n, "rate": sr, "seed": seed}
+    music = {**common, "synth": synth, "sections": [m.model_dump(mode="json") for m in timeline.music]}
+    effects = {**common, "cues": [e.model_dump(mode="json") for e in timeline.effects + ambience_placements(timeline, board)]}
+    return {"music": key("music", music, sound_code_version()), "effects": key("effects", effects, sound_code_version())}
 
 
 @functools.cache
 def sound_code_version() -> str:
     """Hash of the sound package's source: a change to how sound is made empties the cache."""
-    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()[:12]
+    return source_version(Path(__file__).parent)
 
 
 class StemCache:
@@ -150,7 +147,7 @@ class StemCache:
 
     def get(self, name: str) -> tuple[Path, float] | None:
         raw, meta = self._paths(name)
-        if raw.is_file() and meta.is_file():
+        if reusable(raw) and reusable(meta):
             return raw, float(json.loads(meta.read_text())["lufs"])
         return None
 
@@ -174,12 +171,12 @@ class StemCache:
         return self.folder / f"{stem}.raw", self.folder / f"{stem}.json"
 
 
-def voice_track(timeline: Timeline, sr: int) -> Track:
+def voice_track(timeline: Timeline, sr: int, film_dir: Path) -> Track:
     placements = sorted(timeline.voice, key=lambda p: p.start)
 
     def lines():
         for placement in placements:
-            audio, rate = read_wav(Path(placement.line.audio))
+            audio, rate = read_wav(film_dir / placement.line.audio)
             yield round(placement.start * sr), _resample(audio, rate, sr)
 
     return Track([round(p.start * sr) for p in placements], lines())

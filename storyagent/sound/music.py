@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from storyagent.cache import atomic_path
 from storyagent.storyboard import Mood
 from storyagent.timeline import MusicSection, Timeline
 
@@ -230,8 +231,8 @@ def write_midi(sections: list[SectionScore], path: Path) -> Path:
             shifted.notes = [pretty_midi.Note(n.velocity, n.pitch, max(0.0, n.start + section.start), n.end + section.start)
                              for n in part.notes]
             score.instruments.append(shifted)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    score.write(str(path))
+    with atomic_path(path) as tmp:
+        score.write(str(tmp))
     return path
 
 

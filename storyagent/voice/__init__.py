@@ -12,14 +12,16 @@ The voice stage itself, `speak_lines`, lives in `storyagent.voice.speak`.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import importlib
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel
 
+from storyagent.cache import key, source_version
 from storyagent.errors import BackendError
 from storyagent.plugins import Backend, Registry
 from storyagent.storyboard import NARRATOR, Storyboard, Voice
@@ -165,14 +167,17 @@ def voice_for(board: Storyboard, speaker: str, engine: str, forced: bool = False
     return cast_voices(board, engine, recast=forced).character(speaker).voice
 
 
-# Bump when synthesis itself changes (pacing, trimming, levelling): old cached lines are then re-spoken.
-SYNTHESIS_VERSION = "3"
+@functools.cache
+def synthesis_version(engine: str) -> str:
+    """The code that turns words into a line's audio: the voice stage and the engine's
+    own code. Changing either (pacing, trimming, levelling) re-speaks the old lines."""
+    return f"{source_version(Path(__file__).with_name('speak.py'))}.{NARRATORS.get(engine).version}"
 
 
 def voice_key(text: str, voice: Voice, engine: str, language: str) -> str:
-    """Content hash naming a line's audio: same words, voice and engine, same file."""
-    payload = f"{SYNTHESIS_VERSION}\x1f{engine}\x1f{language}\x1f{voice.model_dump_json()}\x1f{text}"
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
+    """The name of a line's audio: same words, voice and engine, same file."""
+    inputs = {"engine": engine, "language": language, "voice": voice.model_dump(mode="json"), "text": text}
+    return key("voice", inputs, synthesis_version(engine))
 
 
 # -- shared signal helpers for backends without native pitch -----------------

@@ -22,8 +22,8 @@ from typing import ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from storyagent.cache import source_version
 from storyagent.errors import BackendError, ModelNotFoundError, VoiceError
-from storyagent.plugins import source_version
 from storyagent.storyboard import Voice
 from storyagent.voice import Narrator, engine_rate, shift_pitch
 

@@ -17,8 +17,9 @@ import threading
 
 import numpy as np
 
+from storyagent.cache import source_version
 from storyagent.errors import VoiceError
-from storyagent.plugins import NoOptions, source_version
+from storyagent.plugins import NoOptions
 from storyagent.storyboard import Voice
 from storyagent.voice import Narrator
 

@@ -16,8 +16,8 @@ import wave
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from storyagent.cache import source_version
 from storyagent.errors import BackendError, VoiceError
-from storyagent.plugins import source_version
 from storyagent.storyboard import Voice
 from storyagent.voice import Narrator, as_float_mono, engine_rate, shift_pitch
 

@@ -20,8 +20,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from storyagent.cache import source_version
 from storyagent.errors import BackendError, ModelNotFoundError
-from storyagent.plugins import NoOptions, source_version
+from storyagent.plugins import NoOptions
 from storyagent.storyboard import Voice
 from storyagent.voice import Narrator, engine_rate, shift_pitch
 

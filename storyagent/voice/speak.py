@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.cache import write_bytes_atomic
+from storyagent.cache import VOICE, reusable, write_bytes_atomic
 from storyagent.errors import VoiceError
 from storyagent.media.audio import write_wav
 from storyagent.storyboard import Storyboard, Voice
@@ -48,7 +48,7 @@ class SpokenLine(BaseModel):
     index: int = Field(description="Position of the line in its shot.")
     speaker: str
     text: str
-    audio: str = Field(description="Path of the WAV file.")
+    audio: str = Field(description="Path of the WAV file, relative to the film folder.")
     duration: float
     sentences: list[Sentence] = Field(default_factory=list)
 
@@ -149,12 +149,13 @@ def speak_text(narrator: Narrator, text: str, voice: Voice, language: str) -> tu
 
 
 def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> list[SpokenLine]:
-    """Speak every line of `board` into `out_dir/voice/<hash>.wav`; lines already
-    spoken with the same words, voice and engine are reused, not re-synthesised."""
+    """Speak every line of `board` into `out_dir/voice/<key>.wav`; lines already
+    spoken with the same words, voice and engine are reused, not re-synthesised.
+    Each line's `audio` is relative to `out_dir`, the film folder."""
     film_engine = choose_engine(board.language, engine)
     cast = cast_voices(board, film_engine, recast=engine is not None)
     narrators: dict[str, Narrator] = {}
-    voice_dir = Path(out_dir) / "voice"
+    voice_dir = Path(out_dir) / VOICE
     spoken: list[SpokenLine] = []
     for shot in board.shots():
         for index, line in enumerate(shot.lines):
@@ -162,7 +163,7 @@ def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> 
             line_engine = voice.engine or film_engine
             key = voice_key(line.text, voice, line_engine, board.language)
             wav, meta = voice_dir / f"{key}.wav", voice_dir / f"{key}.json"
-            if not (wav.exists() and meta.exists()):
+            if not (reusable(wav) and reusable(meta)):
                 if line_engine not in narrators:
                     narrators[line_engine] = get_narrator(line_engine)
                 audio, sr, sentences = speak_text(narrators[line_engine], line.text, voice, board.language)
@@ -171,7 +172,8 @@ def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> 
                 write_bytes_atomic(meta, info.model_dump_json(indent=2).encode())
             info = LineAudio.model_validate_json(meta.read_text(encoding="utf-8"))
             spoken.append(
-                SpokenLine(shot_id=shot.id, index=index, speaker=line.speaker, text=line.text, audio=str(wav),
+                SpokenLine(shot_id=shot.id, index=index, speaker=line.speaker, text=line.text,
+                           audio=f"{VOICE}/{wav.name}",
                            duration=info.duration, sentences=info.sentences)
             )
     return spoken

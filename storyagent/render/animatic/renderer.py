@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import skia
 
+from storyagent.cache import source_version
 from storyagent.cast import Look, character_look, location_look, stable_seed
-from storyagent.plugins import NoOptions, source_version
+from storyagent.plugins import NoOptions
 from storyagent.render.animatic import bodies, camera, motion
 from storyagent.render.animatic.camera import ANGLES, FRAMINGS, Face, Subject, View
 from storyagent.render.animatic.environments import Environment, environment

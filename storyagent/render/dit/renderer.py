@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from storyagent.cache import source_version
 from storyagent.errors import BackendError, ModelNotFoundError, RenderError
-from storyagent.plugins import source_version
 from storyagent.render.base import ShotJob, ShotRenderer, get_renderer
 from storyagent.render.dit.checkpoints import PIPELINES, Checkpoint, Conditioning, Family, find_checkpoint
 from storyagent.render.dit.options import DiTOptions
