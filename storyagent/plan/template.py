@@ -1,8 +1,8 @@
 """The offline planner: premise -> story arc -> scenes -> shots, by film grammar.
 
 What happens comes from data (`templates/arcs/*.json`: beats, who is on
-screen, narration variants in each language; `templates/world.json`: where
-everyone lives). How it is filmed comes from the shot grammar below: every
+screen, narration variants in each language; `world/`: where everyone lives,
+what each biome allows). How it is filmed comes from the shot grammar below: every
 scene opens wide, sizes change from shot to shot, travel is tracked with a
 kept screen direction, emotion gets a push-in close-up, the film ends craning
 up or pulling out, fading in and out and dissolving between scenes.

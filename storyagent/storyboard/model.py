@@ -237,7 +237,8 @@ class Visual(_Model):
         default=1.0,
         gt=0,
         le=20,
-        description="Size relative to an adult human (1.0); a polar bear is about 1.4, a penguin 0.5.",
+        description="Size relative to an adult human (1.0); a polar bear is about 1.4, a penguin 0.5. "
+        "Left at 1.0, the cast gives it the world's size for what its keywords name.",
     )
     count: int = Field(
         default=1,
