@@ -125,7 +125,7 @@ class World(_Data):
                                         "-> the step that draws them.")
 
     @model_validator(mode="after")
-    def _consistent(self) -> "World":
+    def _consistent(self) -> World:
         problems = [*_place_problems(self), *_creature_problems(self)]
         if problems:
             raise ValueError(problems[0])
