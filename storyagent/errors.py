@@ -48,3 +48,9 @@ class RenderError(StoryagentError):
 
 class BusyError(StoryagentError):
     """Another run holds the film folder."""
+
+
+class WorldError(StoryagentError):
+    """The world data (packaged, or a file `STORYAGENT_WORLD` names) is malformed."""
+
+    exit_code = 2

@@ -93,7 +93,7 @@ def test_every_premise_gives_a_shootable_film(premise):
 
 def test_the_polar_bear_crosses_mountains_and_sea_to_the_penguins():
     board = plan("polar bear visits penguins", planner="template")
-    biomes = [board.location(scene.location).biome.value for scene in board.scenes]
+    biomes = [board.location(scene.location).biome for scene in board.scenes]
     assert biomes[:3] == ["sea-ice", "snowy-mountains", "open-sea"] and biomes[-1] == "sea-ice"
     assert board.location(board.scenes[0].location).name == "Arctic sea ice"
     assert board.location(board.scenes[-1].location).name == "Antarctic ice"
@@ -198,7 +198,7 @@ def test_companions_travel_together_to_the_named_place():
     assert understood.goal == "go" and understood.destination == "coast"
     assert [c.name for c in understood.companions] == ["rabbit"]
     board = plan("A fox and a rabbit go to the beach", planner="template")
-    assert board.location(board.scenes[-1].location).biome.value == "coast"
+    assert board.location(board.scenes[-1].location).biome == "coast"
     travel = [shot for shot in board.shots() if shot.camera.movement == CameraMovement.TRACKING]
     assert any({on.character for on in shot.characters} == {"fox", "rabbit"} for shot in travel)
 

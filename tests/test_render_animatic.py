@@ -12,7 +12,7 @@ import pytest
 from animatic_boards import BEAR, PENGUIN, board, render, shot
 
 from storyagent.render.base import ShotJob, get_renderer
-from storyagent.storyboard import Biome
+from storyagent.world import world
 
 W, H = 320, 180
 SIZES = ["extreme-wide", "wide", "full", "medium-wide", "medium", "medium-close-up", "close-up"]
@@ -128,7 +128,7 @@ def test_same_location_renders_the_same_background_in_every_shot() -> None:
     assert not np.array_equal(a, other_place), "another seed should lay the place out differently"
 
 
-@pytest.mark.parametrize("biome", [b.value for b in Biome])
+@pytest.mark.parametrize("biome", world().biome_names())
 def test_every_biome_draws_a_scene(biome: str) -> None:
     frame = render(board([shot("a", "wide")], biome=biome), "a", 1, W, H)[0]
     colours = len(np.unique(frame.reshape(-1, 3) // 8, axis=0))

@@ -157,7 +157,7 @@ def everything_used(board: Storyboard) -> Iterator[LintIssue]:
 def icons_exist(board: Storyboard) -> Iterator[LintIssue]:
     from storyagent.world.icons import unknown_icons
 
-    for problem in unknown_icons(board):
+    for problem in unknown_icons([character.visual.icon for character in board.characters]):
         yield LintIssue(level="error", code="unknown-icon", message=problem)
 
 

@@ -33,7 +33,7 @@ from storyagent.plan.premise import detect_language
 from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
 from storyagent.plugins import NoOptions
 from storyagent.storyboard import (
-    Biome,
+    BiomeName,
     Camera,
     CameraAngle,
     CameraMovement,
@@ -54,7 +54,7 @@ from storyagent.storyboard import (
     Weather,
 )
 from storyagent.storyboard.language import CJK_CHARS_PER_SECOND, LEAD_IN, TAIL, WORDS_PER_SECOND, speech_seconds
-from storyagent.world import SOUND_TAGS
+from storyagent.world import SOUND_TAGS, world
 
 DEFAULT_MODEL = "gpt-4o-mini"
 TRIES = 3
@@ -83,7 +83,7 @@ class LocationDraft(_Draft):
     id: str
     name: str
     description: str
-    biome: Biome
+    biome: BiomeName
     time_of_day: TimeOfDay
     weather: Weather
     props: list[str] = Field(description="Things standing there, as nouns: 'iceberg', 'pine tree'.")
@@ -214,7 +214,7 @@ class _Session:
         rules = OUTLINE_RULES.format(
             duration=duration,
             scenes=max(3, min(8, round(duration / 15))),
-            biomes=Biome.glossary(),
+            biomes=world().biome_glossary(),
             moods=", ".join(m.value for m in Mood),
         )
         return self._ask("outline", Outline, rules, "Plan the outline.", _check_outline)

@@ -1,8 +1,8 @@
 """The offline planner: premise -> story arc -> scenes -> shots, by film grammar.
 
 What happens comes from data (`templates/arcs/*.json`: beats, who is on
-screen, narration variants in each language; `templates/world.json`: where
-everyone lives). How it is filmed comes from the shot grammar below: every
+screen, narration variants in each language; `world/`: where everyone lives,
+what each biome allows). How it is filmed comes from the shot grammar below: every
 scene opens wide, sizes change from shot to shot, travel is tracked with a
 kept screen direction, emotion gets a push-in close-up, the film ends craning
 up or pulling out, fading in and out and dissolving between scenes.
@@ -30,7 +30,6 @@ from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, s
 from storyagent.plugins import NoOptions
 from storyagent.resources import TEMPLATES
 from storyagent.storyboard import (
-    Biome,
     Camera,
     CameraAngle,
     CameraMovement,
@@ -51,7 +50,7 @@ from storyagent.storyboard import (
     Weather,
 )
 from storyagent.storyboard.language import cjk_characters
-from storyagent.world import Kind, Place, World, world
+from storyagent.world import Biome, Creature, Place, World, world
 
 SECONDS_PER_SHOT = 5.5  # average pace of a gentle storybook film
 SECONDS_PER_SCENE = 15.0
@@ -140,8 +139,6 @@ FRAMING = {
     "ending": Framing((S.WIDE, S.EXTREME_WIDE), (A.HIGH, A.EYE_LEVEL), (M.CRANE_UP, M.DOLLY_OUT), 1.4),
 }
 TRAVELLING = {Motion.WALK, Motion.RUN, Motion.SWIM, Motion.FLY, Motion.JUMP}
-WATER = {Biome.OPEN_SEA, Biome.UNDERWATER}
-SNOW = {Biome.SEA_ICE, Biome.SNOWY_MOUNTAINS}
 ONE_SHOT_SOUNDS = {"whoosh", "magic-chime", "splash", "bell", "door", "thunder", "ice-crack", "ship-horn", "animal-call",
                    "crowd-cheer"}
 UNKNOWN_NOUNS = {"hero", "friend"}  # what premise understanding calls someone it cannot name in English
@@ -158,25 +155,26 @@ class Role:
     """A premise entity cast as a character of this film."""
 
     entity: Entity
-    kind: Kind | None
+    kind: Creature | None
     id: str
     is_hero: bool
 
     def motion(self, wanted: str, biome: Biome) -> Motion:
         """The body motion for `wanted` here: things keep their own, travellers swim at sea."""
         kind = self.kind
-        if kind and kind.thing:
-            return kind.motion
-        if biome in WATER and wanted in ("idle", "look", "talk", "wave") and not (kind and kind.flies):
+        gait = Motion(kind.gait) if kind else None
+        if gait and kind and kind.thing:
+            return gait
+        if biome.water and wanted in ("idle", "look", "talk", "wave") and not (kind and kind.flies):
             return Motion.SWIM  # nobody stands about on open water
         if wanted != "move":
             return Motion(wanted)
         if kind and kind.flies:
             return Motion.FLY
-        if biome in WATER and (kind is None or kind.swims or kind.motion == Motion.SWIM):
+        if biome.water and (kind is None or kind.swims or gait == Motion.SWIM):
             return Motion.SWIM
-        if kind and kind.motion in TRAVELLING:
-            return kind.motion
+        if gait and gait in TRAVELLING:
+            return gait
         return Motion.WALK
 
 
@@ -460,12 +458,14 @@ def _film(story: Story, options: PlanOptions, rng: random.Random) -> Storyboard:
 def _location(key: str, place: Place, beat: Beat, story: Story, known: dict, rng: random.Random) -> Location:
     """The place as this beat sees it. A place seen again keeps its layout and props; another time of day
     or weather makes it another location."""
-    usual = story.weather.setdefault(key, rng.choice(place.weather[:2]))
+    usual = story.weather.setdefault(key, Weather(rng.choice(place.weather[:2])))
     time = beat.time or TimeOfDay.DAY
     weather = beat.weather or usual
-    if weather == Weather.STORM and place.biome not in SNOW | WATER:
+    allowed = world().biome(place.biome).weather
+    # Weather the biome does not allow: a storm there is rain; rain falls as snow (a storm if it snows already).
+    if weather == Weather.STORM and weather not in allowed:
         weather = Weather.RAIN
-    elif weather == Weather.RAIN and place.biome in SNOW:
+    elif weather == Weather.RAIN and weather not in allowed:
         weather = Weather.SNOW if usual != Weather.SNOW else Weather.STORM
     if (key, time, weather) in known:
         return known[(key, time, weather)]
@@ -494,7 +494,7 @@ def _draft(scene: int, beat: ShotBeat, story: Story, used: set[str], rng: random
     direction = ScreenDirection.LEFT_TO_RIGHT
     on_screen = []
     for role in cast:
-        motion = role.motion(beat.motion, place.biome)
+        motion = role.motion(beat.motion, world().biome(place.biome))
         if role.kind and role.kind.thing:
             facing = ScreenDirection.NEUTRAL  # a lost ball or kite has no gaze to keep
         elif beat.role == "meeting":
@@ -641,9 +641,10 @@ def _resolve_sound(tag: str, place: Place, hero: Role, others: list[Role], motio
         return [hero.kind.call if hero.kind else None]
     if tag == "other_call":
         return [others[0].kind.call if others and others[0].kind else None]
-    if tag == "wind" and place.biome in SNOW:
+    snowy = world().biome(place.biome).snow
+    if tag == "wind" and snowy:
         return ["blizzard" if "blizzard" in place.sounds else "wind"]
-    if tag == "rain" and place.biome in SNOW:  # it snows there
+    if tag == "rain" and snowy:  # it snows there
         return ["blizzard"]
     return [tag]
 
@@ -662,7 +663,7 @@ def _characters(story: Story, rng: random.Random) -> list[Character]:
                 id=role.id,
                 name=entity.name if story.language == "zh" or entity.proper else _title_case(entity.name),
                 description=_capital(" ".join(look.split())) + ".",
-                visual=Visual(keywords=_keywords(role), scale=kind.scale if kind else 1.0,
+                visual=Visual(keywords=_keywords(role), scale=kind.size if kind else 1.0,
                               count=3 + seed % 3 if entity.plural else 1,  # "penguins": a small colony
                               facing="right" if role.is_hero else "left"),
                 seed=seed,

@@ -20,7 +20,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy import signal
 
-from storyagent.storyboard import Biome, Location, TimeOfDay, Weather
+from storyagent.storyboard import Location, TimeOfDay, Weather
+from storyagent.world import world
 
 log = logging.getLogger(__name__)
 
@@ -553,36 +554,22 @@ def _fade(audio: np.ndarray, sr: int) -> np.ndarray:
 
 # -- ambience --------------------------------------------------------------------
 
-_BIOME_BEDS: dict[Biome, list[tuple[str, float]]] = {
-    Biome.SEA_ICE: [("wind", -4.0)],
-    Biome.SNOWY_MOUNTAINS: [("wind", -2.0)],
-    Biome.OPEN_SEA: [("waves", 0.0), ("wind", -8.0)],
-    Biome.COAST: [("waves", -2.0), ("gulls", -8.0)],
-    Biome.FOREST: [("forest-birds", -4.0)],
-    Biome.GRASSLAND: [("wind", -8.0), ("forest-birds", -8.0)],
-    Biome.DESERT: [("wind", -6.0)],
-    Biome.CITY: [("city-traffic", -4.0)],
-    Biome.NIGHT_SKY: [("wind", -10.0)],
-    Biome.UNDERWATER: [("underwater", 0.0)],
-    Biome.INTERIOR: [],
-}
 _WEATHER_BEDS: dict[Weather, list[tuple[str, float]]] = {
     Weather.SNOW: [("wind", -4.0)],
     Weather.RAIN: [("rain", -2.0)],
     Weather.STORM: [("blizzard", 0.0)],
     Weather.CLOUDY: [("wind", -8.0)],
 }
-_COLD = {Biome.SEA_ICE, Biome.SNOWY_MOUNTAINS}
 
 
 def ambience_for(location: Location) -> list[tuple[str, float]]:
-    """(tag, volume_db) beds that play under every shot in `location`."""
-    beds = list(_BIOME_BEDS[location.biome])
+    """(tag, volume_db) beds that play under every shot in `location`: its biome card's ambience (by day or
+    by night), then its weather's."""
+    card = world().biome(location.biome)
+    beds = list(card.sounds_at(night=location.time_of_day == TimeOfDay.NIGHT).items())
     weather = list(_WEATHER_BEDS.get(location.weather, []))
-    if location.weather == Weather.STORM and location.biome not in _COLD:
+    if location.weather == Weather.STORM and not card.snow:
         weather = [("rain", 0.0), ("thunder", -2.0)]
-    if location.time_of_day == TimeOfDay.NIGHT and location.biome in (Biome.FOREST, Biome.GRASSLAND):
-        beds = [("crickets", -4.0) if tag == "forest-birds" else (tag, db) for tag, db in beds]
     chosen: dict[str, float] = {}
     for tag, db in beds + weather:
         chosen[tag] = max(db, chosen.get(tag, -99.0))  # wind from the biome and the weather: once, louder

@@ -5,7 +5,7 @@ malformed file into one line with its JSON path."""
 from storyagent.storyboard.files import MIGRATIONS, SCHEMA_VERSION, migrate, save_keeping_previous
 from storyagent.storyboard.model import (
     NARRATOR,
-    Biome,
+    BiomeName,
     Camera,
     CameraAngle,
     CameraMovement,
@@ -34,7 +34,7 @@ from storyagent.storyboard.model import (
 from storyagent.storyboard.problems import describe_validation_error, json_path
 
 __all__ = [
-    "MIGRATIONS", "NARRATOR", "SCHEMA_VERSION", "Biome", "Camera", "CameraAngle", "CameraMovement", "Character",
+    "MIGRATIONS", "NARRATOR", "SCHEMA_VERSION", "BiomeName", "Camera", "CameraAngle", "CameraMovement", "Character",
     "Facing", "Line", "Location", "Mood", "Motion", "OnScreen", "RenderSettings", "Scene", "ScreenDirection", "Shot",
     "ShotSize", "SoundCue", "Storyboard", "TimeOfDay", "Transition", "TransitionKind", "Visual", "Voice", "Weather",
     "describe_validation_error", "json_path", "json_schema", "migrate", "save_keeping_previous",

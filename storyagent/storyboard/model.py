@@ -16,12 +16,14 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from storyagent.cache import write_text_atomic
 from storyagent.errors import StoryboardError
 from storyagent.storyboard.files import SCHEMA_VERSION, migrate
 from storyagent.storyboard.problems import describe_validation_error
+from storyagent.world import world
 
 NARRATOR = "narrator"
 
@@ -38,6 +40,27 @@ Text = Annotated[str, Field(max_length=4000)]
 NonBlank = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 Seconds = Annotated[float, Field(gt=0, le=3600, description="Seconds, greater than 0.")]
 Seed = Annotated[int, Field(ge=0, lt=2**32, description="Random seed (0 .. 2^32-1).")]
+
+
+def _known_biome(name: str) -> str:
+    """A biome is any card of the world (storyagent/world/biomes.json or STORYAGENT_WORLD): checked like an
+    enum, so the error names the JSON path, the allowed names and the nearest one."""
+    names = world().biome_names()
+    if name not in names:
+        expected = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}" if len(names) > 1 else repr(names[0])
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+    return name
+
+
+def _list_biomes(schema: dict[str, Any]) -> None:
+    schema["enum"] = world().biome_names()
+
+
+BiomeName = Annotated[
+    str,
+    AfterValidator(_known_biome),
+    Field(json_schema_extra=_list_biomes, description="Kind of environment: a biome of the world."),
+]
 
 
 class _Vocabulary(str, Enum):
@@ -159,22 +182,6 @@ class Mood(_Vocabulary):
     EPIC = "epic", "vast, grand"
 
 
-class Biome(_Vocabulary):
-    """The kind of place; the animatic renderer builds its environment from it."""
-
-    SEA_ICE = "sea-ice", "flat polar ice floes and icebergs (Arctic or Antarctic)"
-    SNOWY_MOUNTAINS = "snowy-mountains", "snow-covered peaks and passes"
-    OPEN_SEA = "open-sea", "open water to the horizon, waves"
-    COAST = "coast", "shore where land meets sea, beach or rocks"
-    FOREST = "forest", "trees, woodland"
-    GRASSLAND = "grassland", "meadows, fields, savanna"
-    DESERT = "desert", "sand dunes, dry land"
-    CITY = "city", "streets and buildings"
-    NIGHT_SKY = "night-sky", "up among clouds and stars"
-    UNDERWATER = "underwater", "below the sea surface"
-    INTERIOR = "interior", "inside a room or building"
-
-
 class TimeOfDay(_Vocabulary):
     """Light of the scene."""
 
@@ -230,7 +237,8 @@ class Visual(_Model):
         default=1.0,
         gt=0,
         le=20,
-        description="Size relative to an adult human (1.0); a polar bear is about 1.4, a penguin 0.5.",
+        description="Size relative to an adult human (1.0); a polar bear is about 1.4, a penguin 0.5. "
+        "Left at 1.0, the cast gives it the world's size for what its keywords name.",
     )
     count: int = Field(
         default=1,
@@ -278,7 +286,7 @@ class Location(_Model):
     id: Id
     name: NonBlank = Field(description="Display name of the place.")
     description: Text = Field(default="", description="What the place looks like.")
-    biome: Biome = Field(description="Kind of environment.")
+    biome: BiomeName
     time_of_day: TimeOfDay = Field(default=TimeOfDay.DAY, description="Light.")
     weather: Weather = Field(default=Weather.CLEAR, description="Weather.")
     props: list[NonBlank] = Field(

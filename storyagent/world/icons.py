@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import skia
 
 from storyagent.resources import ASSETS
-from storyagent.storyboard import Storyboard
 
 ICON_DIR = ASSETS / "icons"
 
@@ -286,12 +285,12 @@ def draw(canvas: skia.Canvas, name: str, x: float, y: float, size: float, *, fli
     canvas.drawPicture(picture(name), matrix, paint)
 
 
-def unknown_icons(board: Storyboard) -> list[str]:
-    """Icons a director named that the library does not have, each as 'json.path: message'."""
+def unknown_icons(named: list[str | None]) -> list[str]:
+    """Icons a director named that the library does not have, each as 'json.path: message';
+    `named` holds the storyboard's characters' icons, in order."""
     known = library()
     problems = []
-    for i, character in enumerate(board.characters):
-        name = character.visual.icon
+    for i, name in enumerate(named):
         if name and name not in known:
             guess = difflib.get_close_matches(name, list(known.icons), n=1) or [find(name)]
             hint = f"; did you mean '{guess[0]}'?" if guess[0] else " (names are Fluent Emoji's, e.g. 'polar-bear')"

@@ -20,12 +20,11 @@ import skia
 from storyagent.cast import Place, Prop
 from storyagent.render.animatic import camera
 from storyagent.render.animatic.camera import View
-from storyagent.storyboard import Biome, TimeOfDay, Weather
-from storyagent.world import icons
+from storyagent.storyboard import TimeOfDay, Weather
+from storyagent.world import Biome, icons, scenery, world
 
 RGB = tuple[float, float, float]
 BELOW = 1e5  # how far a layer's ground band reaches toward the camera (world units)
-COLD = {Biome.SEA_ICE, Biome.SNOWY_MOUNTAINS}
 
 
 @dataclass(frozen=True)
@@ -122,19 +121,27 @@ class Environment:
     """Everything drawn around the characters of one place."""
 
     place: Place
+    card: Biome
     palette: Palette
     ground: RGB  # the far ground, from the horizon down
     layers: list[Layer]  # far to near, behind the characters
     front: list[Layer] = field(default_factory=list)  # in front of the characters (water lines)
     sky: skia.Picture | None = None  # sun, moon, stars: at infinity, in frame heights around the horizon
-    underwater: bool = False
-    indoors: bool = False  # no sky, no weather
     particles: list[Particles] = field(default_factory=list)  # weather, nearest last
+
+    @property
+    def underwater(self) -> bool:
+        return self.card.underwater
+
+    @property
+    def indoors(self) -> bool:
+        """No sky, no weather."""
+        return self.card.indoors
 
     @property
     def surface(self) -> bool:
         """The ground is open water: whoever is below it (a swimmer) shows only above the waterline."""
-        return self.place.biome == Biome.OPEN_SEA
+        return self.card.surface
 
     # -- per frame ---------------------------------------------------------------------
 
@@ -214,10 +221,11 @@ def draw_particles(canvas: skia.Canvas, particles: Particles, view: View, second
 @functools.lru_cache(maxsize=16)
 def environment(place: Place) -> Environment:
     """The environment of a place; built once per process and reused by every shot."""
+    card = world().biome(place.biome)
     builder = Builder(place, Palette(LIGHTS[place.time_of_day], place.weather), random.Random(place.seed))
-    env = BIOMES[place.biome](builder)
-    env.sky = sky_picture(builder.palette, builder.rng, env.underwater, place.biome == Biome.NIGHT_SKY)
-    if not env.indoors:
+    env = builder.environment(card)
+    env.sky = sky_picture(builder.palette, builder.rng, card.underwater, card.starry)
+    if not card.indoors:
         env.particles = weather_particles(place, builder.palette, builder.rng, env.underwater)
     return env
 
@@ -261,14 +269,54 @@ class Builder:
             step(Tile(canvas, period, depth, self.palette, self.rng))
         return Layer(depth, period, recorder.finishRecordingAsPicture(), drift, bob)
 
-    def floor(self, rgb: RGB, marks: RGB) -> Layer:
-        """The ground the characters stand on, with marks so motion over it reads."""
-        return self.layer(0.0, 24.0, band(rgb, lit=True), scuffs(marks))
+    def environment(self, card: Biome) -> Environment:
+        """The card's scenery, its layers built far to near (the order their random choices are drawn in)."""
+        drawing = card.scenery
+        layers = [built for layer in drawing.layers for built in self.layers(layer)]
+        front = [built for layer in drawing.front for built in self.layers(layer)]
+        ground = self.palette.lit(drawing.ground) if card.underwater or card.indoors else self.palette.at(drawing.ground, 900)
+        return Environment(self.place, card, self.palette, ground, layers, front)
 
-    def environment(self, ground: RGB, layers: list[Layer], front: list[Layer] | None = None, *,
-                    underwater: bool = False, indoors: bool = False) -> Environment:
-        far = self.palette.lit(ground) if underwater or indoors else self.palette.at(ground, 900)
-        return Environment(self.place, self.palette, far, layers, front or [], underwater=underwater, indoors=indoors)
+    def layers(self, layer: scenery.Layer) -> list[Layer]:
+        """The layers one scenery layer makes: none when it wants a prop the place lacks, one per prop
+        when it draws each prop alone, else one."""
+        if layer.when is not None and not self.wants(layer.when):
+            return []
+        chosen = [[prop] for prop in self.props] if layer.each_prop else [self.props]
+        return [self.layer(layer.depth, layer.period, *(self.step(spec, props) for spec in layer.draw),
+                           drift=layer.drift, bob=layer.bob) for props in chosen]
+
+    def step(self, spec: scenery.Step, chosen: list[Prop]) -> Step:
+        """The drawing step a scenery step names, with the card's parameters."""
+        match spec:
+            case scenery.Band():
+                return band(spec.colour, lit=spec.lit)
+            case scenery.Hills():
+                return hills(spec.base, spec.peaks, spec.colour)
+            case scenery.Mountains():
+                return mountains(spec.base, spec.peaks, spec.colour, spec.snowline)
+            case scenery.Swell():
+                return swell(spec.amplitude, spec.count, spec.colour, spec.crest, spec.top)
+            case scenery.Bergs():
+                named = spec.named_count is not None and self.wants("iceberg")
+                return bergs(spec.named_count if named else spec.count, spec.size)
+            case scenery.Pines():
+                return pines(spec.count, spec.height, spec.colour)
+            case scenery.Blocks():
+                return blocks(spec.count, spec.height, spec.windows)
+            case scenery.Puffs():
+                return puffs(spec.count, spec.size, spec.colour, spec.lowest, spec.highest, lit=spec.lit)
+            case scenery.Props():
+                shown = [p for p in chosen if (spec.only is None or p.icon in spec.only) and p.icon not in spec.skip]
+                return props(shown, spec.count, spec.scale, spec.y, spec.lit)
+            case scenery.Scuffs():
+                return scuffs(spec.colour)
+            case scenery.Kerb():
+                return kerb(spec.colour)
+            case scenery.Wall():
+                return wall(spec.colour, spec.trim)
+            case scenery.Planks():
+                return planks(spec.colour)
 
 
 # Drawing steps: each returns what a layer does in one tile.
@@ -457,137 +505,17 @@ def clouds(canvas: skia.Canvas, period: float, count: int, size: float, rgb: RGB
             canvas.drawOval(skia.Rect(cx - r * 1.6, cy - r, cx + r * 1.6, cy + r * 0.6), paint)
 
 
-# The biomes, far layers first. Depths and periods are in world units (a human is 1 tall).
-
-
-def sea_ice(b: Builder) -> Environment:
-    icebergs = 4 if b.wants("iceberg") else 2
-    return b.environment((210, 228, 242), [
-        b.layer(700, 4000, hills(3, [(5, 5), (13, 3)], (232, 242, 250)), band((214, 230, 242))),
-        b.layer(150, 900, band((224, 236, 246)), bergs(icebergs, 22)),
-        b.layer(30, 200, band((224, 236, 246)), bergs(icebergs // 2, 5)),
-        b.layer(5, 60, hills(0.05, [(3, 0.25), (7, 0.1)], (244, 249, 253)), props(b.props, 2)),
-        b.floor((246, 250, 254), (215, 230, 242)),
-    ])
-
-
-def snowy_mountains(b: Builder) -> Environment:
-    return b.environment((222, 232, 244), [
-        b.layer(1200, 7000, mountains(30, [(4, 170), (9, 80), (17, 30)], (150, 168, 204), snow=150)),
-        b.layer(300, 1800, mountains(8, [(3, 60), (7, 30), (15, 10)], (118, 138, 176), snow=55),
-                band((228, 236, 246))),
-        b.layer(45, 260, hills(1, [(2, 7), (5, 3)], (236, 242, 250)), props(b.props, 5, 1.2, y=-2)),
-        b.layer(6, 50, band((240, 245, 251)), props(b.props, 2)),
-        b.floor((246, 249, 253), (210, 222, 238)),
-    ])
-
-
-def open_sea(b: Builder) -> Environment:
-    layers = [b.layer(600, 3000, swell(2.0, 60, (74, 132, 184), (190, 220, 240)))]
-    if b.wants("iceberg"):
-        layers.append(b.layer(200, 1200, bergs(1, 24)))
-    layers += [b.layer(120, 700, props([prop], 1)) for prop in b.props]  # ships and the like, afloat far out
-    layers += [
-        b.layer(80, 400, swell(1.0, 18, (62, 122, 176), (200, 228, 244)), drift=1.5, bob=0.15),
-        b.layer(20, 90, swell(0.45, 7, (52, 112, 168), (214, 236, 248)), drift=-0.8, bob=0.08),
-        b.layer(5, 24, swell(0.22, 4, (44, 100, 156), (224, 242, 250)), drift=0.5, bob=0.05),
-    ]
-    # Water in front of the swimmers' feet: they are in the sea, not on it.
-    front = [b.layer(-0.2, 10, swell(0.1, 3, (40, 96, 150), (230, 244, 252), top=-0.14), drift=0.35, bob=0.03)]
-    return b.environment((80, 136, 186), layers, front)
-
-
-def coast(b: Builder) -> Environment:
-    return b.environment((90, 150, 192), [
-        b.layer(900, 5000, hills(5, [(3, 40), (8, 12)], (104, 140, 112))),
-        b.layer(200, 1000, swell(1.2, 30, (70, 138, 184), (200, 228, 244)), drift=1.0, bob=0.1),
-        b.layer(40, 220, swell(0.5, 9, (60, 130, 180), (226, 242, 250)), drift=-0.6, bob=0.06),
-        b.layer(10, 80, hills(-0.05, [(2, 0.15), (5, 0.05)], (232, 212, 168)), props(b.props, 3)),
-        b.floor((238, 220, 178), (214, 192, 146)),
-    ])
-
-
-def forest(b: Builder) -> Environment:
-    return b.environment((110, 150, 100), [
-        b.layer(800, 5000, hills(10, [(3, 60), (7, 25)], (96, 140, 112))),
-        b.layer(160, 800, hills(2, [(2, 14), (5, 6)], (70, 120, 80)), pines(90, 14, (52, 100, 66))),
-        b.layer(35, 160, band((96, 146, 76)), pines(26, 7, (40, 88, 56))),
-        b.layer(7, 50, band((104, 156, 80)), props(b.props, 4)),
-        b.floor((112, 164, 84), (88, 136, 64)),
-    ])
-
-
-def grassland(b: Builder) -> Environment:
-    return b.environment((150, 190, 110), [
-        b.layer(800, 5000, hills(4, [(3, 30), (8, 10)], (130, 170, 120))),
-        b.layer(150, 900, hills(1, [(2, 10), (5, 4)], (140, 186, 96))),
-        b.layer(30, 150, hills(0.2, [(2, 2), (5, 1)], (150, 196, 92)), props(b.props, 3, 2.0)),
-        b.layer(5, 40, band((156, 204, 96)), props(b.props, 6)),
-        b.floor((160, 206, 98), (130, 178, 80)),
-    ])
-
-
-def desert(b: Builder) -> Environment:
-    return b.environment((236, 200, 150), [
-        b.layer(900, 5000, mountains(5, [(3, 70), (7, 25)], (196, 150, 120))),
-        b.layer(160, 900, hills(2, [(2, 16), (5, 5)], (232, 190, 130))),
-        b.layer(30, 160, hills(0.5, [(2, 3), (3, 1.5)], (240, 202, 142)), props(b.props, 3)),
-        b.layer(6, 40, band((244, 212, 156)), props(b.props, 2)),
-        b.floor((246, 218, 164), (226, 190, 130)),
-    ])
-
-
-def city(b: Builder) -> Environment:
-    return b.environment((140, 140, 150), [
-        b.layer(700, 3000, blocks(40, 70, windows=False)),
-        b.layer(120, 500, blocks(14, 30, windows=True), band((120, 120, 128))),
-        b.layer(25, 120, band((134, 134, 140)), props(b.props, 4)),
-        b.layer(3, 30, band((150, 150, 156), lit=True), kerb((200, 200, 204))),
-        b.floor((170, 170, 176), (140, 140, 146)),
-    ])
-
-
 def kerb(rgb: RGB) -> Step:
     def draw(tile: Tile) -> None:
         tile.canvas.drawRect(skia.Rect(-tile.period, 0, 2 * tile.period, 0.12), fill(tile.palette.lit(rgb)))
     return draw
 
 
-def night_sky(b: Builder) -> Environment:
-    """Up among the clouds: a sea of cloud instead of ground."""
-    cloud = (214, 222, 244)
-    return b.environment(cloud, [
-        b.layer(600, 4000, hills(2, [(9, 18), (23, 8)], cloud)),
-        b.layer(120, 700, puffs(6, 8, cloud, 4, 30)),
-        b.layer(20, 120, hills(-0.5, [(3, 1.5), (7, 0.6)], (226, 232, 248)), props(b.props, 3, y=-6, lit=False)),
-        b.layer(2, 14, puffs(2, 0.7, (236, 240, 252), -0.2, 0.3, lit=True)),
-    ])
-
-
-def underwater(b: Builder) -> Environment:
-    return b.environment((40, 90, 120), [
-        b.layer(400, 2000, hills(4, [(4, 25), (9, 10)], (35, 85, 120))),
-        b.layer(60, 300, hills(0.5, [(3, 5), (7, 2)], (70, 120, 130)), props(b.props, 5, 3.0, lit=False)),
-        b.layer(8, 50, band((150, 150, 130), lit=True), props(b.props, 4, lit=False)),
-        b.floor((196, 186, 148), (170, 160, 120)),
-    ], underwater=True)
-
-
-def interior(b: Builder) -> Environment:
-    """A room: a wall with a window onto the time of day, a wooden floor."""
-    outside = LIGHTS[b.place.time_of_day].sky_horizon
-    hung = [p for p in b.props if p.icon == "framed-picture"]
-    standing = [p for p in b.props if p.icon != "framed-picture"]
-    return b.environment((176, 124, 84), [
-        b.layer(3.0, 9.0, wall((238, 220, 190), (200, 170, 140), outside), props(hung, 1, y=-1.5),
-                props(standing, 2)),
-        b.layer(0.0, 6.0, band((176, 124, 84), lit=True), planks((150, 104, 70))),
-    ], indoors=True)
-
-
-def wall(rgb: RGB, trim: RGB, outside: RGB) -> Step:
+def wall(rgb: RGB, trim: RGB) -> Step:
+    """A room's wall with a window onto the time of day (the light's own horizon, unlit by the room)."""
     def draw(tile: Tile) -> None:
         lit, canvas, period = tile.palette.lit, tile.canvas, tile.period
+        outside = tile.palette.light.sky_horizon
         canvas.drawRect(skia.Rect(-period, -BELOW, 2 * period, 0), fill(lit(rgb)))
         canvas.drawRect(skia.Rect(-period, -0.9, 2 * period, 0), fill(lit(trim)))
         canvas.drawRect(skia.Rect(-period, -3.2, 2 * period, -3.0), fill(lit(trim)))
@@ -605,21 +533,6 @@ def planks(rgb: RGB) -> Step:
             y = 0.06 * i * i  # farther apart toward the camera
             tile.canvas.drawRect(skia.Rect(-tile.period, y, 2 * tile.period, y + 0.02 * i), line)
     return draw
-
-
-BIOMES: dict[Biome, Callable[[Builder], Environment]] = {
-    Biome.SEA_ICE: sea_ice,
-    Biome.SNOWY_MOUNTAINS: snowy_mountains,
-    Biome.OPEN_SEA: open_sea,
-    Biome.COAST: coast,
-    Biome.FOREST: forest,
-    Biome.GRASSLAND: grassland,
-    Biome.DESERT: desert,
-    Biome.CITY: city,
-    Biome.NIGHT_SKY: night_sky,
-    Biome.UNDERWATER: underwater,
-    Biome.INTERIOR: interior,
-}
 
 
 def sky_picture(palette: Palette, rng: random.Random, underwater: bool, starry: bool) -> skia.Picture:
@@ -668,7 +581,7 @@ def weather_particles(place: Place, palette: Palette, rng: random.Random, underw
     weather = place.weather
     if underwater:
         kind, count, fall, wind = "bubble", 40, -0.08, 0.01
-    elif weather == Weather.SNOW or (weather == Weather.STORM and place.biome in COLD):
+    elif weather == Weather.SNOW or (weather == Weather.STORM and world().biome(place.biome).snow):
         kind, count, fall, wind = "snow", 90 if weather == Weather.SNOW else 200, 0.12, 0.03
         if weather == Weather.STORM:
             fall, wind = 0.3, 0.35

@@ -18,15 +18,8 @@ import numpy as np
 from PIL import Image
 
 from storyagent.render.dit.checkpoints import Family
-from storyagent.storyboard import (
-    Biome,
-    CameraAngle,
-    CameraMovement,
-    ShotSize,
-    Storyboard,
-    TimeOfDay,
-    Weather,
-)
+from storyagent.storyboard import CameraAngle, CameraMovement, ShotSize, Storyboard, TimeOfDay, Weather
+from storyagent.world import world
 
 SHOT_SIZES: dict[ShotSize, str] = {
     ShotSize.EXTREME_WIDE: "extreme wide shot",
@@ -69,20 +62,6 @@ MOVEMENTS: dict[CameraMovement, str] = {
     CameraMovement.TRACKING: "tracking shot following {subject}",
     CameraMovement.ORBIT: "orbiting shot circling {subject}",
     CameraMovement.HANDHELD: "handheld camera, slight shake",
-}
-
-BIOMES: dict[Biome, str] = {
-    Biome.SEA_ICE: "polar sea ice with floes and icebergs",
-    Biome.SNOWY_MOUNTAINS: "snow-covered mountains",
-    Biome.OPEN_SEA: "open sea stretching to the horizon",
-    Biome.COAST: "a coastline where land meets the sea",
-    Biome.FOREST: "a forest",
-    Biome.GRASSLAND: "open grassland",
-    Biome.DESERT: "desert sand dunes",
-    Biome.CITY: "city streets",
-    Biome.NIGHT_SKY: "high in the sky among clouds and stars",
-    Biome.UNDERWATER: "underwater",
-    Biome.INTERIOR: "indoors",
 }
 
 LIGHT: dict[TimeOfDay, str] = {
@@ -132,7 +111,7 @@ def shot_prompt(board: Storyboard, shot_id: str) -> str:
         count = character.visual.count
         who = f"{_article(what)} {what}" if count == 1 else f"a group of {count}, each {_article(what)} {what}"
         sentences.append(f"{character.name}, {who}{looks}, {_clause(action)}")
-    place = [location.name, _clause(location.description), BIOMES[location.biome], LIGHT[location.time_of_day],
+    place = [location.name, _clause(location.description), world().biome(location.biome).prompt, LIGHT[location.time_of_day],
              WEATHER[location.weather]]
     sentences.append("Setting: " + ", ".join(part for part in place if part))
     mood = shot.music_mood or board.scene_of(shot_id).mood
