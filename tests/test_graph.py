@@ -14,8 +14,7 @@ from storyagent.errors import BusyError, PremiseError, RenderError
 from storyagent.run import film, stages
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "all-the-way-south.storyboard.json"
+from tests.helpers.examples import SOUTH
 
 
 class Recorder:
@@ -24,7 +23,7 @@ class Recorder:
         self.ever: set[str] = set()
         self.fail_once = fail_once
         self.lock = threading.Lock()
-        board = Storyboard.load(EXAMPLE)
+        board = Storyboard.load(SOUTH)
         patches = {
             "plan_stage": lambda premise, options: self.record("plan", board),
             "cast_stage": lambda b, d, o: self.record("cast", b, save=d),
@@ -61,7 +60,7 @@ def test_stages_run_in_data_flow_order(monkeypatch: pytest.MonkeyPatch, tmp_path
     result = film.make("polar bear visits penguins", tmp_path / "f")
     assert rec.calls[:4] == ["plan", "cast", "voice", "time"]
     middle = rec.calls[4:-2]
-    assert sorted(middle) == sorted(["sound", *[f"render:{s.id}" for s in Storyboard.load(EXAMPLE).shots()]])
+    assert sorted(middle) == sorted(["sound", *[f"render:{s.id}" for s in Storyboard.load(SOUTH).shots()]])
     assert rec.calls[-2:] == ["edit", "export"]
     assert result.film == (tmp_path / "f" / "film.mp4").resolve()
     assert (tmp_path / "f" / "storyboard.json").is_file()

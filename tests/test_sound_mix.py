@@ -9,7 +9,7 @@ from storyagent.media.audio import read_wav
 from storyagent.sound.mix import limit, loudness, mix, true_peak_db
 from storyagent.timeline import build_timeline
 from storyagent.voice.speak import speak_lines
-from tests.sound_boards import small_board
+from tests.helpers.sound_boards import small_board
 
 
 @pytest.fixture(scope="module")

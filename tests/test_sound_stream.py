@@ -17,8 +17,7 @@ from storyagent.sound.stream import LoudnessMeter, PeakMeter
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import Timeline, build_timeline
 from storyagent.voice.speak import speak_lines
-from tests.sound_boards import small_board
-from tests.test_sound_music import score_timeline
+from tests.helpers.sound_boards import score_timeline, small_board
 
 SR = 48000
 

@@ -13,14 +13,7 @@ import pytest
 
 from storyagent.errors import StoryboardError
 from storyagent.storyboard import MIGRATIONS, SCHEMA_VERSION, Storyboard, json_schema, migrate
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-EXAMPLE_FILES = sorted(EXAMPLES.glob("*.storyboard.json"))
-
-
-@pytest.fixture
-def example() -> dict:
-    return json.loads((EXAMPLES / "all-the-way-south.storyboard.json").read_text(encoding="utf-8"))
+from tests.helpers.examples import EXAMPLE_FILES, ZH
 
 
 def load_error(data: dict | str | bytes, tmp_path: Path) -> str:
@@ -43,7 +36,7 @@ def test_canonical_files_round_trip_byte_for_byte(path: Path, tmp_path: Path) ->
 
 
 def test_canonical_form_is_readable_utf8_with_trailing_newline(tmp_path: Path) -> None:
-    board = Storyboard.load(EXAMPLES / "yi-lu-xiang-nan.zh.storyboard.json")
+    board = Storyboard.load(ZH)
     text = board.to_json()
     assert "一路向南" in text and "\\u" not in text
     assert text.endswith("}\n") and text.startswith('{\n  "schema_version": 2,')

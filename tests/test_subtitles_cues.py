@@ -10,7 +10,7 @@ import pytest
 from storyagent.edit.subtitles import CJK_CHARS_PER_LINE, MAX_LINE_WIDTH, subtitle_cues, wrap, write_subtitles
 from storyagent.timeline import build_timeline
 from storyagent.voice.speak import speak_lines
-from tests.sound_boards import small_board
+from tests.helpers.sound_boards import small_board
 
 
 @pytest.fixture(scope="module", params=["en", "zh"])

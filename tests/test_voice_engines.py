@@ -16,7 +16,7 @@ from storyagent.errors import BackendError, ModelNotFoundError
 from storyagent.storyboard import Voice
 from storyagent.voice import cast_voices, choose_engine, engine_statuses, get_narrator, shift_pitch, voice_for
 from storyagent.voice.speak import trim_silence
-from tests.sound_boards import small_board
+from tests.helpers.sound_boards import small_board
 
 
 def f0(audio: np.ndarray, sr: int) -> float:

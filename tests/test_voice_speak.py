@@ -10,7 +10,7 @@ import pytest
 from storyagent.media.audio import read_wav
 from storyagent.voice import speak
 from storyagent.voice.speak import speak_lines, split_sentences
-from tests.sound_boards import small_board
+from tests.helpers.sound_boards import small_board
 
 
 @pytest.fixture(scope="module")
