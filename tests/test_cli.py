@@ -6,6 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from storyagent.cli import app
+from storyagent.run import doctor
 from tests.helpers.cli import storyagent
 from tests.helpers.examples import SOUTH
 
@@ -54,3 +59,19 @@ def test_malformed_file_is_one_line_without_traceback(example: dict, tmp_path: P
 def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
     result = storyagent("lint", str(tmp_path / "nope.json"))
     assert result.returncode == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_brackets_in_paths_and_errors_are_printed_as_written(example: dict, tmp_path: Path) -> None:
+    draft = tmp_path / "[draft]"  # rich would read "[draft]" as a style and drop it
+    draft.mkdir()
+    (draft / "film.json").write_text(json.dumps(example), encoding="utf-8")
+    assert f"ok {draft / 'film.json'}:" in storyagent("validate", str(draft / "film.json")).stdout
+    missing = storyagent("validate", str(draft / "nope.json"))
+    assert missing.returncode == 2 and str(draft / "nope.json") in missing.stderr
+
+
+def test_doctor_prints_install_hints_with_their_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    version = doctor._version
+    monkeypatch.setattr(doctor, "_version", lambda name: None if name == "torch" else version(name))
+    result = CliRunner().invoke(app, ["doctor"], env={"COLUMNS": "250"})
+    assert "pip install 'storyagent[dit]'" in result.stdout
