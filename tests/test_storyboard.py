@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storyagent.errors import StoryboardError
+from storyagent.errors import StoryboardError, UnknownIdError
 from storyagent.storyboard import MIGRATIONS, SCHEMA_VERSION, Storyboard, json_schema, migrate
 from tests.helpers.examples import EXAMPLE_FILES, ZH
 
@@ -128,6 +128,29 @@ def test_top_level_must_be_an_object(tmp_path: Path) -> None:
 def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
     with pytest.raises(StoryboardError, match="cannot read"):
         Storyboard.load(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize(
+    ("lookup", "wrong", "message"),
+    [
+        ("character", "nanok", "unknown character 'nanok'; did you mean 'nanuk'?"),
+        ("location", "arctic", "unknown location 'arctic'; did you mean 'arctic-ice'?"),
+        ("scene_of", "nort-2", "unknown shot 'nort-2'; did you mean 'north-2'?"),
+        ("character", "walrus", "unknown character 'walrus'; known: nanuk, pip"),
+    ],
+)
+def test_an_unknown_id_is_named_with_the_nearest_known_one(example_board: Storyboard, lookup: str, wrong: str,
+                                                           message: str) -> None:
+    with pytest.raises(UnknownIdError) as raised:
+        getattr(example_board, lookup)(wrong)
+    assert str(raised.value) == message
+    assert isinstance(raised.value, StoryboardError)
+
+
+def test_known_ids_are_found(example_board: Storyboard) -> None:
+    assert example_board.character("pip").id == "pip"
+    assert example_board.location("long-sea").id == "long-sea"
+    assert example_board.scene_of("north-2") is example_board.scenes[0]
 
 
 def test_migration_hook_upgrades_old_documents(monkeypatch: pytest.MonkeyPatch, example: dict) -> None:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from storyagent.cache import write_text_atomic
-from storyagent.errors import StoryboardError
+from storyagent.errors import StoryboardError, UnknownIdError
 from storyagent.storyboard.files import SCHEMA_VERSION, migrate
 from storyagent.storyboard.problems import describe_validation_error
 
@@ -397,13 +397,22 @@ class Storyboard(_Model):
         return [shot for scene in self.scenes for shot in scene.shots]
 
     def scene_of(self, shot_id: str) -> Scene:
-        return next(scene for scene in self.scenes if any(s.id == shot_id for s in scene.shots))
+        for scene in self.scenes:
+            if any(shot.id == shot_id for shot in scene.shots):
+                return scene
+        raise UnknownIdError(_unknown("shot", shot_id, {shot.id for shot in self.shots()}))
 
     def character(self, character_id: str) -> Character:
-        return next(c for c in self.characters if c.id == character_id)
+        for character in self.characters:
+            if character.id == character_id:
+                return character
+        raise UnknownIdError(_unknown("character", character_id, {c.id for c in self.characters}))
 
     def location(self, location_id: str) -> Location:
-        return next(loc for loc in self.locations if loc.id == location_id)
+        for location in self.locations:
+            if location.id == location_id:
+                return location
+        raise UnknownIdError(_unknown("location", location_id, {loc.id for loc in self.locations}))
 
     # -- files -------------------------------------------------------------
 
@@ -500,7 +509,12 @@ def _duplicates(path: str, ids: list[str]) -> list[str]:
 
 
 def _dangling(path: str, kind: str, name: str, known: set[str]) -> str:
-    message = f"{path}: unknown {kind} '{name}'"
+    return f"{path}: {_unknown(kind, name, known)}"
+
+
+def _unknown(kind: str, name: str, known: set[str]) -> str:
+    """"unknown character 'x'" with the nearest known id, or every known id when none is near."""
+    message = f"unknown {kind} '{name}'"
     guess = difflib.get_close_matches(name, sorted(known), n=1)
     if guess:
         return f"{message}; did you mean '{guess[0]}'?"
