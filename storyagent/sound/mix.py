@@ -2,8 +2,9 @@
 finished to broadcast loudness (EBU R128 style: -16 LUFS integrated, true
 peak at most -1 dBTP).
 
-Stems are written as they sit in the mix (levelled, ducked) beside `mix.wav`,
-so an editor can rebalance them.
+Stems are written as they sit in the mix (levelled, ducked, and through the
+mix's limiter) beside `mix.wav`: they add up to the mix, stay under full scale
+at any bit depth an editor imports them at, and let the editor rebalance.
 
 The film is mixed BLOCK seconds at a time, in passes over float32 scratch
 files beside the output, so memory stays the same for a one-minute or a
@@ -39,6 +40,7 @@ from storyagent.timeline import EffectPlacement, Timeline
 
 TARGET_LUFS = -16.0
 TRUE_PEAK_CEILING_DB = -1.5  # a little under -1 dBTP: the limiter's estimate is 4x oversampled, not exact
+STEM_CEILING_DB = 0.0  # stems never clip when an editor imports them as 16- or 24-bit PCM
 # Stem levels before the final loudness gain (LUFS), chosen so speech sits clearly on top.
 VOICE_LUFS = -20.0
 MUSIC_LUFS = -26.0  # in the pauses; ducked further under speech
@@ -364,8 +366,11 @@ def write_finished(stems: dict[str, Scratch], total_lufs: float, n: int, sr: int
 def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
            writers: dict[str, WavWriter] | None = None) -> tuple[float, float]:
     """The sum of the stems x `gain` through the true-peak limiter: its loudness
-    and, given `writers`, its true peak and the mix and the stems x `gain`
-    written out (without, the peak is not measured: NaN)."""
+    and, given `writers`, its true peak and the mix and the stems written out
+    (without, the peak is not measured: NaN). Each stem gets the gain the mix
+    got, the limiter's included, so the stems add up to the mix; a stem that
+    would still pass full scale on its own (the others cancelling it) is held
+    under it by the same limiter."""
     meter, peaks = LoudnessMeter(sr), PeakMeter()
     # The limiter's gain at a sample depends on the signal up to 2.5 look-aheads away:
     # each block is limited with that much of its neighbours, then trimmed.
@@ -374,19 +379,21 @@ def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
         lo, hi = max(0, start - margin), min(n, end + margin)
         parts = {name: stem.read(lo, hi) for name, stem in stems.items()}
         total = (parts["voice"] + parts["music"] + parts["effects"]) * gain
-        finished = limit(total, sr, TRUE_PEAK_CEILING_DB, LIMITER_LOOKAHEAD)[start - lo : end - lo]
+        limiting = limiter_gain(total, sr, TRUE_PEAK_CEILING_DB, LIMITER_LOOKAHEAD)
+        finished = (total * limiting)[start - lo : end - lo]
         meter.add(finished)
         if writers:
             peaks.add(finished)
             writers["mix"].write(finished)
             for name, part in parts.items():
-                writers[name].write(part[start - lo : end - lo] * gain)
+                stem = limit(part * gain * limiting, sr, STEM_CEILING_DB, LIMITER_LOOKAHEAD)
+                writers[name].write(stem[start - lo : end - lo])
     return meter.integrated(), peaks.db() if writers else float("nan")
 
 
 def write_outputs(stems: dict[str, Scratch], gain: float, n: int, sr: int,
                   paths: dict[str, Path]) -> tuple[float, float]:
-    """The finished mix and the stems x `gain` written to `paths`, each under a
+    """The finished mix and stems written to `paths`, each under a
     temporary name until it is whole; the mix's loudness and true peak."""
     with ExitStack() as files:
         writers = {}
@@ -412,9 +419,15 @@ def true_peak_db(audio: np.ndarray, oversample: int = 4) -> float:
 
 
 def limit(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005) -> np.ndarray:
-    """Look-ahead true-peak limiter: the gain needed under each 4x-oversampled
-    peak is held for the look-ahead window each side and smoothed by a moving
-    average half as long, so the gain is already down when the peak arrives."""
+    """Look-ahead true-peak limiter: `audio` with its peaks over `ceiling_db` taken down."""
+    return audio * limiter_gain(audio, sr, ceiling_db, lookahead)
+
+
+def limiter_gain(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005) -> np.ndarray:
+    """The limiter's gain per sample (1 where nothing passes the ceiling): the
+    gain needed under each 4x-oversampled peak is held for the look-ahead window
+    each side and smoothed by a moving average half as long, so the gain is
+    already down when the peak arrives."""
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
     ceiling = 10 ** (ceiling_db / 20)
@@ -424,7 +437,7 @@ def limit(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.00
     hold = int(lookahead * sr)
     held = minimum_filter1d(needed, size=2 * hold + 1)
     smooth = uniform_filter1d(held, size=hold + 1)
-    return audio * np.minimum(smooth, held)
+    return np.minimum(smooth, held)
 
 
 # -- small helpers ------------------------------------------------------------------------------
