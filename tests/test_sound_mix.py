@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from storyagent.media.audio import read_wav
-from storyagent.sound.mix import limit, loudness, mix, true_peak_db
+from storyagent.sound.mix import limiter_gain, loudness, mix, true_peak_db, under_full_scale
 from storyagent.timeline import build_timeline
 from storyagent.voice.speak import speak_lines
 from tests.helpers.sound_boards import small_board
@@ -96,7 +96,7 @@ def test_limiter_holds_true_peak_on_a_hot_signal():
     sr = 48000
     t = np.arange(sr) / sr
     hot = 1.8 * np.sin(2 * np.pi * 11025.5 * t + 0.3)  # inter-sample peaks above the sample peaks
-    limited = limit(hot, sr, -1.5)
+    limited = hot * limiter_gain(hot, sr, -1.5)
     assert true_peak_db(limited) <= -1.0
 
 
@@ -113,3 +113,13 @@ def test_mix_is_repeatable_and_leaves_only_its_outputs(mixed, tmp_path):
     third = mix(timeline, small_board("en"), tmp_path)
     assert third.mix.read_bytes() == result.mix.read_bytes()
     assert sorted(p.name for p in (tmp_path / ".storyagent" / "stems").iterdir()) == cached
+
+
+def test_a_stem_over_full_scale_is_held_under_it_there_and_nowhere_else():
+    sr = 48000
+    stem = 0.5 * np.sin(2 * np.pi * 220 * np.arange(sr) / sr)
+    assert under_full_scale(stem, sr) is stem  # under full scale already: untouched
+    stem[24000:24100] *= 2.4
+    held = under_full_scale(stem, sr)
+    assert np.max(np.abs(held)) <= 1.0
+    assert np.array_equal(held[:23000], stem[:23000]) and np.array_equal(held[25100:], stem[25100:])

@@ -40,7 +40,6 @@ from storyagent.timeline import EffectPlacement, Timeline
 
 TARGET_LUFS = -16.0
 TRUE_PEAK_CEILING_DB = -1.5  # a little under -1 dBTP: the limiter's estimate is 4x oversampled, not exact
-STEM_CEILING_DB = 0.0  # stems never clip when an editor imports them as 16- or 24-bit PCM
 # Stem levels before the final loudness gain (LUFS), chosen so speech sits clearly on top.
 VOICE_LUFS = -20.0
 MUSIC_LUFS = -26.0  # in the pauses; ducked further under speech
@@ -369,8 +368,8 @@ def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
     and, given `writers`, its true peak and the mix and the stems written out
     (without, the peak is not measured: NaN). Each stem gets the gain the mix
     got, the limiter's included, so the stems add up to the mix; a stem that
-    would still pass full scale on its own (the others cancelling it) is held
-    under it by the same limiter."""
+    would still pass full scale on its own (where the others cancel it) is held
+    under it, so no stem clips when an editor imports it as 16- or 24-bit PCM."""
     meter, peaks = LoudnessMeter(sr), PeakMeter()
     # The limiter's gain at a sample depends on the signal up to 2.5 look-aheads away:
     # each block is limited with that much of its neighbours, then trimmed.
@@ -386,9 +385,17 @@ def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
             peaks.add(finished)
             writers["mix"].write(finished)
             for name, part in parts.items():
-                stem = limit(part * gain * limiting, sr, STEM_CEILING_DB, LIMITER_LOOKAHEAD)
-                writers[name].write(stem[start - lo : end - lo])
+                writers[name].write(under_full_scale(part * gain * limiting, sr)[start - lo : end - lo])
     return meter.integrated(), peaks.db() if writers else float("nan")
+
+
+def under_full_scale(stem: np.ndarray, sr: int) -> np.ndarray:
+    """`stem` with any sample over full scale limited under it. Nearly always
+    there is none and the stem is returned as it is: the limiter's gain would be
+    exactly 1, and sparing it keeps writing the stems cheap."""
+    if np.max(np.abs(stem), initial=0.0) <= 1.0:
+        return stem
+    return stem * limiter_gain(stem, sr, 0.0, LIMITER_LOOKAHEAD, true_peak=False)
 
 
 def write_outputs(stems: dict[str, Scratch], gain: float, n: int, sr: int,
@@ -418,21 +425,19 @@ def true_peak_db(audio: np.ndarray, oversample: int = 4) -> float:
     return float(20 * np.log10(max(peak, 1e-12)))
 
 
-def limit(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005) -> np.ndarray:
-    """Look-ahead true-peak limiter: `audio` with its peaks over `ceiling_db` taken down."""
-    return audio * limiter_gain(audio, sr, ceiling_db, lookahead)
-
-
-def limiter_gain(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005) -> np.ndarray:
-    """The limiter's gain per sample (1 where nothing passes the ceiling): the
-    gain needed under each 4x-oversampled peak is held for the look-ahead window
-    each side and smoothed by a moving average half as long, so the gain is
-    already down when the peak arrives."""
+def limiter_gain(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005,
+                 true_peak: bool = True) -> np.ndarray:
+    """A look-ahead limiter's gain per sample (1 where nothing passes the ceiling): the
+    gain needed under each peak (4x oversampled, unless `true_peak` is off and
+    only the samples count) is held for the look-ahead window each side and
+    smoothed by a moving average half as long, so the gain is already down when
+    the peak arrives."""
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
     ceiling = 10 ** (ceiling_db / 20)
-    peaks = np.abs(resample_poly(audio, 4, 1))[: 4 * len(audio)].reshape(-1, 4).max(axis=1)
-    peaks = np.maximum(peaks, np.abs(audio))
+    peaks = np.abs(audio)
+    if true_peak:
+        peaks = np.maximum(np.abs(resample_poly(audio, 4, 1))[: 4 * len(audio)].reshape(-1, 4).max(axis=1), peaks)
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     hold = int(lookahead * sr)
     held = minimum_filter1d(needed, size=2 * hold + 1)
