@@ -8,6 +8,7 @@ import pytest
 from storyagent.media.audio import read_wav
 from storyagent.sound.mix import limiter_gain, loudness, mix, true_peak_db, under_full_scale
 from storyagent.timeline import build_timeline
+from storyagent.voice import cast_voices
 from storyagent.voice.speak import speak_lines
 from tests.helpers.sound_boards import small_board
 
@@ -16,7 +17,7 @@ from tests.helpers.sound_boards import small_board
 def mixed(tmp_path_factory):
     out = tmp_path_factory.mktemp("mix")
     board = small_board("en")
-    timeline = build_timeline(board, speak_lines(board, out, engine="espeak"), title_seconds=2.0, credits_seconds=3.0)
+    timeline = build_timeline(board, speak_lines(cast_voices(board, "espeak"), out), title_seconds=2.0, credits_seconds=3.0)
     result = mix(timeline, board, out)
     stems = {name: read_wav(path)[0] for name, path in result.stems.items()}
     return timeline, result, stems, read_wav(result.mix)[0]

@@ -39,7 +39,7 @@ def test_canonical_form_is_readable_utf8_with_trailing_newline(tmp_path: Path) -
     board = Storyboard.load(ZH)
     text = board.to_json()
     assert "一路向南" in text and "\\u" not in text
-    assert text.endswith("}\n") and text.startswith('{\n  "schema_version": 2,')
+    assert text.endswith("}\n") and text.startswith(f'{{\n  "schema_version": {SCHEMA_VERSION},')
 
 
 def test_loading_a_shorthand_file_fills_defaults(example: dict, tmp_path: Path) -> None:
@@ -154,21 +154,22 @@ def test_known_ids_are_found(example_board: Storyboard) -> None:
 
 
 def test_migration_hook_upgrades_old_documents(monkeypatch: pytest.MonkeyPatch, example: dict) -> None:
-    """A future version 3 registers MIGRATIONS[2]; version-2 files still open."""
-    monkeypatch.setattr("storyagent.storyboard.files.SCHEMA_VERSION", 3)
-    monkeypatch.setitem(MIGRATIONS, 2, lambda doc: {**doc, "logline": doc["logline"].upper()})
+    """A future version registers MIGRATIONS[today's version]; today's files still open."""
+    monkeypatch.setattr("storyagent.storyboard.files.SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(MIGRATIONS, SCHEMA_VERSION, lambda doc: {**doc, "logline": doc["logline"].upper()})
     upgraded = migrate(example)
-    assert upgraded["schema_version"] == 3 and upgraded["logline"].isupper()
-    assert SCHEMA_VERSION == 2  # the module constant imported here is untouched
+    assert upgraded["schema_version"] == SCHEMA_VERSION + 1 and upgraded["logline"].isupper()
 
 
-def test_a_version_1_file_opens_and_saves_as_version_2(example: dict, tmp_path: Path) -> None:
+def test_a_version_1_file_opens_as_the_current_version(example: dict, tmp_path: Path) -> None:
     for character in example["characters"]:
-        del character["visual"]["count"]
+        del character["visual"]["count"]  # came in version 2
+    del example["narrator"]  # came in version 3
     path = tmp_path / "old.json"
     path.write_text(json.dumps({**example, "schema_version": 1}), encoding="utf-8")
     board = Storyboard.load(path)
-    assert board.schema_version == 2 and all(c.visual.count == 1 for c in board.characters)
+    assert board.schema_version == SCHEMA_VERSION and all(c.visual.count == 1 for c in board.characters)
+    assert board.narrator.engine is None  # not cast yet: the cast stage gives the narrator a voice
 
 
 def test_schema_describes_every_field() -> None:

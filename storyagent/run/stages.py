@@ -76,7 +76,7 @@ def voice_stage(board: Storyboard, film_dir: Path, options: RunOptions, run_id: 
     from storyagent.voice import speak_lines
 
     started = time.time()
-    spoken = speak_lines(board, film_dir, engine=options.voice_engine)
+    spoken = speak_lines(board, film_dir)
     for line in spoken:
         # A line whose file predates this stage came from the cache.
         action = "built" if Path(line.audio).stat().st_mtime >= started else "reused"

@@ -249,7 +249,7 @@ class Visual(_Model):
 
 
 class Voice(_Model):
-    """How a character sounds: fixed for the whole film by the cast."""
+    """How the narrator or a character sounds: fixed for the whole film by the cast."""
 
     engine: str | None = Field(
         default=None, max_length=40, description="TTS engine (piper, espeak, openai, coqui); empty means automatic."
@@ -372,13 +372,14 @@ class RenderSettings(_Model):
 class Storyboard(_Model):
     """A short film, scene by scene and shot by shot."""
 
-    schema_version: Literal[2] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
+    schema_version: Literal[3] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
     title: NonBlank = Field(description="Title of the film.")
     logline: Text = Field(default="", description="The story in one sentence.")
     premise: Text = Field(default="", description="The one line the film was made from.")
     language: Literal["en", "zh"] = Field(default="en", description="Language of narration and dialogue.")
     target_duration: Seconds = Field(default=90.0, description="Intended film length in seconds.")
     style: Text = Field(default="flat vector storybook", description="Visual style, in words.")
+    narrator: Voice = Field(default_factory=Voice, description="Voice of the narration, cast like the characters'.")
     characters: list[Character] = Field(default_factory=list, description="The cast.")
     locations: list[Location] = Field(min_length=1, description="The places.")
     scenes: list[Scene] = Field(min_length=1, description="The scenes, in order.")
