@@ -41,7 +41,7 @@ def tool_checks() -> list[Check]:
         Check("ffmpeg", bundled is not None, bundled or "imageio-ffmpeg has no ffmpeg for this platform",
               "encoding every shot and the film", required=True),
         Check("ffprobe", ffprobe is not None, ffprobe or "not on PATH (apt install ffmpeg)",
-              "faster, more exact checks of rendered files (optional)"),
+              "checks of rendered files (optional: without it ffmpeg reads them, a little slower)"),
     ]
 
 

@@ -53,7 +53,8 @@ def plan_stage(premise: str, options: RunOptions) -> Storyboard:
 
 
 def cast_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> Storyboard:
-    """Fix every character's look and voice in the storyboard, where the director can see and edit them."""
+    """Fix every character's look and voice, and the narrator's voice, in the storyboard, where the
+    director can see and edit them; the voice stage reads the voices from there."""
     from storyagent.cast import assign_cast
     from storyagent.render.animatic.sheets import write_reference_sheets
     from storyagent.voice import cast_voices

@@ -158,13 +158,13 @@ def speak_lines(board: Storyboard, out_dir: Path) -> list[SpokenLine]:
     for shot in board.shots():
         for index, line in enumerate(shot.lines):
             voice = cast_voice(board, line.speaker)
-            engine = voice.engine
-            key = voice_key(line.text, voice, engine, board.language)
+            line_engine = voice.engine
+            key = voice_key(line.text, voice, line_engine, board.language)
             wav, meta = voice_dir / f"{key}.wav", voice_dir / f"{key}.json"
             if not (wav.exists() and meta.exists()):
-                if engine not in narrators:
-                    narrators[engine] = get_narrator(engine)
-                audio, sr, sentences = speak_text(narrators[engine], line.text, voice, board.language)
+                if line_engine not in narrators:
+                    narrators[line_engine] = get_narrator(line_engine)
+                audio, sr, sentences = speak_text(narrators[line_engine], line.text, voice, board.language)
                 write_wav(wav, audio, sr)
                 info = LineAudio(duration=round(len(audio) / sr, 4), sample_rate=sr, sentences=sentences)
                 write_bytes_atomic(meta, info.model_dump_json(indent=2).encode())
