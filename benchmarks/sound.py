@@ -16,7 +16,7 @@ from storyagent.resources import ROOT
 from storyagent.sound.mix import mix
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
-from storyagent.voice import choose_engine
+from storyagent.voice import cast_voices, choose_engine
 from storyagent.voice.speak import speak_lines
 
 EXAMPLE = ROOT / "examples" / "all-the-way-south.storyboard.json"
@@ -31,10 +31,11 @@ def main() -> None:
 
     board = Storyboard.load(args.storyboard)
     engine = choose_engine(board.language, args.engine)
+    board = cast_voices(board, engine, recast=args.engine is not None)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         started = time.perf_counter()
-        spoken = speak_lines(board, out, engine=engine)
+        spoken = speak_lines(board, out)
         voiced = time.perf_counter()
         timeline = build_timeline(board, spoken)
         result = mix(timeline, board, out, music_synth=args.synth)

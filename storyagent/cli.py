@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from rich.console import Console
+from rich.markup import escape
 
 from storyagent.errors import StoryagentError
 
@@ -38,6 +39,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+# Text that is not ours (paths, titles, ids, error messages) goes through `escape`: rich would take
+# `[dit]` in "pip install 'storyagent[dit]'" or a folder named "[draft]" for markup and drop it.
 out = Console(soft_wrap=True)  # never break a path across lines
 err = Console(stderr=True)
 
@@ -183,14 +186,15 @@ def _report(result, quiet: bool, log_json: bool) -> None:
         JsonLines()({"event": "result", **result.model_dump(mode="json")})
         return
     if result.stopped_for_review:
-        out.print(f"Stopped for review. Edit [bold]{result.storyboard}[/bold], then run:\n"
-                  f"  storyagent render {result.storyboard}")
+        out.print(f"Stopped for review. Edit [bold]{escape(str(result.storyboard))}[/bold], then run:\n"
+                  f"  storyagent render {escape(str(result.storyboard))}")
         return
     if quiet:
-        out.print(str(result.film))
+        out.print(escape(str(result.film)))
         return
-    out.print(f"[green]Film ready:[/green] {result.film}")
-    out.print(f"Storyboard to edit: {result.storyboard}  (then: storyagent render {result.storyboard})")
+    out.print(f"[green]Film ready:[/green] {escape(str(result.film))}")
+    storyboard = escape(str(result.storyboard))
+    out.print(f"Storyboard to edit: {storyboard}  (then: storyagent render {storyboard})")
 
 
 @app.command(rich_help_panel="Make films")
@@ -216,9 +220,10 @@ def plan(
                        llm_base_url=llm_base_url, llm_model=llm_model)
     kept = save_keeping_previous(board, out_file)
     if kept:
-        out.print(f"kept the previous {out_file.name} as {kept}")
+        out.print(f"kept the previous {escape(out_file.name)} as {escape(str(kept))}")
     seconds = sum(shot.camera.duration for shot in board.shots())
-    out.print(f"[green]{board.title}[/green]: {len(board.scenes)} scenes, {len(board.shots())} shots, {seconds:.0f} s -> {out_file}")
+    out.print(f"[green]{escape(board.title)}[/green]: {len(board.scenes)} scenes, {len(board.shots())} shots, "
+              f"{seconds:.0f} s -> {escape(str(out_file))}")
 
 
 @app.command(rich_help_panel="Make films")
@@ -306,11 +311,11 @@ def status(folder: FilmFolder = Path(".")) -> None:
     colours = {"current": "green", "stale": "yellow", "failed": "red", "not rendered": "dim"}
     statuses = shot_statuses(film_dir)
     for item in statuses:
-        table.add_row(item.shot_id, f"[{colours[item.state]}]{item.state}[/]", item.clip or "")
+        table.add_row(escape(item.shot_id), f"[{colours[item.state]}]{item.state}[/]", escape(item.clip or ""))
     out.print(table)
     stale = sum(item.state != "current" for item in statuses)
     out.print(f"{len(statuses) - stale} of {len(statuses)} shots current" +
-              (f"; `storyagent render {film_dir / 'storyboard.json'}` brings the rest up to date" if stale else ""))
+              (f"; `storyagent render {escape(str(film_dir / 'storyboard.json'))}` brings the rest up to date" if stale else ""))
 
 
 @app.command(rich_help_panel="Inspect and preview")
@@ -326,8 +331,8 @@ def history(folder: FilmFolder = Path(".")) -> None:
     for run in catalogue.runs(film_dir):
         made = catalogue.artifacts(film_dir, run.id)
         seconds = f"{(run.finished - run.started).total_seconds():.1f}" if run.finished else ""
-        table.add_row(str(run.id), run.command, f"{run.started:%Y-%m-%d %H:%M:%S}", seconds,
-                      run.status + (f": {run.message}" if run.message else ""),
+        table.add_row(str(run.id), escape(run.command), f"{run.started:%Y-%m-%d %H:%M:%S}", seconds,
+                      escape(run.status + (f": {run.message}" if run.message else "")),
                       str(sum(a.action == "built" for a in made)), str(sum(a.action == "reused" for a in made)))
     out.print(table)
 
@@ -350,7 +355,7 @@ def render_shot(
     size = _render_options(renderer, {}, resolution, fps, None, None, False)
     clip = preview_shot(Storyboard.load(path), shot_id, out_file, width=size.get("width"), height=size.get("height"),
                         fps=fps, renderer=renderer, **(renderer_options or {}))
-    out.print(f"[green]wrote[/green] {clip}")
+    out.print(f"[green]wrote[/green] {escape(str(clip))}")
 
 
 @app.command("contact-sheet", rich_help_panel="Inspect and preview")
@@ -364,7 +369,7 @@ def contact_sheet(
     from storyagent.storyboard import Storyboard
 
     written = write_contact_sheet(Storyboard.load(path), out_file, columns=columns)
-    out.print(f"[green]wrote[/green] {written['contact_sheet']}")
+    out.print(f"[green]wrote[/green] {escape(str(written['contact_sheet']))}")
 
 
 @app.command(rich_help_panel="Set-up")
@@ -400,11 +405,12 @@ def voices(
             chosen = choose_engine(lang)
         except StoryagentError as error:
             chosen = f"none ({error})"
-        table = Table("engine", "usable", "voices / why not", title=f"{lang}: narrated by {chosen}")
+        table = Table("engine", "usable", "voices / why not", title=escape(f"{lang}: narrated by {chosen}"))
         for status in engine_statuses(lang):
             mark = "[green]yes[/green]" if status.usable else "[dim]no[/dim]"
             shown = ", ".join(status.voices[:6]) + (" ..." if len(status.voices) > 6 else "")
-            table.add_row(status.name + (" *" if status.name == chosen else ""), mark, shown if status.usable else status.reason)
+            table.add_row(status.name + (" *" if status.name == chosen else ""), mark,
+                          escape(shown if status.usable else status.reason))
         out.print(table)
 
 
@@ -425,7 +431,7 @@ def validate(path: StoryboardFile) -> None:
     from storyagent.storyboard import Storyboard
 
     board = Storyboard.load(path)
-    out.print(f"[green]ok[/green] {path}: {len(board.scenes)} scenes, {len(board.shots())} shots")
+    out.print(f"[green]ok[/green] {escape(str(path))}: {len(board.scenes)} scenes, {len(board.shots())} shots")
 
 
 @app.command(rich_help_panel="Storyboard files")
@@ -447,23 +453,23 @@ def lint(
     else:
         for issue in issues:
             colour = "red" if issue.level == "error" else "yellow"
-            out.print(f"[{colour}]{issue.level}[/{colour}] {_where(issue.shot)}{issue.message} [dim]({issue.code})[/dim]")
+            out.print(f"[{colour}]{issue.level}[/{colour}] {_where(issue.shot)}{escape(issue.message)} [dim]({issue.code})[/dim]")
         errors = sum(i.level == "error" for i in issues)
-        out.print(f"{path}: {errors} error(s), {len(issues) - errors} warning(s)")
+        out.print(f"{escape(str(path))}: {errors} error(s), {len(issues) - errors} warning(s)")
     failing = [i for i in issues if i.level == "error" or strict]
     if failing:
         raise typer.Exit(1)
 
 
 def _where(shot: str | None) -> str:
-    return f"shot [bold]{shot}[/bold]: " if shot else ""
+    return f"shot [bold]{escape(shot)}[/bold]: " if shot else ""
 
 
 def main() -> None:
     try:
         app()
     except StoryagentError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted; finished work is kept, run the same command again to resume")

@@ -16,6 +16,11 @@ class StoryboardError(StoryagentError):
     exit_code = 2
 
 
+class UnknownIdError(StoryboardError):
+    """A storyboard has no shot, character or location with the id asked for;
+    the message names the id and the nearest one the storyboard has."""
+
+
 class PremiseError(StoryagentError):
     """The premise is empty or unusable."""
 

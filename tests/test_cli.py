@@ -4,19 +4,20 @@ exit codes, no tracebacks."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "all-the-way-south.storyboard.json"
+import pytest
+from typer.testing import CliRunner
 
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=120)
+from storyagent import cli
+from storyagent.cli import app
+from storyagent.run import doctor
+from tests.helpers.cli import storyagent
+from tests.helpers.examples import SOUTH
 
 
 def test_help_lists_commands_and_a_quick_start() -> None:
-    result = run("--help")
+    result = storyagent("--help")
     assert result.returncode == 0
     assert "storyagent make" in result.stdout
     for command in ("schema", "validate", "lint"):
@@ -24,33 +25,31 @@ def test_help_lists_commands_and_a_quick_start() -> None:
 
 
 def test_schema_is_json_schema_of_the_storyboard() -> None:
-    schema = json.loads(run("schema").stdout)
+    schema = json.loads(storyagent("schema").stdout)
     assert schema["title"] == "Storyboard" and "scenes" in schema["properties"]
 
 
 def test_validate_and_lint_accept_the_example() -> None:
-    assert run("validate", str(EXAMPLE)).returncode == 0
-    result = run("lint", str(EXAMPLE), "--json")
+    assert storyagent("validate", str(SOUTH)).returncode == 0
+    result = storyagent("lint", str(SOUTH), "--json")
     assert result.returncode == 0 and json.loads(result.stdout) == []
 
 
-def test_lint_exits_non_zero_on_errors(tmp_path: Path) -> None:
-    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    data["scenes"][0]["shots"][0]["camera"]["duration"] = 1.0
+def test_lint_exits_non_zero_on_errors(example: dict, tmp_path: Path) -> None:
+    example["scenes"][0]["shots"][0]["camera"]["duration"] = 1.0
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(data), encoding="utf-8")
-    result = run("lint", str(bad), "--json")
+    bad.write_text(json.dumps(example), encoding="utf-8")
+    result = storyagent("lint", str(bad), "--json")
     assert result.returncode == 1
     assert json.loads(result.stdout)[0]["code"] == "narration-too-long"
 
 
-def test_malformed_file_is_one_line_without_traceback(tmp_path: Path) -> None:
-    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    data["scenes"][2]["shots"][1]["camera"]["movment"] = "x"
+def test_malformed_file_is_one_line_without_traceback(example: dict, tmp_path: Path) -> None:
+    example["scenes"][2]["shots"][1]["camera"]["movment"] = "x"
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps(data), encoding="utf-8")
+    bad.write_text(json.dumps(example), encoding="utf-8")
     before = bad.read_bytes()
-    result = run("validate", str(bad))
+    result = storyagent("validate", str(bad))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -59,5 +58,22 @@ def test_malformed_file_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
-    result = run("lint", str(tmp_path / "nope.json"))
+    result = storyagent("lint", str(tmp_path / "nope.json"))
     assert result.returncode == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_brackets_in_paths_and_errors_are_printed_as_written(example: dict, tmp_path: Path) -> None:
+    draft = tmp_path / "[draft]"  # rich would read "[draft]" as a style and drop it
+    draft.mkdir()
+    (draft / "film.json").write_text(json.dumps(example), encoding="utf-8")
+    assert f"ok {draft / 'film.json'}:" in storyagent("validate", str(draft / "film.json")).stdout
+    missing = storyagent("validate", str(draft / "nope.json"))
+    assert missing.returncode == 2 and str(draft / "nope.json") in missing.stderr
+
+
+def test_doctor_prints_install_hints_with_their_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    version = doctor._version
+    monkeypatch.setattr(doctor, "_version", lambda name: None if name == "torch" else version(name))
+    monkeypatch.setattr(cli.out, "width", 250)  # the console took its width when another test imported the CLI
+    result = CliRunner().invoke(app, ["doctor"])
+    assert "pip install 'storyagent[dit]'" in result.stdout

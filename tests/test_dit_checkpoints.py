@@ -5,22 +5,19 @@ one line that names exactly what is missing; nothing is ever downloaded."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("diffusers")
 
-from dit_tiny_models import BOARD, wan_t2v
-
 from storyagent.errors import BackendError, ModelNotFoundError
 from storyagent.render.base import ShotJob, get_renderer
 from storyagent.render.dit.checkpoints import find_checkpoint, scan_pipelines
 from storyagent.storyboard import Storyboard
+from tests.helpers.cli import storyagent
+from tests.helpers.dit_tiny_models import BOARD, wan_t2v
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +31,6 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def model(saved: Path, tmp_path: Path) -> Path:
     """A fresh copy the test may break."""
     return Path(shutil.copytree(saved, tmp_path / "Wan2.1-T2V-tiny"))
-
-
-def storyagent(*args: str) -> subprocess.CompletedProcess[str]:
-    wide = {**os.environ, "COLUMNS": "250"}  # rich tables wrap cells at the terminal's width
-    return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=120,
-                          env=wide, check=False)
 
 
 def test_a_complete_folder_is_recognised_with_its_family(model):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +16,12 @@ from PIL import Image, ImageDraw
 
 pytest.importorskip("diffusers")
 
-from dit_tiny_models import BOARD, ltx_condition
-
 from storyagent.media.video import ffmpeg_exe
 from storyagent.storyboard import Storyboard
+from tests.helpers.cli import storyagent
+from tests.helpers.dit_tiny_models import BOARD, ltx_condition
 
 SIZE = 64
-
-
-def storyagent(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=300,
-                          check=False)
 
 
 def decode(clip: Path) -> np.ndarray:

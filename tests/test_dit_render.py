@@ -14,12 +14,11 @@ from PIL import Image, ImageDraw
 
 pytest.importorskip("diffusers")
 
-from dit_tiny_models import BOARD, save_all
-
 from storyagent.errors import RenderError
 from storyagent.render.base import ShotJob, get_renderer
 from storyagent.render.dit import renderer as dit
 from storyagent.storyboard import Storyboard
+from tests.helpers.dit_tiny_models import BOARD, save_all
 
 WIDTH, HEIGHT, FPS = 64, 48, 8
 

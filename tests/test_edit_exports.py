@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 
-import edit_synthetic as syn
 import opentimelineio as otio
 import pytest
 
@@ -18,6 +17,7 @@ from storyagent.export.otio import (
     write_film_manifest,
     write_otio,
 )
+from tests.helpers import edit_synthetic as syn
 
 
 @pytest.fixture(scope="module")

@@ -37,11 +37,12 @@ def test_rgba_frames_encode_as_their_colours_ignoring_alpha(tmp_path):
 
 def test_probe_reports_stream_size_rate_and_length(tmp_path):
     clip = write_clip(frames(48), tmp_path / "a.mp4", FPS, W, H)
-    for info in (probe(clip), _probe_ffmpeg(clip)):  # with ffprobe, and the fallback that parses `ffmpeg -i`
+    for info in (probe(clip), _probe_ffmpeg(clip)):  # with ffprobe, and the fallback that reads ffmpeg's output
         assert (info.video.codec, info.video.pix_fmt) == ("h264", "yuv420p")
         assert (info.width, info.height, info.fps) == (W, H, FPS)
         assert info.video.frames == 48
         assert info.duration == pytest.approx(2.0, abs=1 / FPS)
+        assert info.video.duration == pytest.approx(2.0, abs=1 / FPS)
 
 
 def test_decoding_scales_a_clip_of_another_size(tmp_path):

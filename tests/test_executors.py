@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from storyagent.run import catalogue
+from tests.helpers.cli import storyagent
 
 pytest.importorskip("ray", reason="Ray is the optional 'ray' extra")
 
 
 def test_ray_executor_renders_every_shot_into_the_film_folder(tmp_path: Path) -> None:
     out = tmp_path / "film"
-    result = subprocess.run(
-        [sys.executable, "-m", "storyagent", "make", "a crab finds a shell", "-o", str(out), "--duration", "10",
-         "--resolution", "320x180", "--fps", "12", "--executor", "ray", "--jobs", "2", "--quiet"],
-        capture_output=True, text=True, timeout=600,
-    )
+    result = storyagent("make", "a crab finds a shell", "-o", str(out), "--duration", "10", "--resolution", "320x180",
+                        "--fps", "12", "--executor", "ray", "--jobs", "2", "--quiet")
     assert result.returncode == 0, result.stderr[-2000:]
     shots = catalogue.artifacts(out)
     built = {a.name for a in shots if a.kind == "shot" and a.action == "built"}

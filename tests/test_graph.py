@@ -14,8 +14,7 @@ from storyagent.errors import BusyError, PremiseError, RenderError
 from storyagent.run import film, stages
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "all-the-way-south.storyboard.json"
+from tests.helpers.examples import SOUTH
 
 
 class Recorder:
@@ -24,7 +23,7 @@ class Recorder:
         self.ever: set[str] = set()
         self.fail_once = fail_once
         self.lock = threading.Lock()
-        board = Storyboard.load(EXAMPLE)
+        board = Storyboard.load(SOUTH)
         patches = {
             "plan_stage": lambda premise, options: self.record("plan", board),
             "cast_stage": lambda b, d, o: self.record("cast", b, save=d),
@@ -61,7 +60,7 @@ def test_stages_run_in_data_flow_order(monkeypatch: pytest.MonkeyPatch, tmp_path
     result = film.make("polar bear visits penguins", tmp_path / "f")
     assert rec.calls[:4] == ["plan", "cast", "voice", "time"]
     middle = rec.calls[4:-2]
-    assert sorted(middle) == sorted(["sound", *[f"render:{s.id}" for s in Storyboard.load(EXAMPLE).shots()]])
+    assert sorted(middle) == sorted(["sound", *[f"render:{s.id}" for s in Storyboard.load(SOUTH).shots()]])
     assert rec.calls[-2:] == ["edit", "export"]
     assert result.film == (tmp_path / "f" / "film.mp4").resolve()
     assert (tmp_path / "f" / "storyboard.json").is_file()
@@ -138,7 +137,7 @@ def test_a_make_without_a_folder_killed_after_planning_resumes_without_planning_
     rec.calls.clear()
     result = film.make("polar bear visits penguins")
     assert "plan" not in rec.calls and rec.calls[0] == "cast"
-    assert result.film_dir == tmp_path / film.slug(Storyboard.load(EXAMPLE).title)
+    assert result.film_dir == tmp_path / film.slug(Storyboard.load(SOUTH).title)
     assert result.film == result.film_dir / "film.mp4" and result.film.exists()
     assert [p.name for p in tmp_path.iterdir()] == [result.film_dir.name], "the planning folder was left behind"
 
@@ -185,7 +184,7 @@ def test_a_copied_folder_makes_its_own_film(monkeypatch: pytest.MonkeyPatch, tmp
     import shutil
 
     rec = Recorder(monkeypatch)
-    film.render(EXAMPLE, tmp_path / "a")
+    film.render(SOUTH, tmp_path / "a")
     shutil.copytree(tmp_path / "a", tmp_path / "b", symlinks=True)
     (tmp_path / "b" / "film.mp4").unlink()
     rec.calls.clear()
@@ -213,7 +212,7 @@ def test_status_computes_keys_with_the_films_own_options(tmp_path: Path) -> None
     from storyagent.run.options import RunOptions
     from storyagent.run.status import shot_statuses
 
-    board = Storyboard.load(EXAMPLE)
+    board = Storyboard.load(SOUTH)
     timeline = build_timeline(board, [])
     stages.save_storyboard(board, tmp_path)
     (tmp_path / "timeline.json").write_text(timeline.model_dump_json())

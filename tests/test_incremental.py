@@ -20,14 +20,10 @@ from storyagent.media.video import probe
 from storyagent.run import catalogue
 from storyagent.run.film import slug
 from storyagent.storyboard import Storyboard
+from tests.helpers.cli import storyagent
 
 PREMISE = "a penguin meets a seal"
 SMALL = ["--resolution", "320x180", "--fps", "12", "--jobs", "2"]
-
-
-def storyagent(*args: str, timeout: float = 600, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd)
 
 
 def film_digest(film: Path) -> tuple[str, str]:

@@ -9,8 +9,7 @@ import pytest
 
 from storyagent.plan.lint import lint
 from storyagent.storyboard import Storyboard
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from tests.helpers.examples import EXAMPLE_FILES
 
 
 def board(*scenes: list[dict], target: float | None = None, language: str = "en", extra_character: bool = False) -> Storyboard:
@@ -56,7 +55,7 @@ def test_a_well_made_board_is_clean() -> None:
     assert lint(board(good_scene(), good_scene())) == []
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.storyboard.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_examples_lint_clean(path: Path) -> None:
     assert lint(Storyboard.load(path)) == []
 

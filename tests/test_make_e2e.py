@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +13,9 @@ import pytest
 
 from storyagent.media.video import probe
 from storyagent.timeline import Timeline
+from tests.helpers.cli import storyagent
 
 PREMISE = "a fox looks for its lost kite"
-
-
-def storyagent(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

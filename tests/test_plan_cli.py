@@ -4,55 +4,47 @@ one-line errors with a non-zero exit when the premise or the LLM is unusable."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 from storyagent.storyboard import Storyboard
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")} | (env or {})
-    return subprocess.run([sys.executable, "-m", "storyagent", *args], capture_output=True, text=True, timeout=120,
-                          env=environment)
+from tests.helpers.cli import storyagent
 
 
 def test_plan_writes_a_storyboard_that_lints_clean(tmp_path: Path) -> None:
     out = tmp_path / "film" / "storyboard.json"
-    result = run("plan", "polar bear visits penguins", "-o", str(out), "--duration", "60", "--seed", "3")
+    result = storyagent("plan", "polar bear visits penguins", "-o", str(out), "--duration", "60", "--seed", "3")
     assert result.returncode == 0, result.stderr
     assert "scenes" in result.stdout and str(out) in result.stdout.replace("\n", "")
     board = Storyboard.load(out)
     assert board.target_duration == 60 and board.premise == "polar bear visits penguins"
     assert out.read_text(encoding="utf-8") == board.to_json(), "saved canonical"
-    lint = run("lint", str(out), "--json")
+    lint = storyagent("lint", str(out), "--json")
     assert lint.returncode == 0 and [i for i in json.loads(lint.stdout) if i["level"] == "error"] == []
 
 
 def test_planning_again_keeps_the_previous_storyboard(tmp_path: Path) -> None:
     out = tmp_path / "storyboard.json"
-    assert run("plan", "fox meets owl", "-o", str(out)).returncode == 0
+    assert storyagent("plan", "fox meets owl", "-o", str(out)).returncode == 0
     edited = out.read_text(encoding="utf-8").replace('"title": "', '"title": "My ', 1)
     out.write_text(edited, encoding="utf-8")
-    again = run("plan", "fox meets owl", "-o", str(out), "--seed", "1")
+    again = storyagent("plan", "fox meets owl", "-o", str(out), "--seed", "1")
     assert again.returncode == 0 and "storyboard.v1.json" in again.stdout
     assert (tmp_path / "storyboard.v1.json").read_text(encoding="utf-8") == edited, "the director's edit survives"
     assert Storyboard.load(out).title != Storyboard.load(tmp_path / "storyboard.v1.json").title
-    assert run("plan", "fox meets owl", "-o", str(out), "--seed", "1").returncode == 0
+    assert storyagent("plan", "fox meets owl", "-o", str(out), "--seed", "1").returncode == 0
     assert not (tmp_path / "storyboard.v2.json").exists(), "an identical plan keeps no copy"
 
 
 def test_plan_in_chinese(tmp_path: Path) -> None:
     out = tmp_path / "storyboard.json"
-    assert run("plan", "北极熊穿越山海去南极看望企鹅", "-o", str(out)).returncode == 0
+    assert storyagent("plan", "北极熊穿越山海去南极看望企鹅", "-o", str(out)).returncode == 0
     board = Storyboard.load(out)
     assert board.language == "zh" and "北极熊" in {c.name for c in board.characters}
 
 
 def test_a_blank_premise_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    result = run("plan", "  ", "-o", str(tmp_path / "x.json"))
+    result = storyagent("plan", "  ", "-o", str(tmp_path / "x.json"))
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "premise is empty" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "x.json").exists()
@@ -60,7 +52,7 @@ def test_a_blank_premise_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 def test_an_unknown_planner_or_language_is_one_line(tmp_path: Path) -> None:
     for args in (["--planner", "gpt"], ["--lang", "fr"]):
-        result = run("plan", "fox meets owl", "-o", str(tmp_path / "x.json"), *args)
+        result = storyagent("plan", "fox meets owl", "-o", str(tmp_path / "x.json"), *args)
         assert result.returncode != 0 and "Traceback" not in result.stderr
         assert result.stderr.strip().count("\n") == 0
 
@@ -69,6 +61,6 @@ def test_an_llm_server_that_is_down_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = run("plan", "fox meets owl", "-o", str(tmp_path / "x.json"), "--llm-base-url", f"http://127.0.0.1:{port}/v1")
+    result = storyagent("plan", "fox meets owl", "-o", str(tmp_path / "x.json"), "--llm-base-url", f"http://127.0.0.1:{port}/v1")
     assert result.returncode == 1
     assert "cannot reach the LLM server" in result.stderr and "Traceback" not in result.stderr

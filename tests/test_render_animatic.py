@@ -9,10 +9,10 @@ import types
 
 import numpy as np
 import pytest
-from animatic_boards import BEAR, PENGUIN, board, render, shot
 
 from storyagent.render.base import ShotJob, get_renderer
 from storyagent.world import world
+from tests.helpers.animatic_boards import BEAR, PENGUIN, board, render, shot
 
 W, H = 320, 180
 SIZES = ["extreme-wide", "wide", "full", "medium-wide", "medium", "medium-close-up", "close-up"]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from animatic_boards import board, shot
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -17,8 +16,8 @@ from storyagent.media.video import probe
 from storyagent.render.animatic import text
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "all-the-way-south.storyboard.json"
+from tests.helpers.animatic_boards import board, shot
+from tests.helpers.examples import SOUTH
 
 
 def small_timeline(b: Storyboard):
@@ -86,11 +85,11 @@ def test_render_shot_names_an_unknown_shot(tmp_path: Path) -> None:
         render_shot(b, "nort-1", tmp_path / "x.mp4")
 
 
-@pytest.mark.skipif(not EXAMPLE.is_file(), reason="the example storyboard is not there")
+@pytest.mark.skipif(not SOUTH.is_file(), reason="the example storyboard is not there")
 def test_contact_sheet_command_on_the_example(tmp_path: Path) -> None:
     out = tmp_path / "sheet.png"
-    result = CliRunner().invoke(app, ["contact-sheet", str(EXAMPLE), "-o", str(out)])
+    result = CliRunner().invoke(app, ["contact-sheet", str(SOUTH), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    shots = len(Storyboard.load(EXAMPLE).shots())
+    shots = len(Storyboard.load(SOUTH).shots())
     sheet = Image.open(out)
     assert sheet.width == 24 + 4 * (416 + 24) and sheet.height > -(-shots // 4) * 234

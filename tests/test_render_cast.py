@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from animatic_boards import board, shot
 from PIL import Image
 
 from storyagent.cast import assign_cast, character_look, location_look, stable_seed
 from storyagent.render.animatic.sheets import write_reference_sheets
 from storyagent.storyboard import Storyboard
 from storyagent.world import icons
+from tests.helpers.animatic_boards import board, shot
 
 
 @pytest.mark.parametrize("noun,icon", [

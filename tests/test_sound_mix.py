@@ -8,17 +8,18 @@ import numpy as np
 import pytest
 
 from storyagent.media.audio import read_wav
-from storyagent.sound.mix import limit, loudness, mix, true_peak_db
+from storyagent.sound.mix import limiter_gain, loudness, mix, true_peak_db, under_full_scale
 from storyagent.timeline import build_timeline
+from storyagent.voice import cast_voices
 from storyagent.voice.speak import speak_lines
-from tests.sound_boards import small_board
+from tests.helpers.sound_boards import small_board
 
 
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
     out = tmp_path_factory.mktemp("mix")
     board = small_board("en")
-    timeline = build_timeline(board, speak_lines(board, out, engine="espeak"), title_seconds=2.0, credits_seconds=3.0)
+    timeline = build_timeline(board, speak_lines(cast_voices(board, "espeak"), out), title_seconds=2.0, credits_seconds=3.0)
     result = mix(timeline, board, out)
     stems = {name: read_wav(path)[0] for name, path in result.stems.items()}
     return timeline, result, stems, read_wav(result.mix)[0]
@@ -72,7 +73,14 @@ def test_voice_sits_on_top_and_stems_add_up_to_the_mix(mixed):
     assert _db(stems["voice"][during]) - _db(stems["music"][during]) > 15
     assert _db(stems["voice"][during]) - _db(stems["effects"][during]) > 10
     total = stems["voice"] + stems["music"] + stems["effects"]
-    assert np.corrcoef(total, audio)[0, 1] > 0.99  # the limiter only touches peaks
+    assert np.max(np.abs(total - audio)) < 2 / 2**15  # to the 16-bit mix's rounding: the limiting is in the stems too
+
+
+def test_no_stem_passes_full_scale(mixed):
+    """An editor importing a stem as 16- or 24-bit PCM must not get a clipped sample."""
+    _, _, stems, _ = mixed
+    for name, stem in stems.items():
+        assert np.max(np.abs(stem)) <= 1.0, f"{name} peaks at {20 * np.log10(np.max(np.abs(stem))):+.2f} dBFS"
 
 
 def test_effects_stem_carries_cues_and_ambience(mixed):
@@ -91,7 +99,7 @@ def test_limiter_holds_true_peak_on_a_hot_signal():
     sr = 48000
     t = np.arange(sr) / sr
     hot = 1.8 * np.sin(2 * np.pi * 11025.5 * t + 0.3)  # inter-sample peaks above the sample peaks
-    limited = limit(hot, sr, -1.5)
+    limited = hot * limiter_gain(hot, sr, -1.5)
     assert true_peak_db(limited) <= -1.0
 
 
@@ -111,3 +119,13 @@ def test_mix_is_repeatable_and_leaves_only_its_outputs(mixed, tmp_path):
     third = mix(timeline, small_board("en"), tmp_path)
     assert third.mix.read_bytes() == result.mix.read_bytes()
     assert sorted(p.name for p in (tmp_path / ".storyagent" / "stems").iterdir()) == cached
+
+
+def test_a_stem_over_full_scale_is_held_under_it_there_and_nowhere_else():
+    sr = 48000
+    stem = 0.5 * np.sin(2 * np.pi * 220 * np.arange(sr) / sr)
+    assert under_full_scale(stem, sr) is stem  # under full scale already: untouched
+    stem[24000:24100] *= 2.4
+    held = under_full_scale(stem, sr)
+    assert np.max(np.abs(held)) <= 1.0
+    assert np.array_equal(held[:23000], stem[:23000]) and np.array_equal(held[25100:], stem[25100:])

@@ -7,16 +7,9 @@ import pytest
 
 from storyagent.sound.music import SCALES, STYLES, compose, fluidsynth_available, render_score, write_midi
 from storyagent.storyboard import Mood
-from storyagent.timeline import Card, MusicSection, Timeline
+from tests.helpers.sound_boards import score_timeline
 
 SR = 48000
-
-
-def score_timeline(moods=(Mood.CALM, Mood.TENSE, Mood.JOYFUL), seconds=8.0) -> Timeline:
-    sections = [MusicSection(scene_id=f"s{i}", mood=m, start=i * seconds, duration=seconds) for i, m in enumerate(moods)]
-    total = seconds * len(moods)
-    return Timeline(fps=24, width=640, height=360, duration=total, cards=[Card(kind="title", start=0, duration=1)],
-                    shots=[], voice=[], music=sections)
 
 
 def _rms_db(audio: np.ndarray) -> float:

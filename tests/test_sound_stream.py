@@ -16,9 +16,9 @@ from storyagent.sound.music import CROSSFADE, render_score, render_sections
 from storyagent.sound.stream import LoudnessMeter, PeakMeter
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import Timeline, build_timeline
+from storyagent.voice import cast_voices
 from storyagent.voice.speak import speak_lines
-from tests.sound_boards import small_board
-from tests.test_sound_music import score_timeline
+from tests.helpers.sound_boards import score_timeline, small_board
 
 SR = 48000
 
@@ -89,7 +89,7 @@ def test_a_long_stay_in_one_place_gets_successive_cross_faded_beds():
 def _long_timeline(copies: int, out: Path) -> tuple[Timeline, Storyboard]:
     """The small board's two scenes over and over (new ids, the same spoken lines)."""
     base = small_board("en")
-    spoken = speak_lines(base, out, engine="espeak")
+    spoken = speak_lines(cast_voices(base, "espeak"), out)
     data = base.model_dump(mode="json")
     scenes, lines = [], []
     for k in range(copies):

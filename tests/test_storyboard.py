@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from storyagent.errors import StoryboardError
+from storyagent.errors import StoryboardError, UnknownIdError
 from storyagent.storyboard import MIGRATIONS, SCHEMA_VERSION, Storyboard, json_schema, migrate
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-EXAMPLE_FILES = sorted(EXAMPLES.glob("*.storyboard.json"))
-
-
-@pytest.fixture
-def example() -> dict:
-    return json.loads((EXAMPLES / "all-the-way-south.storyboard.json").read_text(encoding="utf-8"))
+from tests.helpers.examples import EXAMPLE_FILES, ZH
 
 
 def load_error(data: dict | str | bytes, tmp_path: Path) -> str:
@@ -43,10 +36,10 @@ def test_canonical_files_round_trip_byte_for_byte(path: Path, tmp_path: Path) ->
 
 
 def test_canonical_form_is_readable_utf8_with_trailing_newline(tmp_path: Path) -> None:
-    board = Storyboard.load(EXAMPLES / "yi-lu-xiang-nan.zh.storyboard.json")
+    board = Storyboard.load(ZH)
     text = board.to_json()
     assert "一路向南" in text and "\\u" not in text
-    assert text.endswith("}\n") and text.startswith('{\n  "schema_version": 2,')
+    assert text.endswith("}\n") and text.startswith(f'{{\n  "schema_version": {SCHEMA_VERSION},')
 
 
 def test_loading_a_shorthand_file_fills_defaults(example: dict, tmp_path: Path) -> None:
@@ -137,22 +130,46 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
         Storyboard.load(tmp_path / "nope.json")
 
 
+@pytest.mark.parametrize(
+    ("lookup", "wrong", "message"),
+    [
+        ("character", "nanok", "unknown character 'nanok'; did you mean 'nanuk'?"),
+        ("location", "arctic", "unknown location 'arctic'; did you mean 'arctic-ice'?"),
+        ("scene_of", "nort-2", "unknown shot 'nort-2'; did you mean 'north-2'?"),
+        ("character", "walrus", "unknown character 'walrus'; known: nanuk, pip"),
+    ],
+)
+def test_an_unknown_id_is_named_with_the_nearest_known_one(example_board: Storyboard, lookup: str, wrong: str,
+                                                           message: str) -> None:
+    with pytest.raises(UnknownIdError) as raised:
+        getattr(example_board, lookup)(wrong)
+    assert str(raised.value) == message
+    assert isinstance(raised.value, StoryboardError)
+
+
+def test_known_ids_are_found(example_board: Storyboard) -> None:
+    assert example_board.character("pip").id == "pip"
+    assert example_board.location("long-sea").id == "long-sea"
+    assert example_board.scene_of("north-2") is example_board.scenes[0]
+
+
 def test_migration_hook_upgrades_old_documents(monkeypatch: pytest.MonkeyPatch, example: dict) -> None:
-    """A future version 3 registers MIGRATIONS[2]; version-2 files still open."""
-    monkeypatch.setattr("storyagent.storyboard.files.SCHEMA_VERSION", 3)
-    monkeypatch.setitem(MIGRATIONS, 2, lambda doc: {**doc, "logline": doc["logline"].upper()})
+    """A future version registers MIGRATIONS[today's version]; today's files still open."""
+    monkeypatch.setattr("storyagent.storyboard.files.SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(MIGRATIONS, SCHEMA_VERSION, lambda doc: {**doc, "logline": doc["logline"].upper()})
     upgraded = migrate(example)
-    assert upgraded["schema_version"] == 3 and upgraded["logline"].isupper()
-    assert SCHEMA_VERSION == 2  # the module constant imported here is untouched
+    assert upgraded["schema_version"] == SCHEMA_VERSION + 1 and upgraded["logline"].isupper()
 
 
-def test_a_version_1_file_opens_and_saves_as_version_2(example: dict, tmp_path: Path) -> None:
+def test_a_version_1_file_opens_as_the_current_version(example: dict, tmp_path: Path) -> None:
     for character in example["characters"]:
-        del character["visual"]["count"]
+        del character["visual"]["count"]  # came in version 2
+    del example["narrator"]  # came in version 3
     path = tmp_path / "old.json"
     path.write_text(json.dumps({**example, "schema_version": 1}), encoding="utf-8")
     board = Storyboard.load(path)
-    assert board.schema_version == 2 and all(c.visual.count == 1 for c in board.characters)
+    assert board.schema_version == SCHEMA_VERSION and all(c.visual.count == 1 for c in board.characters)
+    assert board.narrator.engine is None  # not cast yet: the cast stage gives the narrator a voice
 
 
 def test_schema_describes_every_field() -> None:

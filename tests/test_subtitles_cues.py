@@ -9,14 +9,15 @@ import pytest
 
 from storyagent.edit.subtitles import CJK_CHARS_PER_LINE, MAX_LINE_WIDTH, subtitle_cues, wrap, write_subtitles
 from storyagent.timeline import build_timeline
+from storyagent.voice import cast_voices
 from storyagent.voice.speak import speak_lines
-from tests.sound_boards import small_board
+from tests.helpers.sound_boards import small_board
 
 
 @pytest.fixture(scope="module", params=["en", "zh"])
 def timeline(request, tmp_path_factory):
     board = small_board(request.param)
-    return build_timeline(board, speak_lines(board, tmp_path_factory.mktemp("subs"), engine="espeak"))
+    return build_timeline(board, speak_lines(cast_voices(board, "espeak"), tmp_path_factory.mktemp("subs")))
 
 
 def test_latin_lines_hold_at_most_42_characters_and_two_lines():

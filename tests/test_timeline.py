@@ -3,20 +3,11 @@ frames, transitions overlap, and everything downstream reads the same times."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import LEAD_IN, TAIL, build_timeline
 from storyagent.voice.speak import SpokenLine
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "all-the-way-south.storyboard.json"
-
-
-@pytest.fixture
-def board() -> Storyboard:
-    return Storyboard.load(EXAMPLE)
 
 
 def spoken_for(board: Storyboard, seconds: float) -> list[SpokenLine]:
@@ -27,14 +18,14 @@ def spoken_for(board: Storyboard, seconds: float) -> list[SpokenLine]:
     ]
 
 
-def test_shots_follow_the_plan_when_speech_fits(board: Storyboard) -> None:
-    timeline = build_timeline(board, spoken_for(board, 1.0))
-    for shot in board.shots():
+def test_shots_follow_the_plan_when_speech_fits(example_board: Storyboard) -> None:
+    timeline = build_timeline(example_board, spoken_for(example_board, 1.0))
+    for shot in example_board.shots():
         assert timeline.shot(shot.id).duration == pytest.approx(shot.camera.duration, abs=1 / 24)
 
 
-def test_a_shot_is_never_shorter_than_its_speech(board: Storyboard) -> None:
-    timeline = build_timeline(board, spoken_for(board, 9.0))
+def test_a_shot_is_never_shorter_than_its_speech(example_board: Storyboard) -> None:
+    timeline = build_timeline(example_board, spoken_for(example_board, 9.0))
     for placement in timeline.shots:
         assert placement.duration >= LEAD_IN + 9.0 + TAIL - 1 / 24
     for voice in timeline.voice:
@@ -42,8 +33,8 @@ def test_a_shot_is_never_shorter_than_its_speech(board: Storyboard) -> None:
         assert shot.start <= voice.start and voice.start + voice.line.duration <= shot.end + 1e-6
 
 
-def test_boundaries_are_on_frames_and_duration_adds_up(board: Storyboard) -> None:
-    timeline = build_timeline(board, spoken_for(board, 2.0), fps=24)
+def test_boundaries_are_on_frames_and_duration_adds_up(example_board: Storyboard) -> None:
+    timeline = build_timeline(example_board, spoken_for(example_board, 2.0), fps=24)
     for placement in timeline.shots:
         assert placement.start * 24 == pytest.approx(round(placement.start * 24), abs=1e-6)
     assert timeline.cards[0].kind == "title" and timeline.cards[-1].kind == "credits"
@@ -51,8 +42,8 @@ def test_boundaries_are_on_frames_and_duration_adds_up(board: Storyboard) -> Non
     assert timeline.frame_count == round(timeline.duration * 24)
 
 
-def test_dissolves_overlap_and_cuts_butt(board: Storyboard) -> None:
-    timeline = build_timeline(board, spoken_for(board, 1.0))
+def test_dissolves_overlap_and_cuts_butt(example_board: Storyboard) -> None:
+    timeline = build_timeline(example_board, spoken_for(example_board, 1.0))
     for before, after in zip(timeline.shots, timeline.shots[1:]):
         if after.transition_in == "dissolve":
             assert after.start < before.end and after.transition_in_duration > 0
@@ -60,15 +51,15 @@ def test_dissolves_overlap_and_cuts_butt(board: Storyboard) -> None:
             assert after.start == pytest.approx(before.end)
 
 
-def test_music_covers_the_whole_film_scene_by_scene(board: Storyboard) -> None:
-    timeline = build_timeline(board, spoken_for(board, 1.0))
-    assert [m.scene_id for m in timeline.music] == [s.id for s in board.scenes]
+def test_music_covers_the_whole_film_scene_by_scene(example_board: Storyboard) -> None:
+    timeline = build_timeline(example_board, spoken_for(example_board, 1.0))
+    assert [m.scene_id for m in timeline.music] == [s.id for s in example_board.scenes]
     assert timeline.music[0].start == 0
     assert timeline.music[-1].start + timeline.music[-1].duration == pytest.approx(timeline.duration)
 
 
-def test_sound_cues_land_inside_their_shot(board: Storyboard) -> None:
-    timeline = build_timeline(board, spoken_for(board, 1.0))
+def test_sound_cues_land_inside_their_shot(example_board: Storyboard) -> None:
+    timeline = build_timeline(example_board, spoken_for(example_board, 1.0))
     assert timeline.effects
     for effect in timeline.effects:
         shot = timeline.shot(effect.shot_id)

@@ -14,9 +14,9 @@ import pytest
 
 from storyagent.errors import BackendError, ModelNotFoundError
 from storyagent.storyboard import Voice
-from storyagent.voice import cast_voices, choose_engine, engine_statuses, get_narrator, shift_pitch, voice_for
+from storyagent.voice import cast_voices, choose_engine, engine_statuses, get_narrator, shift_pitch
 from storyagent.voice.speak import trim_silence
-from tests.sound_boards import small_board
+from tests.helpers.sound_boards import small_board
 
 
 def f0(audio: np.ndarray, sr: int) -> float:
@@ -102,11 +102,18 @@ def test_every_speaking_character_gets_a_distinct_voice(engine):
         pytest.importorskip("piper")
     board = small_board()
     cast = cast_voices(board, engine)
-    voices = [voice_for(cast, speaker, engine) for speaker in ("narrator", "nanuk", "pip")]
+    voices = [cast.narrator, cast.character("nanuk").voice, cast.character("pip").voice]
     keys = {(v.voice, v.pitch, v.rate) for v in voices}
-    assert len(keys) == 3
+    assert len(keys) == 3 and all(v.engine == engine for v in voices)
     assert cast_voices(board, engine) == cast  # deterministic
+    assert cast_voices(cast, engine) == cast  # a cast storyboard keeps its voices
     assert board.character("nanuk").voice.voice is None  # the caller's storyboard is not modified
+
+
+def test_the_narrator_speaks_in_the_engines_first_voice_a_little_slower():
+    cast = cast_voices(small_board(), "espeak")
+    first = get_narrator("espeak").voices("en")[0]
+    assert cast.narrator == Voice(engine="espeak", voice=first, pitch=0.0, rate=0.9)
 
 
 def test_a_voice_the_user_set_is_kept_unless_another_engine_is_forced():
@@ -114,8 +121,8 @@ def test_a_voice_the_user_set_is_kept_unless_another_engine_is_forced():
     board = small_board()
     board.characters[0].voice = Voice(engine="espeak", voice="en-us+f4", pitch=2.0, rate=1.2)
     assert cast_voices(board, "espeak").character("nanuk").voice == board.characters[0].voice
-    assert voice_for(board, "nanuk", "piper") == board.characters[0].voice  # espeak works here: identity kept
-    forced = voice_for(board, "nanuk", "piper", forced=True)
+    assert cast_voices(board, "piper").character("nanuk").voice == board.characters[0].voice  # espeak works here
+    forced = cast_voices(board, "piper", recast=True).character("nanuk").voice
     assert (forced.engine, forced.voice, forced.pitch, forced.rate) == ("piper", "en_US-joe-medium", 2.0, 1.2)
 
 

@@ -7,16 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from storyagent import voice
+from storyagent.errors import VoiceError
 from storyagent.media.audio import read_wav
-from storyagent.voice import speak
+from storyagent.voice import cast_voices, speak
 from storyagent.voice.speak import speak_lines, split_sentences
-from tests.sound_boards import small_board
+from tests.helpers.sound_boards import small_board
 
 
 @pytest.fixture(scope="module")
 def spoken_en(tmp_path_factory):
     out = tmp_path_factory.mktemp("voice-en")
-    return out, speak_lines(small_board("en"), out, engine="espeak")
+    return out, speak_lines(cast_voices(small_board("en"), "espeak"), out)
 
 
 def test_every_line_is_spoken_into_its_own_wav(spoken_en):
@@ -64,7 +66,7 @@ def test_second_run_reuses_every_line(spoken_en, monkeypatch):
         raise AssertionError("a cached line was synthesised again")
 
     monkeypatch.setattr(speak, "get_narrator", no_synthesis)
-    again = speak_lines(small_board("en"), out, engine="espeak")
+    again = speak_lines(cast_voices(small_board("en"), "espeak"), out)
     assert again == first
 
 
@@ -72,13 +74,28 @@ def test_an_edited_line_is_the_only_one_spoken_again(spoken_en, tmp_path):
     out, first = spoken_en
     board = small_board("en")
     board.scenes[1].shots[1].lines[0].text = "Hello, big bear!"
-    again = speak_lines(board, out, engine="espeak")
+    again = speak_lines(cast_voices(board, "espeak"), out)
     changed = [a.audio != b.audio for a, b in zip(first, again)]
     assert changed == [False, False, False, True]
 
 
+def test_the_voice_stage_reads_the_cast_voices_and_casts_nothing(spoken_en, monkeypatch):
+    out, first = spoken_en
+    cast = cast_voices(small_board("en"), "espeak")
+    monkeypatch.setattr(voice, "cast_voices", lambda *args, **kwargs: pytest.fail("the voice stage cast again"))
+    cast.narrator = cast.narrator.model_copy(update={"pitch": 2.0})  # the director changes the narrator's voice
+    again = speak_lines(cast, out)
+    narrated = [line.speaker == "narrator" for line in first]
+    assert [a.audio != b.audio for a, b in zip(first, again)] == narrated  # only narration is spoken anew
+
+
+def test_a_speaker_without_a_voice_is_a_clear_error(tmp_path):
+    with pytest.raises(VoiceError, match="'narrator' has no voice: cast the storyboard first"):
+        speak_lines(small_board("en"), tmp_path)
+
+
 def test_chinese_lines_are_spoken_in_mandarin_at_a_plausible_pace(tmp_path):
-    spoken = speak_lines(small_board("zh"), tmp_path)
+    spoken = speak_lines(cast_voices(small_board("zh")), tmp_path)
     for line in spoken:
         chars = sum("\u4e00" <= c <= "\u9fff" for c in line.text)
         assert 2.5 < chars / line.duration < 7.0, line.text

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from animatic_boards import board, render, shot
 
 from storyagent.cast import assign_cast
 from storyagent.errors import StoryboardError, WorldError
@@ -19,6 +18,7 @@ from storyagent.render.dit.prompts import shot_prompt
 from storyagent.sound.effects import ambience_for, render_cue
 from storyagent.storyboard import Motion, Storyboard, Weather
 from storyagent.world import world
+from tests.helpers.animatic_boards import board, render, shot
 
 LAVA = (220, 50, 20)
 VOLCANO = {

@@ -358,16 +358,25 @@ def _probe_ffprobe(path: Path) -> MediaInfo:
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _STREAM = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data): (\w+)(.*)")
-_FRAME_COUNT = re.compile(r"frame=\s*(\d+)")
+_TIME_BASE = re.compile(r"^#tb (\d+): (\d+)/(\d+)$", re.MULTILINE)
+_NO_PTS = -(2**63)  # how framecrc prints a packet without a timestamp
 
 
 def _probe_ffmpeg(path: Path) -> MediaInfo:
-    # `ffmpeg -i` with no output describes the input on stderr and exits 1 by design.
-    run = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False)
-    text = run.stderr
+    """Without ffprobe: the streams as `ffmpeg -i` describes them, and each
+    stream's packet count and duration from its packets' timestamps, listed by
+    the `framecrc` muxer while ffmpeg copies every stream (nothing is decoded)."""
+    run = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0", "-c", "copy", "-f", "framecrc", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # stderr describes the input, then the framecrc output with streams numbered alike: keep the input's part.
+    text = run.stderr.split("\nOutput #0", 1)[0]
     match = _DURATION.search(text)
-    if not match:
-        last = text.strip().splitlines()[-1:] or ["no output"]
+    if not match or run.returncode != 0:
+        last = run.stderr.strip().splitlines()[-1:] or ["no output"]
         raise RenderError(f"{path.name}: ffmpeg cannot read it: {last[0]}")
     hours, minutes, seconds = match.groups()
     streams: list[StreamInfo] = []
@@ -391,15 +400,33 @@ def _probe_ffmpeg(path: Path) -> MediaInfo:
                 channels=channels,
             )
         )
-    video = next((s for s in streams if s.kind == "video"), None)
-    if video is not None:
-        # Count packets without decoding: cheap, and exact for our constant-frame-rate files.
-        count = subprocess.run(
-            [ffmpeg_exe(), "-hide_banner", "-i", str(path), "-map", f"0:{video.index}", "-c", "copy", "-f", "null", "-"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        counts = _FRAME_COUNT.findall(count.stderr)
-        video.frames = int(counts[-1]) if counts else None
+    packets = _packet_spans(run.stdout)
+    for stream in streams:
+        if stream.index in packets:
+            stream.frames, stream.duration = packets[stream.index]
     return MediaInfo(path=str(path), duration=int(hours) * 3600 + int(minutes) * 60 + float(seconds), streams=streams)
+
+
+def _packet_spans(listing: str) -> dict[int, tuple[int, float | None]]:
+    """Stream index -> (packet count, seconds from its first shown sample to the
+    end of its last packet), from a framecrc listing: `#tb` lines give each
+    stream's time base, then one `stream, dts, pts, duration, size, crc` line
+    per packet. Exact for every container and codec: ffmpeg's own timestamps."""
+    time_bases = {int(s): Fraction(int(num), int(den)) for s, num, den in _TIME_BASE.findall(listing)}
+    counts: dict[int, int] = {}
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    for line in listing.splitlines():
+        if line.startswith("#") or not line:
+            continue
+        stream, _dts, pts, duration = (int(field) for field in line.split(",", 4)[:4])
+        counts[stream] = counts.get(stream, 0) + 1
+        if pts == _NO_PTS:
+            continue
+        # A negative time is encoder priming (AAC's first 1024 samples) that players skip: the stream starts at 0.
+        starts[stream] = min(starts.get(stream, max(pts, 0)), max(pts, 0))
+        ends[stream] = max(ends.get(stream, pts + duration), pts + duration)
+    return {
+        stream: (count, float((ends[stream] - starts[stream]) * time_bases[stream]) if stream in ends else None)
+        for stream, count in counts.items()
+    }

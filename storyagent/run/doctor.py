@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from storyagent.render.dit.checkpoints import scan_pipelines
@@ -41,7 +42,7 @@ def tool_checks() -> list[Check]:
         Check("ffmpeg", bundled is not None, bundled or "imageio-ffmpeg has no ffmpeg for this platform",
               "encoding every shot and the film", required=True),
         Check("ffprobe", ffprobe is not None, ffprobe or "not on PATH (apt install ffmpeg)",
-              "faster, more exact checks of rendered files (optional)"),
+              "checks of rendered files (optional: without it ffmpeg reads them, a little slower)"),
     ]
 
 
@@ -159,5 +160,5 @@ def table(checks: list[Check]) -> Table:
     grid.add_column("needed for")
     for check in checks:
         mark = "[green]ok[/green]" if check.ok else ("[red]missing[/red]" if check.required else "[yellow]--[/yellow]")
-        grid.add_row(mark, check.name, check.detail, check.needed_for)
+        grid.add_row(mark, *(escape(text) for text in (check.name, check.detail, check.needed_for)))
     return grid

@@ -42,7 +42,8 @@ def plan_stage(premise: str, options: RunOptions) -> Storyboard:
 
 
 def cast_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> Storyboard:
-    """Fix every character's look and voice in the storyboard, where the director can see and edit them."""
+    """Fix every character's look and voice, and the narrator's voice, in the storyboard, where the
+    director can see and edit them; the voice stage reads the voices from there."""
     from storyagent.cast import assign_cast
     from storyagent.render.animatic.sheets import write_reference_sheets
     from storyagent.voice import cast_voices
@@ -65,7 +66,7 @@ def voice_stage(board: Storyboard, film_dir: Path, options: RunOptions, run_id: 
     from storyagent.voice import speak_lines
 
     started = time.time()
-    spoken = speak_lines(board, film_dir, engine=options.voice_engine)
+    spoken = speak_lines(board, film_dir)
     for line in spoken:
         # A line whose file predates this stage came from the cache.
         action = "built" if cache.resolve(line.audio, film_dir).stat().st_mtime >= started else "reused"

@@ -2,8 +2,9 @@
 finished to broadcast loudness (EBU R128 style: -16 LUFS integrated, true
 peak at most -1 dBTP).
 
-Stems are written as they sit in the mix (levelled, ducked) beside `mix.wav`,
-so an editor can rebalance them.
+Stems are written as they sit in the mix (levelled, ducked, and through the
+mix's limiter) beside `mix.wav`: they add up to the mix, stay under full scale
+at any bit depth an editor imports them at, and let the editor rebalance.
 
 The film is mixed BLOCK seconds at a time, in passes over float32 scratch
 files beside the output, so memory stays the same for a one-minute or a
@@ -361,8 +362,11 @@ def write_finished(stems: dict[str, Scratch], total_lufs: float, n: int, sr: int
 def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
            writers: dict[str, WavWriter] | None = None) -> tuple[float, float]:
     """The sum of the stems x `gain` through the true-peak limiter: its loudness
-    and, given `writers`, its true peak and the mix and the stems x `gain`
-    written out (without, the peak is not measured: NaN)."""
+    and, given `writers`, its true peak and the mix and the stems written out
+    (without, the peak is not measured: NaN). Each stem gets the gain the mix
+    got, the limiter's included, so the stems add up to the mix; a stem that
+    would still pass full scale on its own (where the others cancel it) is held
+    under it, so no stem clips when an editor imports it as 16- or 24-bit PCM."""
     meter, peaks = LoudnessMeter(sr), PeakMeter()
     # The limiter's gain at a sample depends on the signal up to 2.5 look-aheads away:
     # each block is limited with that much of its neighbours, then trimmed.
@@ -371,19 +375,29 @@ def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
         lo, hi = max(0, start - margin), min(n, end + margin)
         parts = {name: stem.read(lo, hi) for name, stem in stems.items()}
         total = (parts["voice"] + parts["music"] + parts["effects"]) * gain
-        finished = limit(total, sr, TRUE_PEAK_CEILING_DB, LIMITER_LOOKAHEAD)[start - lo : end - lo]
+        limiting = limiter_gain(total, sr, TRUE_PEAK_CEILING_DB, LIMITER_LOOKAHEAD)
+        finished = (total * limiting)[start - lo : end - lo]
         meter.add(finished)
         if writers:
             peaks.add(finished)
             writers["mix"].write(finished)
             for name, part in parts.items():
-                writers[name].write(part[start - lo : end - lo] * gain)
+                writers[name].write(under_full_scale(part * gain * limiting, sr)[start - lo : end - lo])
     return meter.integrated(), peaks.db() if writers else float("nan")
+
+
+def under_full_scale(stem: np.ndarray, sr: int) -> np.ndarray:
+    """`stem` with any sample over full scale limited under it. Nearly always
+    there is none and the stem is returned as it is: the limiter's gain would be
+    exactly 1, and sparing it keeps writing the stems cheap."""
+    if np.max(np.abs(stem), initial=0.0) <= 1.0:
+        return stem
+    return stem * limiter_gain(stem, sr, 0.0, LIMITER_LOOKAHEAD, true_peak=False)
 
 
 def write_outputs(stems: dict[str, Scratch], gain: float, n: int, sr: int,
                   paths: dict[str, Path]) -> tuple[float, float]:
-    """The finished mix and the stems x `gain` written to `paths`, each under a
+    """The finished mix and stems written to `paths`, each under a
     temporary name until it is whole; the mix's loudness and true peak."""
     with ExitStack() as files:
         writers = {}
@@ -408,20 +422,24 @@ def true_peak_db(audio: np.ndarray, oversample: int = 4) -> float:
     return float(20 * np.log10(max(peak, 1e-12)))
 
 
-def limit(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005) -> np.ndarray:
-    """Look-ahead true-peak limiter: the gain needed under each 4x-oversampled
-    peak is held for the look-ahead window each side and smoothed by a moving
-    average half as long, so the gain is already down when the peak arrives."""
+def limiter_gain(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005,
+                 true_peak: bool = True) -> np.ndarray:
+    """A look-ahead limiter's gain per sample (1 where nothing passes the ceiling): the
+    gain needed under each peak (4x oversampled, unless `true_peak` is off and
+    only the samples count) is held for the look-ahead window each side and
+    smoothed by a moving average half as long, so the gain is already down when
+    the peak arrives."""
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
     ceiling = 10 ** (ceiling_db / 20)
-    peaks = np.abs(resample_poly(audio, 4, 1))[: 4 * len(audio)].reshape(-1, 4).max(axis=1)
-    peaks = np.maximum(peaks, np.abs(audio))
+    peaks = np.abs(audio)
+    if true_peak:
+        peaks = np.maximum(np.abs(resample_poly(audio, 4, 1))[: 4 * len(audio)].reshape(-1, 4).max(axis=1), peaks)
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     hold = int(lookahead * sr)
     held = minimum_filter1d(needed, size=2 * hold + 1)
     smooth = uniform_filter1d(held, size=hold + 1)
-    return audio * np.minimum(smooth, held)
+    return np.minimum(smooth, held)
 
 
 # -- small helpers ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from storyagent.errors import StoryboardError
 if TYPE_CHECKING:
     from storyagent.storyboard.model import Storyboard
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> Path | None:
@@ -40,6 +40,7 @@ def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> 
 # Add one function per format change so today's files still open tomorrow.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: lambda doc: doc,  # 2 added `visual.count`; its default, one, is what version 1 drew
+    2: lambda doc: doc,  # 3 added `narrator`, the narration's voice; the cast fills it in
 }
 
 

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from storyagent.cache import write_text_atomic
-from storyagent.errors import StoryboardError
+from storyagent.errors import StoryboardError, UnknownIdError
 from storyagent.storyboard.files import SCHEMA_VERSION, migrate
 from storyagent.storyboard.problems import describe_validation_error
 from storyagent.world import world
@@ -257,7 +257,7 @@ class Visual(_Model):
 
 
 class Voice(_Model):
-    """How a character sounds: fixed for the whole film by the cast."""
+    """How the narrator or a character sounds: fixed for the whole film by the cast."""
 
     engine: str | None = Field(
         default=None, max_length=40, description="TTS engine (piper, espeak, openai, coqui); empty means automatic."
@@ -380,13 +380,14 @@ class RenderSettings(_Model):
 class Storyboard(_Model):
     """A short film, scene by scene and shot by shot."""
 
-    schema_version: Literal[2] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
+    schema_version: Literal[3] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
     title: NonBlank = Field(description="Title of the film.")
     logline: Text = Field(default="", description="The story in one sentence.")
     premise: Text = Field(default="", description="The one line the film was made from.")
     language: Literal["en", "zh"] = Field(default="en", description="Language of narration and dialogue.")
     target_duration: Seconds = Field(default=90.0, description="Intended film length in seconds.")
     style: Text = Field(default="flat vector storybook", description="Visual style, in words.")
+    narrator: Voice = Field(default_factory=Voice, description="Voice of the narration, cast like the characters'.")
     characters: list[Character] = Field(default_factory=list, description="The cast.")
     locations: list[Location] = Field(min_length=1, description="The places.")
     scenes: list[Scene] = Field(min_length=1, description="The scenes, in order.")
@@ -405,13 +406,22 @@ class Storyboard(_Model):
         return [shot for scene in self.scenes for shot in scene.shots]
 
     def scene_of(self, shot_id: str) -> Scene:
-        return next(scene for scene in self.scenes if any(s.id == shot_id for s in scene.shots))
+        for scene in self.scenes:
+            if any(shot.id == shot_id for shot in scene.shots):
+                return scene
+        raise UnknownIdError(_unknown("shot", shot_id, {shot.id for shot in self.shots()}))
 
     def character(self, character_id: str) -> Character:
-        return next(c for c in self.characters if c.id == character_id)
+        for character in self.characters:
+            if character.id == character_id:
+                return character
+        raise UnknownIdError(_unknown("character", character_id, {c.id for c in self.characters}))
 
     def location(self, location_id: str) -> Location:
-        return next(loc for loc in self.locations if loc.id == location_id)
+        for location in self.locations:
+            if location.id == location_id:
+                return location
+        raise UnknownIdError(_unknown("location", location_id, {loc.id for loc in self.locations}))
 
     # -- files -------------------------------------------------------------
 
@@ -508,7 +518,12 @@ def _duplicates(path: str, ids: list[str]) -> list[str]:
 
 
 def _dangling(path: str, kind: str, name: str, known: set[str]) -> str:
-    message = f"{path}: unknown {kind} '{name}'"
+    return f"{path}: {_unknown(kind, name, known)}"
+
+
+def _unknown(kind: str, name: str, known: set[str]) -> str:
+    """"unknown character 'x'" with the nearest known id, or every known id when none is near."""
+    message = f"unknown {kind} '{name}'"
     guess = difflib.get_close_matches(name, sorted(known), n=1)
     if guess:
         return f"{message}; did you mean '{guess[0]}'?"

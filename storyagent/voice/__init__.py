@@ -3,9 +3,11 @@
 A voice engine is a class subclassing `Narrator`, registered as a
 `storyagent.narrators` entry point (see `storyagent.plugins`): `piper`
 (neural, local .onnx voices), `espeak` (every language, the fallback),
-`openai` (the speech API) and `coqui` (XTTS and other local Coqui models). `choose_engine` picks the best one installed for a
-language; `cast_voices` gives every speaking character its own voice, stored
-in the storyboard so it stays the same for the whole film.
+`openai` (the speech API) and `coqui` (XTTS and other local Coqui models).
+`choose_engine` picks the best one installed for a language; `cast_voices`
+gives the narrator and every speaking character a voice of its own, stored in
+the storyboard so it stays the same for the whole film: the cast stage calls
+it, the voice stage only reads the voices.
 
 The voice stage itself, `speak_lines`, lives in `storyagent.voice.speak`.
 """
@@ -99,7 +101,7 @@ def engine_statuses(language: str) -> list[EngineStatus]:
     return statuses
 
 
-# -- casting: one distinct voice per speaking character ------------------------
+# -- casting: one distinct voice per speaker ------------------------------------
 
 # (pitch semitones, rate) pairs, far enough apart to tell speakers apart even
 # when the engine has a single speaker; the narrator keeps the neutral voice.
@@ -107,41 +109,46 @@ NARRATOR_PITCH, NARRATOR_RATE = 0.0, 0.9
 _CHARACTER_PROSODY = [(-3.0, 0.92), (4.0, 1.08), (-5.0, 1.0), (2.5, 1.12), (6.0, 1.05), (-1.5, 0.88)]
 
 
-def narrator_voice(engine: str, language: str) -> Voice:
-    voices = get_narrator(engine).voices(language)
-    return Voice(engine=engine, voice=voices[0] if voices else None, pitch=NARRATOR_PITCH, rate=NARRATOR_RATE)
-
-
 def cast_voices(board: Storyboard, engine: str | None = None, recast: bool = False) -> Storyboard:
-    """A copy of `board` where every character who speaks has a voice of its own.
+    """A copy of `board` where the narrator and every character who speaks
+    have a voice of their own, its engine filled in.
 
-    Deterministic: characters are cast in order of first line. A voice already
-    set (its `voice` field filled) is kept while its engine works here, so a
-    character sounds the same even after a better engine is installed;
-    `recast` (the user chose `--voice-engine`) moves everyone to `engine`.
-    Pitch and rate set away from neutral are kept either way.
+    Deterministic: the narrator is cast first, in the engine's first voice,
+    then the characters in order of first line. A voice already set (its
+    `voice` field filled) is kept while its engine works here, so a speaker
+    sounds the same even after a better engine is installed; `recast` (the
+    user chose `--voice-engine`) moves everyone to `engine`. Pitch and rate set
+    away from neutral are kept either way.
     """
     engine = choose_engine(board.language, engine)
     names = get_narrator(engine).voices(board.language)
     board = board.model_copy(deep=True)
+    taken: set[tuple[str | None, float, float]] = set()
+    cast = functools.partial(_cast_voice, engine=engine, language=board.language, recast=recast, taken=taken)
+    board.narrator = cast(board.narrator, names[0] if names else None, (NARRATOR_PITCH, NARRATOR_RATE))
     speakers = _speakers_in_order(board)
-    taken = {(names[0] if names else None, NARRATOR_PITCH, NARRATOR_RATE)}
     for slot, character in enumerate(c for sid in speakers for c in board.characters if c.id == sid):
-        current = character.voice
-        if current.voice is not None and _keeps_engine(current, engine, board.language, recast):
-            character.voice = current.model_copy(update={"engine": current.engine or engine})
-            taken.add((current.voice, current.pitch, current.rate))
-            continue
         # Characters take the engine's other speakers first, the narrator's last.
         name = names[(slot + 1) % len(names)] if names else None
-        pitch, rate = current.pitch, current.rate
-        if (pitch, rate) == (0.0, 1.0):
-            pitch, rate = _CHARACTER_PROSODY[slot % len(_CHARACTER_PROSODY)]
-        while (name, pitch, rate) in taken:
-            pitch += 1.5
-        taken.add((name, pitch, rate))
-        character.voice = Voice(engine=engine, voice=name, pitch=pitch, rate=rate)
+        character.voice = cast(character.voice, name, _CHARACTER_PROSODY[slot % len(_CHARACTER_PROSODY)])
     return board
+
+
+def _cast_voice(current: Voice, name: str | None, prosody: tuple[float, float], *, engine: str, language: str,
+                recast: bool, taken: set[tuple[str | None, float, float]]) -> Voice:
+    """`current` while it is set and its engine works here; else voice `name` of
+    `engine` at `prosody` (pitch, rate) unless pitch and rate were set away from
+    neutral, raised in pitch until no speaker in `taken` sounds the same."""
+    if current.voice is not None and _keeps_engine(current, engine, language, recast):
+        taken.add((current.voice, current.pitch, current.rate))
+        return current.model_copy(update={"engine": current.engine or engine})
+    pitch, rate = current.pitch, current.rate
+    if (pitch, rate) == (0.0, 1.0):
+        pitch, rate = prosody
+    while (name, pitch, rate) in taken:
+        pitch += 1.5
+    taken.add((name, pitch, rate))
+    return Voice(engine=engine, voice=name, pitch=pitch, rate=rate)
 
 
 def _keeps_engine(voice: Voice, engine: str, language: str, recast: bool) -> bool:
@@ -157,14 +164,6 @@ def _speakers_in_order(board: Storyboard) -> list[str]:
             if line.speaker != NARRATOR and line.speaker not in order:
                 order.append(line.speaker)
     return order
-
-
-def voice_for(board: Storyboard, speaker: str, engine: str, forced: bool = False) -> Voice:
-    """The voice `speaker` is heard in (its `engine` filled in): the narrator's
-    under `engine`, a character's as `cast_voices` keeps or gives it."""
-    if speaker == NARRATOR:
-        return narrator_voice(engine, board.language)
-    return cast_voices(board, engine, recast=forced).character(speaker).voice
 
 
 @functools.cache

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from storyagent.cache import VOICE, reusable, write_bytes_atomic
 from storyagent.errors import VoiceError
 from storyagent.media.audio import write_wav
-from storyagent.storyboard import Storyboard, Voice
-from storyagent.voice import Narrator, cast_voices, choose_engine, get_narrator, voice_for, voice_key
+from storyagent.storyboard import NARRATOR, Storyboard, Voice
+from storyagent.voice import Narrator, get_narrator, voice_key
 
 LINE_LOUDNESS = -20.0  # LUFS every line is levelled to, so engines and voices sit evenly in the mix
 PEAK_CEILING = 10 ** (-1.0 / 20)
@@ -148,19 +148,18 @@ def speak_text(narrator: Narrator, text: str, voice: Voice, language: str) -> tu
     return level(np.concatenate(pieces), sr), sr, timings
 
 
-def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> list[SpokenLine]:
-    """Speak every line of `board` into `out_dir/voice/<key>.wav`; lines already
+def speak_lines(board: Storyboard, out_dir: Path) -> list[SpokenLine]:
+    """Speak every line of `board`, each in the voice the cast gave its speaker
+    (`storyagent.voice.cast_voices`), into `out_dir/voice/<key>.wav`; lines already
     spoken with the same words, voice and engine are reused, not re-synthesised.
     Each line's `audio` is relative to `out_dir`, the film folder."""
-    film_engine = choose_engine(board.language, engine)
-    cast = cast_voices(board, film_engine, recast=engine is not None)
     narrators: dict[str, Narrator] = {}
     voice_dir = Path(out_dir) / VOICE
     spoken: list[SpokenLine] = []
     for shot in board.shots():
         for index, line in enumerate(shot.lines):
-            voice = voice_for(cast, line.speaker, film_engine, forced=engine is not None)
-            line_engine = voice.engine or film_engine
+            voice = cast_voice(board, line.speaker)
+            line_engine = voice.engine
             key = voice_key(line.text, voice, line_engine, board.language)
             wav, meta = voice_dir / f"{key}.wav", voice_dir / f"{key}.json"
             if not (reusable(wav) and reusable(meta)):
@@ -177,3 +176,12 @@ def speak_lines(board: Storyboard, out_dir: Path, engine: str | None = None) -> 
                            duration=info.duration, sentences=info.sentences)
             )
     return spoken
+
+
+def cast_voice(board: Storyboard, speaker: str) -> Voice:
+    """The voice the cast stored for `speaker`, the narrator or a character."""
+    voice = board.narrator if speaker == NARRATOR else board.character(speaker).voice
+    if voice.engine is None:
+        raise VoiceError(f"'{speaker}' has no voice: cast the storyboard first (storyagent.voice.cast_voices; "
+                         "`storyagent render` does)")
+    return voice

@@ -1,8 +1,9 @@
-"""Small storyboards for the voice, subtitle and sound tests, built in code."""
+"""Small storyboards and timelines for the voice, subtitle and sound tests, built in code."""
 
 from __future__ import annotations
 
-from storyagent.storyboard import Storyboard
+from storyagent.storyboard import Mood, Storyboard
+from storyagent.timeline import Card, MusicSection, Timeline
 
 
 def small_board(language: str = "en") -> Storyboard:
@@ -40,3 +41,11 @@ def small_board(language: str = "en") -> Storyboard:
                        shot("b3", 3.0, [], [("seagulls", 0.2)])]},
         ],
     })
+
+
+def score_timeline(moods=(Mood.CALM, Mood.TENSE, Mood.JOYFUL), seconds=8.0) -> Timeline:
+    """A film of music only: one section per mood, `seconds` each, after a title card."""
+    sections = [MusicSection(scene_id=f"s{i}", mood=m, start=i * seconds, duration=seconds) for i, m in enumerate(moods)]
+    total = seconds * len(moods)
+    return Timeline(fps=24, width=640, height=360, duration=total, cards=[Card(kind="title", start=0, duration=1)],
+                    shots=[], voice=[], music=sections)
