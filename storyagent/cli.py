@@ -62,14 +62,14 @@ VoiceEngine = Annotated[str | None, typer.Option("--voice-engine", help="Voice e
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", help="Shots rendered at once (default: CPU cores, at most 4).", min=1)]
 ExecutorKind = Annotated[str, typer.Option("--executor", help="Where shots render: local (processes on this machine) or ray (a Ray cluster).")]
 RayAddress = Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join, e.g. ray://head:10001 (default: start Ray locally).")]
-BurnSubtitles = Annotated[bool, typer.Option("--burn-subtitles", help="Burn subtitles into the picture (a soft track is always included).")]
+BurnSubtitles = Annotated[bool | None, typer.Option("--burn-subtitles/--no-burn-subtitles", help="Burn subtitles into the picture, or stop burning them (a soft track is always included; default: as the film was last made, else off).", show_default=False)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the result.")]
 LogJson = Annotated[bool, typer.Option("--log-json", help="Print progress as JSON lines on stdout.")]
 OutDir = Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (default: named after the title).")]
 
 
 def _render_options(renderer: str | None, renderer_options: dict, resolution: str | None, fps: int | None,
-                    voice_engine: str | None, jobs: int | None, burn_subtitles: bool,
+                    voice_engine: str | None, jobs: int | None, burn_subtitles: bool | None,
                     executor: str = "local", ray_address: str | None = None) -> dict:
     if executor not in ("local", "ray"):
         raise typer.BadParameter(f"'{executor}' is not local or ray", param_hint="--executor")
@@ -245,7 +245,7 @@ def make(
     jobs: Jobs = None,
     executor: ExecutorKind = "local",
     ray_address: RayAddress = None,
-    burn_subtitles: BurnSubtitles = False,
+    burn_subtitles: BurnSubtitles = None,
     review: Annotated[bool, typer.Option("--review", help="Stop after planning so you can edit storyboard.json first.")] = False,
     quiet: Quiet = False,
     log_json: LogJson = False,
@@ -278,7 +278,7 @@ def render(
     jobs: Jobs = None,
     executor: ExecutorKind = "local",
     ray_address: RayAddress = None,
-    burn_subtitles: BurnSubtitles = False,
+    burn_subtitles: BurnSubtitles = None,
     quiet: Quiet = False,
     log_json: LogJson = False,
     renderer_options: RendererOptions = None,

@@ -77,3 +77,12 @@ def test_doctor_prints_install_hints_with_their_extra(monkeypatch: pytest.Monkey
     monkeypatch.setattr(cli.out, "width", 250)  # the console took its width when another test imported the CLI
     result = CliRunner().invoke(app, ["doctor"])
     assert "pip install 'storyagent[dit]'" in result.stdout
+
+
+def test_burn_subtitles_not_given_keeps_what_the_film_was_made_with() -> None:
+    def given(burn: bool | None) -> dict:
+        return cli._render_options(None, {}, None, None, None, None, burn)
+
+    assert "burn_subtitles" not in given(None)
+    assert given(True)["burn_subtitles"] is True and given(False)["burn_subtitles"] is False
+    assert "--no-burn-subtitles" in CliRunner().invoke(app, ["render", "--help"], env={"COLUMNS": "250"}).stdout

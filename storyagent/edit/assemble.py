@@ -8,7 +8,7 @@ stays flat however long the film is. The grid is cut into segments wherever
 no layer crosses the cut; each segment is named by what it shows, so after an
 edit only the segments that changed are encoded again, and the join copies
 the picture without re-encoding it. moviepy is not used here: as a per-frame
-compositor it is several times slower than numpy (see ../shared/NOTES.md).
+compositor it is several times slower than numpy (measured: ARCHITECTURE.md, "Why it is built this way").
 """
 
 from __future__ import annotations

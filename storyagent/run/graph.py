@@ -1,4 +1,4 @@
-"""The pipeline, as DESIGN.md draws it:
+"""The pipeline, as ARCHITECTURE.md draws it:
 
     premise -> plan -> cast -> review? -> voice -> time -> render shots (one branch per shot) ┐
                                                        └-> sound ──────────────────────────────┴-> edit -> export

@@ -8,7 +8,7 @@ at any bit depth an editor imports them at, and let the editor rebalance.
 
 The film is mixed BLOCK seconds at a time, in passes over float32 scratch
 files beside the output, so memory stays the same for a one-minute or a
-ten-minute film (DESIGN.md: streaming, not hoarding):
+ten-minute film (ARCHITECTURE.md: streaming, not hoarding):
 1. render the voice lines, effects and score, each made when the blocks reach
    it, and measure each stem's loudness;
 2. compress the voice from a known level, and measure how loud speech gets;
