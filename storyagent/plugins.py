@@ -30,6 +30,18 @@ class NoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Check(BaseModel):
+    """One line of `storyagent doctor`: something this machine has or lacks, and what it is needed for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    ok: bool
+    detail: str
+    needed_for: str
+    required: bool = False  # missing means storyagent cannot make a film at all
+
+
 class Backend(Protocol):
     """What every backend declares. Subclass a kind's protocol explicitly to
     inherit the defaults: no options, no GPU, nothing to check, nothing beyond
@@ -49,6 +61,12 @@ class Backend(Protocol):
     def cache_inputs(cls, options: Any) -> dict[str, Any]:
         """The options that change the output (not only speed or memory): they go into the cache key."""
         return {}
+
+    @classmethod
+    def doctor(cls, models: list[str]) -> list[Check]:
+        """What this backend finds on this machine beyond `preflight` (libraries, devices, the
+        `models` a user asked about), for `storyagent doctor`. Looks, never loads."""
+        return []
 
 
 B = TypeVar("B", bound=Backend)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storyagent.errors import UnknownIdError
 from storyagent.storyboard import Mood, Storyboard, TransitionKind
 from storyagent.storyboard.language import LEAD_IN, PAUSE_BETWEEN_LINES, TAIL
+from storyagent.storyboard.problems import unknown_id
 from storyagent.voice.speak import SpokenLine
 
 OVERLAPPING = {TransitionKind.DISSOLVE, TransitionKind.WIPE}
@@ -75,7 +77,10 @@ class Timeline(_Model):
     music: list[MusicSection]
 
     def shot(self, shot_id: str) -> ShotPlacement:
-        return next(s for s in self.shots if s.shot_id == shot_id)
+        for placement in self.shots:
+            if placement.shot_id == shot_id:
+                return placement
+        raise UnknownIdError(unknown_id("shot", shot_id, {s.shot_id for s in self.shots}))
 
     def frames(self, seconds: float) -> int:
         return round(seconds * self.fps)
@@ -101,7 +106,7 @@ class Timeline(_Model):
     def edges(self, shot_id: str) -> tuple[int, int]:
         """Frames at the head and tail of a shot that the editor blends with a
         neighbour or with black; the frames between them show as rendered."""
-        index = next(i for i, s in enumerate(self.shots) if s.shot_id == shot_id)
+        index = self.shots.index(self.shot(shot_id))
         rise, sink = self.fade_frames(index)
         following = self.overlap_frames(index + 1) if index + 1 < len(self.shots) else 0
         return max(rise, self.overlap_frames(index)), max(sink, following)

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from storyagent import cli
 from storyagent.cli import app
-from storyagent.run import doctor
 from tests.helpers.cli import storyagent
 from tests.helpers.examples import SOUTH
 
@@ -72,8 +71,10 @@ def test_brackets_in_paths_and_errors_are_printed_as_written(example: dict, tmp_
 
 
 def test_doctor_prints_install_hints_with_their_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    version = doctor._version
-    monkeypatch.setattr(doctor, "_version", lambda name: None if name == "torch" else version(name))
+    from storyagent.render.dit import doctor as dit_doctor
+
+    version = dit_doctor._version
+    monkeypatch.setattr(dit_doctor, "_version", lambda name: None if name == "torch" else version(name))
     monkeypatch.setattr(cli.out, "width", 250)  # the console took its width when another test imported the CLI
     result = CliRunner().invoke(app, ["doctor"])
     assert "pip install 'storyagent[dit]'" in result.stdout

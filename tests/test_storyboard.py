@@ -136,6 +136,7 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
         ("character", "nanok", "unknown character 'nanok'; did you mean 'nanuk'?"),
         ("location", "arctic", "unknown location 'arctic'; did you mean 'arctic-ice'?"),
         ("scene_of", "nort-2", "unknown shot 'nort-2'; did you mean 'north-2'?"),
+        ("shot", "nort-2", "unknown shot 'nort-2'; did you mean 'north-2'?"),
         ("character", "walrus", "unknown character 'walrus'; known: nanuk, pip"),
     ],
 )

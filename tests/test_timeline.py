@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from storyagent.errors import UnknownIdError
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import LEAD_IN, TAIL, build_timeline
 from storyagent.voice.speak import SpokenLine
@@ -64,3 +65,9 @@ def test_sound_cues_land_inside_their_shot(example_board: Storyboard) -> None:
     for effect in timeline.effects:
         shot = timeline.shot(effect.shot_id)
         assert shot.start <= effect.start < shot.end and effect.start + effect.duration <= shot.end + 1e-6
+
+
+def test_an_unknown_shot_in_the_timeline_is_named_with_the_nearest(example_board: Storyboard) -> None:
+    timeline = build_timeline(example_board, [])
+    with pytest.raises(UnknownIdError, match="unknown shot 'nort-2'; did you mean 'north-2'"):
+        timeline.edges("nort-2")

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from storyagent.cache import atomic_path, partial_path
+from storyagent.cache import atomic_path
 from storyagent.errors import RenderError
 
 # Every clip (shot clips and the film's segments) is encoded alike, so the editor can join a shot
@@ -171,26 +171,23 @@ def write_clip(
         raise RenderError(f"{what}: no frames to encode")
     check_frame(first, width, height, what, tuple(PIXEL_FORMATS))
     channels = (first.shape[2],)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = partial_path(path)
-    ff = FFmpeg(
-        [*raw_input_args(width, height, fps, PIXEL_FORMATS[first.shape[2]]), "-an",
-         "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", str(tmp)],
-        stdin=True,
-        what=what,
-    )
-    try:
-        for frame in itertools.chain([first], frames):
-            check_frame(frame, width, height, what, channels)
-            ff.write(frame)
-            if progress is not None:
-                progress()
-        ff.finish()
-    except BaseException:
-        ff.kill()
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        ff = FFmpeg(
+            [*raw_input_args(width, height, fps, PIXEL_FORMATS[first.shape[2]]), "-an",
+             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", str(tmp)],
+            stdin=True,
+            what=what,
+        )
+        try:
+            for frame in itertools.chain([first], frames):
+                check_frame(frame, width, height, what, channels)
+                ff.write(frame)
+                if progress is not None:
+                    progress()
+            ff.finish()
+        except BaseException:
+            ff.kill()
+            raise
     return path
 
 

@@ -3,10 +3,8 @@ filled in memory (the file is not touched) and the shot is streamed to a clip.""
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
-from storyagent.errors import StoryboardError
 from storyagent.storyboard import Storyboard
 
 
@@ -19,7 +17,7 @@ def render_shot(board: Storyboard, shot_id: str, out: str | Path, *, width: int 
     from storyagent.media.video import write_clip
     from storyagent.render.base import RENDERERS, ShotJob, renderer_options
 
-    shot = find_shot(board, shot_id)
+    shot = board.shot(shot_id)
     board = assign_cast(board)
     width, height, fps = width or board.render.width, height or board.render.height, fps or board.render.fps
     job = ShotJob(board=board, shot_id=shot.id, frames=max(1, round(shot.camera.duration * fps)), width=width,
@@ -27,12 +25,3 @@ def render_shot(board: Storyboard, shot_id: str, out: str | Path, *, width: int 
     name = renderer or board.render.renderer
     backend = RENDERERS.get(name)
     return write_clip(backend(renderer_options(name, options, board.render)).frames(job), out, fps, width, height)
-
-
-def find_shot(board: Storyboard, shot_id: str):
-    ids = [s.id for s in board.shots()]
-    if shot_id not in ids:
-        guess = difflib.get_close_matches(shot_id, ids, n=1)
-        hint = f"; did you mean '{guess[0]}'?" if guess else f"; shots: {', '.join(ids)}"
-        raise StoryboardError(f"no shot '{shot_id}' in the storyboard{hint}")
-    return next(s for s in board.shots() if s.id == shot_id)

@@ -10,39 +10,29 @@ import importlib.metadata
 import importlib.util
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
-from storyagent.render.dit.checkpoints import scan_pipelines
+from storyagent.plugins import Check
 
 LANGUAGES = ("en", "zh")  # the storyboard's narration languages
 SOUNDFONT_DIRS = ("/usr/share/sounds/sf2", "/usr/share/soundfonts", "/usr/local/share/soundfonts", "~/.local/share/soundfonts")
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    needed_for: str
-    required: bool = False  # missing means storyagent cannot make a film at all
-
-
 def run_checks(models: list[str] | None = None) -> list[Check]:
-    return [*tool_checks(), *backend_checks(), *voice_checks(), *music_checks(), *llm_checks(), *torch_checks(), *model_checks(models or [])]
+    return [*tool_checks(), *backend_checks(models or []), *voice_checks(), *music_checks(), *llm_checks()]
 
 
 def tool_checks() -> list[Check]:
     bundled = _bundled_ffmpeg()
     ffprobe = shutil.which("ffprobe")
     return [
-        Check("ffmpeg", bundled is not None, bundled or "imageio-ffmpeg has no ffmpeg for this platform",
-              "encoding every shot and the film", required=True),
-        Check("ffprobe", ffprobe is not None, ffprobe or "not on PATH (apt install ffmpeg)",
-              "checks of rendered files (optional: without it ffmpeg reads them, a little slower)"),
+        Check(name="ffmpeg", ok=bundled is not None, detail=bundled or "imageio-ffmpeg has no ffmpeg for this platform",
+              needed_for="encoding every shot and the film", required=True),
+        Check(name="ffprobe", ok=ffprobe is not None, detail=ffprobe or "not on PATH (apt install ffmpeg)",
+              needed_for="checks of rendered files (optional: without it ffmpeg reads them, a little slower)"),
     ]
 
 
@@ -55,8 +45,9 @@ def _bundled_ffmpeg() -> str | None:
         return None
 
 
-def backend_checks() -> list[Check]:
-    """Every registered renderer, planner and exporter, and what a renderer still misses with its defaults."""
+def backend_checks(models: list[str]) -> list[Check]:
+    """Every registered renderer, planner and exporter, what a renderer still misses with its defaults,
+    and what each finds on this machine (its libraries, devices and `models`)."""
     from storyagent.export import EXPORTERS
     from storyagent.plan import PLANNERS
     from storyagent.render.base import RENDERERS
@@ -65,10 +56,12 @@ def backend_checks() -> list[Check]:
     for name in RENDERERS.names():
         renderer = RENDERERS.get(name)
         missing = renderer.preflight(renderer.Options())
-        checks.append(Check(f"renderer {name}", missing is None, missing or "ready" + (" (wants a GPU)" if renderer.needs_gpu else ""),
-                            f"--renderer {name}"))
-    checks.append(Check("planners", True, ", ".join(PLANNERS.names()), "--planner"))
-    checks.append(Check("exporters", True, ", ".join(EXPORTERS.names()), "files beside film.mp4"))
+        checks.append(Check(name=f"renderer {name}", ok=missing is None,
+                            detail=missing or "ready" + (" (wants a GPU)" if renderer.needs_gpu else ""),
+                            needed_for=f"--renderer {name}"))
+        checks += renderer.doctor(models)
+    checks.append(Check(name="planners", ok=True, detail=", ".join(PLANNERS.names()), needed_for="--planner"))
+    checks.append(Check(name="exporters", ok=True, detail=", ".join(EXPORTERS.names()), needed_for="files beside film.mp4"))
     return checks
 
 
@@ -81,10 +74,11 @@ def voice_checks() -> list[Check]:
         reasons = {language: unavailable_reason(name, language, explicit=True) for language in LANGUAGES}
         speaks = [language for language, reason in reasons.items() if reason is None]
         detail = f"speaks {', '.join(speaks)}" if speaks else next(iter(reasons.values())) or ""
-        checks.append(Check(f"voice {name}", bool(speaks), detail, f"--voice-engine {name}"))
+        checks.append(Check(name=f"voice {name}", ok=bool(speaks), detail=detail, needed_for=f"--voice-engine {name}"))
     usable = [check.name for check in checks if check.ok]
-    checks.append(Check("narration", bool(usable), f"{len(usable)} voice engine(s) usable" if usable else "no voice engine works",
-                        "every film's narration", required=True))
+    checks.append(Check(name="narration", ok=bool(usable),
+                        detail=f"{len(usable)} voice engine(s) usable" if usable else "no voice engine works",
+                        needed_for="every film's narration", required=True))
     return checks
 
 
@@ -92,11 +86,11 @@ def music_checks() -> list[Check]:
     library = ctypes.util.find_library("fluidsynth")
     fonts = [str(font) for folder in SOUNDFONT_DIRS for font in sorted(Path(folder).expanduser().glob("*.sf2"))]
     return [
-        Check("FluidSynth", library is not None and importlib.util.find_spec("fluidsynth") is not None,
-              library or "libfluidsynth not found (apt install fluidsynth; pip install 'storyagent[music]')",
-              "scored music played by General MIDI instruments (else synthesised music)"),
-        Check("SoundFont", bool(fonts), fonts[0] if fonts else "no .sf2 file (apt install fluid-soundfont-gm)",
-              "FluidSynth's instruments"),
+        Check(name="FluidSynth", ok=library is not None and importlib.util.find_spec("fluidsynth") is not None,
+              detail=library or "libfluidsynth not found (apt install fluidsynth; pip install 'storyagent[music]')",
+              needed_for="scored music played by General MIDI instruments (else synthesised music)"),
+        Check(name="SoundFont", ok=bool(fonts), detail=fonts[0] if fonts else "no .sf2 file (apt install fluid-soundfont-gm)",
+              needed_for="FluidSynth's instruments"),
     ]
 
 
@@ -105,51 +99,7 @@ def llm_checks() -> list[Check]:
     key = os.environ.get("OPENAI_API_KEY")
     configured = bool(base_url or key)
     detail = base_url or ("OpenAI (OPENAI_API_KEY set)" if key else "OPENAI_BASE_URL / OPENAI_API_KEY not set")
-    return [Check("LLM planner", configured, detail, "--planner llm (else the offline template planner)")]
-
-
-def torch_checks() -> list[Check]:
-    version = _version("torch")
-    if version is None:
-        return [Check("torch", False, "not installed (pip install 'storyagent[dit]')", "--renderer dit")]
-    import torch
-
-    checks = [Check("torch", True, f"torch {version}", "--renderer dit")]
-    gpus = [torch.cuda.get_device_properties(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
-    if gpus:
-        for i, gpu in enumerate(gpus):
-            checks.append(Check(f"GPU cuda:{i}", True, f"{gpu.name}, {gpu.total_memory / 2**30:.0f} GB",
-                                "--renderer dit at useful speed"))
-    elif torch.backends.mps.is_available():
-        checks.append(Check("GPU mps", True, "Apple GPU", "--renderer dit at useful speed"))
-    else:
-        checks.append(Check("GPU", False, "none: dit would render on the CPU (hours per shot)",
-                            "--renderer dit at useful speed"))
-    diffusers = _version("diffusers")
-    checks.append(Check("diffusers", diffusers is not None, f"diffusers {diffusers}" if diffusers else "not installed",
-                        "--renderer dit"))
-    return checks
-
-
-def model_checks(models: list[str]) -> list[Check]:
-    found = scan_pipelines(models)
-    if not found:
-        return [Check("video models", False, "none in the Hugging Face cache; see the README to download one",
-                      "--renderer dit --model ...")]
-    return [
-        Check(f"model {pipeline.name}", pipeline.problem is None,
-              f"{pipeline.pipeline_class} ({pipeline.family})" if pipeline.problem is None
-              else pipeline.problem,
-              f"--renderer dit --model {pipeline.name}")
-        for pipeline in found
-    ]
-
-
-def _version(distribution: str) -> str | None:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    return [Check(name="LLM planner", ok=configured, detail=detail, needed_for="--planner llm (else the offline template planner)")]
 
 
 def table(checks: list[Check]) -> Table:

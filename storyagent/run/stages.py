@@ -146,7 +146,7 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
              film_dir: Path | None = None) -> str:
     """Hash of exactly what a shot's picture is made from."""
     scene = board.scene_of(shot_id)
-    shot = next(s for s in scene.shots if s.id == shot_id)
+    shot = board.shot(shot_id)
     cast_ids = {on.character for on in shot.characters}
     renderer, settings = chosen_renderer(board, options)
     inputs = {

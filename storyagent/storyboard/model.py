@@ -9,7 +9,6 @@ trailing newline.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from enum import Enum
@@ -22,7 +21,7 @@ from pydantic_core import PydanticCustomError
 from storyagent.cache import write_text_atomic
 from storyagent.errors import StoryboardError, UnknownIdError
 from storyagent.storyboard.files import SCHEMA_VERSION, migrate
-from storyagent.storyboard.problems import describe_validation_error
+from storyagent.storyboard.problems import describe_validation_error, unknown_id
 from storyagent.world import world
 
 NARRATOR = "narrator"
@@ -405,23 +404,29 @@ class Storyboard(_Model):
     def shots(self) -> list[Shot]:
         return [shot for scene in self.scenes for shot in scene.shots]
 
+    def shot(self, shot_id: str) -> Shot:
+        for shot in self.shots():
+            if shot.id == shot_id:
+                return shot
+        raise UnknownIdError(unknown_id("shot", shot_id, {shot.id for shot in self.shots()}))
+
     def scene_of(self, shot_id: str) -> Scene:
         for scene in self.scenes:
             if any(shot.id == shot_id for shot in scene.shots):
                 return scene
-        raise UnknownIdError(_unknown("shot", shot_id, {shot.id for shot in self.shots()}))
+        raise UnknownIdError(unknown_id("shot", shot_id, {shot.id for shot in self.shots()}))
 
     def character(self, character_id: str) -> Character:
         for character in self.characters:
             if character.id == character_id:
                 return character
-        raise UnknownIdError(_unknown("character", character_id, {c.id for c in self.characters}))
+        raise UnknownIdError(unknown_id("character", character_id, {c.id for c in self.characters}))
 
     def location(self, location_id: str) -> Location:
         for location in self.locations:
             if location.id == location_id:
                 return location
-        raise UnknownIdError(_unknown("location", location_id, {loc.id for loc in self.locations}))
+        raise UnknownIdError(unknown_id("location", location_id, {loc.id for loc in self.locations}))
 
     # -- files -------------------------------------------------------------
 
@@ -518,16 +523,7 @@ def _duplicates(path: str, ids: list[str]) -> list[str]:
 
 
 def _dangling(path: str, kind: str, name: str, known: set[str]) -> str:
-    return f"{path}: {_unknown(kind, name, known)}"
-
-
-def _unknown(kind: str, name: str, known: set[str]) -> str:
-    """"unknown character 'x'" with the nearest known id, or every known id when none is near."""
-    message = f"unknown {kind} '{name}'"
-    guess = difflib.get_close_matches(name, sorted(known), n=1)
-    if guess:
-        return f"{message}; did you mean '{guess[0]}'?"
-    return f"{message}; known: {', '.join(sorted(known)) or 'none'}"
+    return f"{path}: {unknown_id(kind, name, known)}"
 
 
 def json_schema() -> dict[str, Any]:

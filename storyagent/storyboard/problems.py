@@ -74,3 +74,12 @@ def _model_in(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+def unknown_id(kind: str, name: str, known: set[str]) -> str:
+    """"unknown character 'x'" with the nearest known id, or every known id when none is near."""
+    message = f"unknown {kind} '{name}'"
+    guess = difflib.get_close_matches(name, sorted(known), n=1)
+    if guess:
+        return f"{message}; did you mean '{guess[0]}'?"
+    return f"{message}; known: {', '.join(sorted(known)) or 'none'}"

@@ -28,6 +28,7 @@ from PIL import Image
 
 from storyagent.cache import source_version
 from storyagent.errors import BackendError, ModelNotFoundError, RenderError
+from storyagent.plugins import Check
 from storyagent.render.base import ShotJob, ShotRenderer, get_renderer
 from storyagent.render.dit.checkpoints import PIPELINES, Checkpoint, Conditioning, Family, find_checkpoint
 from storyagent.render.dit.options import DiTOptions
@@ -73,6 +74,12 @@ class DiTRenderer(ShotRenderer):
         except BackendError as error:  # the folder's missing files, or an unknown repo id
             return str(error)
         return None
+
+    @classmethod
+    def doctor(cls, models: list[str]) -> list[Check]:
+        from storyagent.render.dit.doctor import checks
+
+        return checks(models)
 
     @classmethod
     def cache_inputs(cls, options: DiTOptions) -> dict[str, Any]:
