@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import threading
+import time
 import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -50,6 +53,20 @@ def test_espeak_narrates_chinese_in_mandarin():
     audio, sr = narrator.synthesize(text, Voice(voice="cmn"), "zh")
     chars = 20
     assert 2.5 < chars / (len(audio) / sr) < 8.0  # Mandarin is spoken at roughly 3-6 characters a second
+
+
+def test_espeak_says_a_line_the_same_in_every_run():
+    """espeak seeds its random numbers from the clock; a line must not sound different in a new run."""
+    code = (
+        "import hashlib; from storyagent.storyboard import Voice; from storyagent.voice import get_narrator; "
+        "audio, _ = get_narrator('espeak').synthesize('你是谁？你好大呀！', Voice(engine='espeak', voice='cmn+f2'), 'zh'); "
+        "print(hashlib.sha256(audio.tobytes()).hexdigest())"
+    )
+    runs = []
+    for _ in range(2):
+        runs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        time.sleep(1.1)  # the clock's seed moves on by the second
+    assert runs[0] == runs[1]
 
 
 def test_piper_speaks_with_the_bundled_voice():

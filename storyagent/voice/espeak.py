@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import re
 import threading
+import zlib
 
 import numpy as np
 
@@ -123,6 +124,9 @@ class _Library:
                 raise VoiceError(f"espeak-ng has no voice '{voice_name}'")
             self.lib.espeak_SetParameter(_RATE, wpm, 0)
             self.lib.espeak_SetParameter(_PITCH, pitch, 0)
+            # Some voices (cmn+f2 ...) draw on espeak's random numbers, seeded from the clock at start-up:
+            # seeded by what is said, a line sounds the same in every run.
+            self.lib.espeak_ng_SetRandSeed(zlib.crc32(f"{voice_name}\0{text}".encode()))
             self._chunks, self._phonemes = [], []
             data = text.encode("utf-8") + b"\0"
             status = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _PHONEMES_INPUT, None, None)
