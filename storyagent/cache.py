@@ -18,16 +18,21 @@ the code version that makes the artifact, names a new one.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 import uuid
 from collections.abc import Iterator
+import functools
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+
+from storyagent.errors import FolderError
 
 KEY_LENGTH = 20  # hex digits: 80 bits, no collision among a film's few thousand artifacts
 
@@ -98,9 +103,139 @@ def resolve(stored: str | os.PathLike[str], film_dir: Path) -> Path:
     return Path(film_dir) / stored
 
 
+# -- verifying artifacts before reuse ------------------------------------------------------
+#
+# A finished artifact is sealed: its size and digest go into a small file beside it, `.<name>.seal`.
+# Only a sealed artifact whose size and digest still match is reused, so a file truncated, cut short
+# by a crash before its bytes reached the disk, overwritten or left by another storyagent version (no
+# seal) is made again, never trusted for its name or its date (a clock set back fools no one).
+
+_SEAL_FORMAT = "storyagent-seal-1"
+
+
+def seal_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.seal")
+
+
+def seal(*paths: Path) -> None:
+    """Record that these artifacts are finished, after they were written whole under their names.
+    Not fsync'ed: a seal lost in a power cut only makes its artifact be made again."""
+    for path in map(Path, paths):
+        with atomic_path(seal_path(path)) as tmp:
+            tmp.write_text(_fingerprint(path), encoding="utf-8")
+
+
 def reusable(path: Path) -> bool:
-    """Whether a cached artifact can be used as it is (one place to verify it further)."""
-    return path.is_file() and path.stat().st_size > 0
+    """Whether a cached artifact can be used as it is: a regular file that is still what was sealed.
+    The one place an artifact is checked before reuse."""
+    path = Path(path)
+    try:
+        if not path.is_file():
+            return False
+        recorded = seal_path(path).read_text(encoding="utf-8")
+        size = str(path.stat().st_size)
+        # The size first: a truncated file is told without reading it.
+        return recorded.split(" ")[:2] == [_SEAL_FORMAT, size] and recorded == _fingerprint(path)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _fingerprint(path: Path) -> str:
+    info = path.stat()
+    return _fingerprint_of(str(path), info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fingerprint_of(path: str, inode: int, size: int, mtime_ns: int, ctime_ns: int) -> str:
+    """Size and digest of a file, read once per process while the file is unchanged: same inode, size
+    and times, including the change time, which any write sets and no one can set back by hand."""
+    with open(path, "rb") as file:
+        digest = hashlib.file_digest(file, "sha256").hexdigest()[:32]
+    return f"{_SEAL_FORMAT} {size} {digest}"
+
+
+# -- where storyagent writes -------------------------------------------------------------
+
+# OSErrors that say a path cannot be written (as opposed to a bug): reported in one line.
+_UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.ENOTDIR, errno.ENOENT, errno.EEXIST,
+               errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ELOOP, errno.ENAMETOOLONG}
+_DISK_FULL_WORDS = (os.strerror(errno.ENOSPC), os.strerror(errno.EDQUOT), "database or disk is full")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether `error` (or what caused it) is a full disk: an OSError, or ffmpeg or SQLite saying so."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(words in str(error) for words in _DISK_FULL_WORDS):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def disk_full(folder: Path) -> FolderError:
+    free = shutil.disk_usage(_existing(folder)).free if _existing(folder) else 0
+    return FolderError(f"{folder}: the disk is full ({_mb(free)} free); free some space on it and run the same "
+                       "command again (finished work is kept)")
+
+
+def unwritable(error: OSError, path: Path) -> FolderError:
+    """One line for an OSError met writing `path`."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return disk_full(Path(path).parent)
+    where = path if error.filename in (None, str(partial_path(Path(path)))) else error.filename
+    return FolderError(f"{where}: cannot write there ({error.strerror or error}); choose another place with -o")
+
+
+def check_file_target(path: Path) -> None:
+    """A file storyagent writes may replace a regular file, never a device, a folder, a pipe or /proc."""
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise FolderError(f"{path}: {kind}; storyagent writes files only, give another path")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise FolderError(f"{path.parent}: not a folder; give another path")
+
+
+def prepare_folder(folder: Path) -> Path:
+    """`folder`, created if need be, with its state folder: one line if that cannot be done there
+    (a file of that name, /proc, a read-only disk, an immutable folder)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FolderError(f"{folder}: a file, not a folder; give a folder with -o")
+    package = Path(__file__).resolve().parent
+    if folder.resolve().is_relative_to(package):  # its files would count as storyagent's code, changing every key
+        raise FolderError(f"{folder}: inside storyagent's own code ({package}); choose a folder elsewhere with -o")
+    try:
+        (folder / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        probe = folder / STATE_DIR / f".probe.{_MARK}-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        if error.errno not in _UNWRITABLE:
+            raise
+        raise unwritable(error, folder) from None
+    return folder
+
+
+def check_free_space(folder: Path, needed: int, what: str) -> None:
+    """Refuse before any work when the disk holding `folder` has less than `needed` bytes free."""
+    free = shutil.disk_usage(_existing(folder) or ".").free
+    if free < needed:
+        raise FolderError(f"{folder}: {what} needs about {_mb(needed)} free on this disk and {_mb(free)} are; "
+                          f"free {_mb(needed - free)} there (or choose another folder with -o) and run it again")
+
+
+def _existing(path: Path) -> Path | None:
+    """`path` or its nearest existing parent."""
+    for candidate in [Path(path), *Path(path).parents]:
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _mb(size: int) -> str:
+    return f"{max(size, 0) / 1e6:.0f} MB" if size >= 1e6 else f"{max(size, 0) / 1e3:.0f} kB"
 
 
 # -- atomic writes ---------------------------------------------------------------------
@@ -121,15 +256,30 @@ def is_partial(path: Path) -> bool:
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Write to the yielded path; it is renamed to `path` only if the block succeeds."""
+    """Write to the yielded path; it is renamed to `path` only if the block succeeds. A file it
+    replaces keeps its permissions; a device, folder or pipe at `path` is refused, not replaced.
+    Errors writing there (read-only, disk full, not a folder) become one line naming the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_file_target(path)
     tmp = partial_path(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
+        with suppress(FileNotFoundError):
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
         os.replace(tmp, path)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT) or (error.errno in _UNWRITABLE and _about(error, tmp, path)):
+            raise unwritable(error, path) from None
+        raise
     finally:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):  # a read-only folder: nothing was written there either
+            tmp.unlink(missing_ok=True)
+
+
+def _about(error: OSError, tmp: Path, path: Path) -> bool:
+    """Whether `error` is about writing `path`: its temporary, itself or a folder it goes in."""
+    return error.filename is not None and Path(error.filename) in (tmp, path, *path.parents)
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:

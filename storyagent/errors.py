@@ -55,6 +55,11 @@ class BusyError(StoryagentError):
     """Another run holds the film folder."""
 
 
+class FolderError(StoryagentError):
+    """A file or folder storyagent must write cannot be written there: not a regular file or
+    folder, read-only, or the disk is full. The message names the path and what to do."""
+
+
 class WorldError(StoryagentError):
     """The world data (packaged, or a file `STORYAGENT_WORLD` names) is malformed."""
 

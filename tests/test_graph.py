@@ -10,11 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from storyagent import cache
 from storyagent.errors import BusyError, PremiseError, RenderError
 from storyagent.run import film, stages
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
 from tests.helpers.examples import SOUTH
+
+
+def made(path: Path) -> Path:
+    """A stand-in artifact, sealed as a finished one is."""
+    path.write_bytes(b"made")
+    cache.seal(path)
+    return path
 
 
 class Recorder:
@@ -26,10 +34,10 @@ class Recorder:
         board = Storyboard.load(SOUTH)
         patches = {
             "plan_stage": lambda premise, options: self.record("plan", board),
-            "cast_stage": lambda b, d, o: self.record("cast", b, save=d),
+            "cast_stage": lambda b, d, o, seen=None: self.record("cast", b, save=d),
             "voice_stage": lambda b, d, o, run_id=None: self.record("voice", []),
             "time_stage": lambda b, spoken, d, o: self.record("time", build_timeline(b, spoken)),
-            "render_stage": lambda b, t, shot_id, d, o, run_id=None: self.record(f"render:{shot_id}", (d / f"{shot_id}.mp4", 0.0)),
+            "render_stage": lambda b, t, shot_id, d, o, run_id=None: self.record(f"render:{shot_id}", (made(d / f"{shot_id}.mp4"), 0.0)),
             "sound_stage": lambda b, t, d, o: self.record("sound", {"mix": d / "mix.wav"}),
             "edit_stage": lambda b, t, clips, mix, d, o, progress=None: self.record("edit", self.check_edit(clips, t, d)),
             "export_stage": lambda b, t, state, d, o: self.record("export", {}),
@@ -51,8 +59,7 @@ class Recorder:
     def check_edit(self, clips: dict, timeline, film_dir: Path) -> Path:
         assert set(clips) == {s.shot_id for s in timeline.shots}, "edit ran before every shot was rendered"
         assert "sound" in self.ever, "edit ran before the mix"
-        (film_dir / "film.mp4").write_bytes(b"")
-        return film_dir / "film.mp4"
+        return made(film_dir / "film.mp4")
 
 
 def test_stages_run_in_data_flow_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from storyagent.cache import atomic_path, reusable, scratch_dir, source_version
+from storyagent.cache import atomic_path, reusable, scratch_dir, seal, source_version
 from storyagent.cache import key as cache_key
 from storyagent.errors import RenderError
 from storyagent.media.video import (
@@ -396,6 +396,7 @@ def encode_segments(timeline: Timeline, all_layers: list[Layer], folder: Path,
         futures = [pool.submit(contextvars.copy_context().run, encode, segment, piece) for segment, piece in todo]
         for future in futures:
             future.result()
+    seal(*(piece for segment, piece in todo if segment.key(timeline)))  # a keyless segment is never reused
     return pieces
 
 
@@ -425,6 +426,7 @@ def _join(timeline: Timeline, listing: Path, mix_wav: Path, out: Path, subtitles
             "-movflags", "+faststart",
             str(tmp),
         ], what=out.name).finish()
+    seal(out)
     return out
 
 

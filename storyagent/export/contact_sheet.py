@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from storyagent.cache import atomic_path, reusable, source_version
+from storyagent.cache import atomic_path, reusable, seal, source_version
 from storyagent.export import Exporter, ExportJob
 from storyagent.export.otio import write_contact_sheet_pdf
 from storyagent.plugins import NoOptions
@@ -105,6 +105,7 @@ def cached_middle_frame(clip: Path, width: int, height: int) -> np.ndarray:
     frame = clip_middle_frame(clip, width, height)
     with atomic_path(thumb) as tmp:
         Image.fromarray(frame).save(tmp, format="PNG")
+    seal(thumb)
     return frame
 
 

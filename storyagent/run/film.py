@@ -10,15 +10,16 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 
 from storyagent import cache
 from storyagent.cache import write_text_atomic
-from storyagent.errors import BackendError, BusyError, PremiseError, StoryagentError
+from storyagent.errors import BackendError, BusyError, FolderError, PremiseError, StoryagentError
 from storyagent.run import catalogue, stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -47,6 +48,7 @@ def make(premise: str, out_dir: str | Path | None = None, *, progress: Progress 
     run_options = RunOptions(**options)
     inputs = {"premise": premise, "source": "premise"}
     if out_dir is not None:
+        _refuse_another_film(Path(out_dir), premise)
         return _run(inputs, Path(out_dir), run_options, progress)
     film_dir, planned_now = _titled_folder(inputs, run_options, progress)
     return _run(inputs, film_dir, run_options, progress, planned_now=planned_now)
@@ -59,15 +61,39 @@ def render(storyboard: Storyboard | str | Path, out_dir: str | Path | None = Non
 
     The film keeps the options it was made with (`.storyagent/options.json`): options given
     here replace those, for this render and the next ones; the rest stay as they were."""
+    seen = None
     if isinstance(storyboard, Storyboard):
         board = storyboard
         film_dir = Path(out_dir) if out_dir is not None else Path.cwd() / slug(board.title)
     else:
+        seen = stages.storyboard_digest(Path(storyboard))  # before reading it: an edit made after this is never overwritten
         board = Storyboard.load(storyboard)
-        film_dir = Path(out_dir) if out_dir is not None else Path(storyboard).resolve().parent
+        # Beside the file the director named, even when it is a link into another folder.
+        own_folder = Path(storyboard).absolute().parent
+        film_dir = Path(out_dir) if out_dir is not None else own_folder
+        if film_dir.absolute() != own_folder:
+            _refuse_another_film(film_dir, board.premise)
+        if Path(film_dir, cache.STORYBOARD).absolute() != Path(storyboard).absolute():
+            seen = None  # the folder's storyboard.json is not the file rendered: kept as .v<N> if replaced
     run_options = effective_options(film_dir, RunOptions(**options))
     return _run({"premise": board.premise, "source": "storyboard", "storyboard": board.model_dump(mode="json")},
-                film_dir, run_options, progress)
+                film_dir, run_options, progress, seen=seen)
+
+
+
+def _refuse_another_film(film_dir: Path, premise: str) -> None:
+    """A finished film of another premise is never replaced: the run goes to another folder."""
+    film = film_dir / cache.FILM
+    if not film.exists():
+        return
+    try:
+        theirs = json.loads((film_dir / cache.STORYBOARD).read_text(encoding="utf-8")).get("premise")
+    except (OSError, ValueError, AttributeError):
+        theirs = None
+    if theirs != premise:
+        about = f" (of {theirs!r})" if isinstance(theirs, str) else ""
+        raise FolderError(f"{film_dir}: holds another film{about}; choose another folder with -o, "
+                          "or move its film.mp4 away first")
 
 
 # -- the options a film was made with ------------------------------------------------------
@@ -163,12 +189,13 @@ def _plan(inputs: dict[str, Any], folder: Path, options: RunOptions, progress: P
 
 
 def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: Progress | None,
-         planned_now: bool = False) -> FilmResult:
+         planned_now: bool = False, seen: str | None = None) -> FilmResult:
     """Run the graph in `film_dir`: resume it, report it up to date, or start it.
-    `planned_now`: the plan was made a moment ago in its own folder, so carrying on is no resume."""
+    `planned_now`: the plan was made a moment ago in its own folder, so carrying on is no resume.
+    `seen`: the digest of the folder's storyboard.json when the run read it (default: when it starts)."""
     emit = progress or (lambda event: None)
     command = "make" if inputs.get("source") == "premise" else "render"
-    with _graph_in(film_dir, inputs, options) as (app, state_in, config):
+    with _graph_in(film_dir, inputs, options, seen) as (app, state_in, config):
         film_dir = Path(config["configurable"]["film_dir"])
         snapshot = app.get_state(config)
         waiting = bool(snapshot.next) and any(task.interrupts for task in snapshot.tasks)
@@ -178,17 +205,20 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
             if not planned_now:
                 emit({"event": "resume", "next": list(snapshot.next)})
             stream_input = None  # crashed earlier: carry on from the last checkpoint
-        elif snapshot.values.get("film") and cache.resolve(snapshot.values["film"], film_dir).exists():
+        elif _finished(snapshot.values, film_dir):
             emit({"event": "up-to-date"})
             return _result(film_dir, snapshot.values)
         else:
-            stream_input = state_in
+            stream_input = state_in  # new, or something it made is gone or broken: run again, reusing the rest
         run_id = catalogue.start_run(film_dir, command)
         run_config = {"configurable": {**config["configurable"], "run_id": run_id}}
         try:
             _stream(app, stream_input, run_config, emit)
         except BaseException as error:
-            catalogue.finish_run(film_dir, run_id, "failed", str(error) or type(error).__name__)
+            with suppress(OSError, SQLAlchemyError):  # recording the failure must not hide it (a full disk, say)
+                catalogue.finish_run(film_dir, run_id, "failed", str(error) or type(error).__name__)
+            if cache.is_disk_full(error):
+                raise cache.disk_full(film_dir) from None
             raise
         final = app.get_state(config)
         catalogue.finish_run(film_dir, run_id, "review" if final.next else "done")
@@ -196,21 +226,23 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
 
 
 @contextmanager
-def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions) -> Iterator[tuple[Any, dict[str, Any], dict[str, Any]]]:
+def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions,
+              seen: str | None = None) -> Iterator[tuple[Any, dict[str, Any], dict[str, Any]]]:
     """The compiled graph with its checkpointer in `film_dir`, the folder locked and cleared of
     what a killed run left half-written, the run's options stored; and its input and config.
 
     The checkpointed state holds paths relative to the folder, and the folder itself travels in
-    the config, so a folder moved or copied between runs carries on where it is now."""
+    the config, so a folder moved or copied between runs carries on where it is now. So does what
+    storyboard.json held when the run began: the cast stage never overwrites a newer edit."""
     from storyagent.run.graph import build_graph
 
-    film_dir = film_dir.resolve()
     options = _check_backends(inputs.get("storyboard"), options)
-    film_dir.mkdir(parents=True, exist_ok=True)
+    film_dir = cache.prepare_folder(film_dir).resolve()
     state_in = {**inputs, "options": options.model_dump()}
     key = run_key(state_in)
     config = {"configurable": {"thread_id": key, "film_dir": str(film_dir)}}
     with _locked(film_dir), _checkpointer(film_dir) as saver:
+        config["configurable"]["storyboard_seen"] = seen or stages.storyboard_digest(film_dir / cache.STORYBOARD)
         cache.remove_leftovers(film_dir)
         _store_options(film_dir, options)
         if inputs.get("source") == "premise" and not (film_dir / cache.MADE_BY).exists():
@@ -248,6 +280,12 @@ def _check_backends(storyboard: dict[str, Any] | None, options: RunOptions) -> R
         NARRATORS.get(options.voice_engine)
     given = chosen.model_dump(mode="json", exclude_defaults=True, include=set(options.renderer_options))
     return options.model_copy(update={"renderer_options": given})
+
+
+def _finished(values: dict[str, Any], film_dir: Path) -> bool:
+    """Whether a finished run's film and the shot clips its timeline points at are all still whole."""
+    made = [values.get("film"), *values.get("clips", {}).values()]
+    return all(stored and cache.reusable(cache.resolve(stored, film_dir)) for stored in made)
 
 
 def _result(film_dir: Path, values: dict[str, Any], stopped_for_review: bool = False) -> FilmResult:

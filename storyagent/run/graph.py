@@ -100,7 +100,8 @@ def plan_node(state: FilmState) -> dict[str, Any]:
 
 
 def cast_node(state: FilmState) -> dict[str, Any]:
-    board = stages.cast_stage(_board(state), _film_dir(), _options(state))
+    seen = get_config()["configurable"].get("storyboard_seen")
+    board = stages.cast_stage(_board(state), _film_dir(), _options(state), seen=seen)
     return {"storyboard": board.model_dump(mode="json")}
 
 

@@ -18,6 +18,7 @@ from storyagent import cache
 from storyagent.cache import STORYBOARD, write_bytes_atomic, write_text_atomic
 from storyagent.render.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
 from storyagent.run import catalogue
+from storyagent.errors import StoryboardError
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard, save_keeping_previous
 from storyagent.timeline import Timeline, build_timeline
@@ -41,7 +42,7 @@ def plan_stage(premise: str, options: RunOptions) -> Storyboard:
     )
 
 
-def cast_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> Storyboard:
+def cast_stage(board: Storyboard, film_dir: Path, options: RunOptions, seen: str | None = None) -> Storyboard:
     """Fix every character's look and voice, and the narrator's voice, in the storyboard, where the
     director can see and edit them; the voice stage reads the voices from there."""
     from storyagent.cast import assign_cast
@@ -49,14 +50,37 @@ def cast_stage(board: Storyboard, film_dir: Path, options: RunOptions) -> Storyb
     from storyagent.voice import cast_voices
 
     board = cast_voices(assign_cast(board), options.voice_engine, recast=options.voice_engine is not None)
-    save_storyboard(board, film_dir)
+    save_storyboard(board, film_dir, seen)
     write_reference_sheets(board, film_dir / cache.CAST)
     return board
 
 
-def save_storyboard(board: Storyboard, film_dir: Path) -> Path:
-    save_keeping_previous(board, film_dir / STORYBOARD)
-    return film_dir / STORYBOARD
+def save_storyboard(board: Storyboard, film_dir: Path, seen: str | None = None) -> Path:
+    """Save the cast storyboard in the film folder. `seen` is the digest of the file there when the
+    run read it: if the director saved an edit since, the edit wins and the run stops."""
+    path = film_dir / STORYBOARD
+    if seen is not None and storyboard_digest(path) != seen and not _holds(path, board):
+        raise StoryboardError(f"{path}: changed while this run was working; your edit is kept, "
+                              f"run `storyagent render {path}` again to film it")
+    save_keeping_previous(board, path)
+    return path
+
+
+def storyboard_digest(path: Path) -> str:
+    """What a storyboard file holds now ('absent' if nothing), to tell later whether someone changed it."""
+    try:
+        return cache.file_digest(path)
+    except FileNotFoundError:
+        return "absent"
+    except OSError:  # a folder, a link loop: reading the storyboard says so in one line
+        return "unreadable"
+
+
+def _holds(path: Path, board: Storyboard) -> bool:
+    try:
+        return path.read_bytes() == board.to_json().encode("utf-8")
+    except FileNotFoundError:
+        return False
 
 
 # -- voice and time ------------------------------------------------------------
@@ -77,7 +101,35 @@ def voice_stage(board: Storyboard, film_dir: Path, options: RunOptions, run_id: 
 def time_stage(board: Storyboard, spoken: list[SpokenLine], film_dir: Path, options: RunOptions) -> Timeline:
     timeline = build_timeline(board, spoken, fps=options.fps, width=options.width, height=options.height)
     write_text_atomic(film_dir / cache.TIMELINE, timeline.model_dump_json(indent=2) + "\n")
+    new_frames = sum(timeline.frames(placement.duration) for placement in timeline.shots
+                     if not shot_reusable(board, timeline, placement.shot_id, film_dir, options))
+    # Shots and the mix next start at once, then the edit: all of it must fit before the first shot starts.
+    needed = 2 * _picture_bytes(timeline, new_frames) + _edit_bytes(timeline) + _sound_bytes(timeline)
+    cache.check_free_space(film_dir, needed, "rendering, mixing and editing this film")
     return timeline
+
+
+# -- how much disk a film needs -----------------------------------------------------------
+#
+# Measured on the default film (animatic, 1280x720, 93 s): 0.018 bytes per pixel per frame for the
+# film, about the same for a shot clip and again for its pieces, and 1.1 MB per second of film for
+# the stems, their cache and the mix. The estimates below take twice those, to be safe.
+
+BYTES_PER_PIXEL = 0.04  # one encoded copy of a frame
+SOUND_BYTES_PER_SECOND = 2_200_000
+
+
+def _picture_bytes(timeline: Timeline, frames: int) -> int:
+    return int(frames * timeline.width * timeline.height * BYTES_PER_PIXEL)
+
+
+def _edit_bytes(timeline: Timeline) -> int:
+    """The edit's segments and the new film, written beside the old one before it replaces it."""
+    return 2 * _picture_bytes(timeline, timeline.frame_count)
+
+
+def _sound_bytes(timeline: Timeline) -> int:
+    return int(timeline.duration * SOUND_BYTES_PER_SECOND)
 
 
 # -- render --------------------------------------------------------------------
@@ -164,12 +216,27 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
     return cache.key("shot", inputs, f"{shared_render_version()}.{renderer.version}")
 
 
+def shot_reusable(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions) -> bool:
+    key = shot_key(board, timeline, shot_id, options, film_dir)
+    return _clip_whole(timeline, shot_id, film_dir / cache.SHOTS / f"{shot_id}.{key}.mp4")
+
+
+def _clip_whole(timeline: Timeline, shot_id: str, clip: Path) -> bool:
+    """Whether a shot's clip, and the pieces the editor cuts it into, are there and whole."""
+    from storyagent.edit.assemble import shot_parts
+
+    parts = shot_parts(timeline, shot_id, clip)
+    return cache.reusable(clip) and (not parts.wanted or parts.exist())
+
+
 def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions,
                  run_id: int | None = None) -> tuple[Path, float]:
     """The shot's clip, rendered in a worker process unless an identical one exists."""
+    from storyagent.edit.assemble import shot_parts
+
     key = shot_key(board, timeline, shot_id, options, film_dir)
     clip = film_dir / cache.SHOTS / f"{shot_id}.{key}.mp4"
-    if cache.reusable(clip):
+    if _clip_whole(timeline, shot_id, clip):
         catalogue.record(film_dir, run_id, "shot", shot_id, "reused", key=key, path=clip)
         return clip, 0.0
     started = time.perf_counter()
@@ -198,6 +265,8 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     except Exception:
         catalogue.record(film_dir, run_id, "shot", shot_id, "failed", key=key)
         raise
+    parts = shot_parts(timeline, shot_id, clip)
+    cache.seal(*(path for path, _ in parts.pieces() if parts.wanted), clip)
     seconds = time.perf_counter() - started
     catalogue.record(film_dir, run_id, "shot", shot_id, "built", key=key, path=clip, seconds=seconds)
     return clip, seconds
@@ -240,6 +309,7 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
     card_inputs = board.model_dump(mode="json", include={"title", "logline", "language", "characters", "locations"})
     card_inputs |= {"first_place": board.scenes[0].location}
     card_key = cache.key("card", card_inputs, CARDS_VERSION)
+    cache.check_free_space(film_dir, _edit_bytes(timeline), "editing this film")
     return assemble(
         timeline,
         clips,

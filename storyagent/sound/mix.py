@@ -29,7 +29,8 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.signal import resample_poly
 
-from storyagent.cache import STEM_CACHE, atomic_path, key, reusable, scratch_dir, source_version, write_text_atomic
+from storyagent.cache import (STEM_CACHE, atomic_path, key, reusable, scratch_dir, seal, seal_path, source_version,
+                              write_text_atomic)
 from storyagent.media.audio import read_wav
 from storyagent.sound.effects import ambience_for, render_cue
 from storyagent.sound.music import CROSSFADE, fluidsynth_available, render_sections
@@ -158,13 +159,15 @@ class StemCache:
         current = set()
         for name, (source, lufs) in stems.items():
             raw, meta = self._paths(name)
-            current |= {raw.name, meta.name}
-            if not raw.is_file():
+            current |= {raw.name, meta.name, seal_path(raw).name, seal_path(meta).name}
+            if not (reusable(raw) and reusable(meta)):
                 with atomic_path(raw) as tmp:
                     shutil.copyfile(source, tmp)
                 write_text_atomic(meta, json.dumps({"lufs": lufs}))
+                seal(raw, meta)
         for old in self.folder.iterdir():
-            if old.name not in current and not old.name.startswith("."):
+            # another mix's stems and their seals; a hidden file being written is left alone
+            if old.name not in current and (not old.name.startswith(".") or old.name.endswith(".seal")):
                 old.unlink(missing_ok=True)
 
     def _paths(self, name: str) -> tuple[Path, Path]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from storyagent.cache import write_text_atomic
+from storyagent.cache import check_file_target, write_bytes_atomic, write_text_atomic
 from storyagent.errors import StoryboardError
 
 if TYPE_CHECKING:
@@ -19,18 +20,35 @@ SCHEMA_VERSION = 3
 
 def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> Path | None:
     """Save `board`; a different file already at `path` is the director's work, so it is
-    first kept as <name>.v<N>.json. Returns the kept copy's path, if one was made."""
+    first kept as <name>.v<N>.json. Returns the kept copy's path, if one was made.
+
+    A storyboard that is a symbolic link is written where the link points (the link stays
+    a link, the director's file is the one updated). A read-only storyboard is never replaced."""
     path = Path(path)
+    check_file_target(path)
     text = board.to_json()
-    kept = None
-    if path.exists():
-        if path.read_bytes() == text.encode("utf-8"):
-            return None
-        version = 1
-        while (kept := path.with_name(f"{path.name.removesuffix('.json')}.v{version}.json")).exists():
-            version += 1
-        shutil.copy2(path, kept)
-    write_text_atomic(path, text)
+    target = path.resolve() if path.is_symlink() else path
+    if not target.exists():
+        write_text_atomic(target, text)
+        return None
+    previous = target.read_bytes()
+    if previous == text.encode("utf-8"):
+        return None
+    if not os.access(target, os.W_OK) or not target.stat().st_mode & stat.S_IWUSR:
+        raise StoryboardError(f"{path}: read-only, so storyagent does not replace it; make it writable "
+                              f"(chmod u+w) or give another file")
+    kept = _free_version(path)
+    write_bytes_atomic(kept, previous)  # whole or not at all, even on a full disk
+    shutil.copystat(target, kept)
+    write_text_atomic(target, text)
+    return kept
+
+
+def _free_version(path: Path) -> Path:
+    """The first <name>.v<N>.json not taken yet."""
+    version = 1
+    while (kept := path.with_name(f"{path.name.removesuffix('.json')}.v{version}.json")).exists():
+        version += 1
     return kept
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.cache import VOICE, reusable, write_bytes_atomic
+from storyagent.cache import VOICE, reusable, seal, write_bytes_atomic
 from storyagent.errors import VoiceError
 from storyagent.media.audio import write_wav
 from storyagent.storyboard import NARRATOR, Storyboard, Voice
@@ -169,6 +169,7 @@ def speak_lines(board: Storyboard, out_dir: Path) -> list[SpokenLine]:
                 write_wav(wav, audio, sr)
                 info = LineAudio(duration=round(len(audio) / sr, 4), sample_rate=sr, sentences=sentences)
                 write_bytes_atomic(meta, info.model_dump_json(indent=2).encode())
+                seal(wav, meta)
             info = LineAudio.model_validate_json(meta.read_text(encoding="utf-8"))
             spoken.append(
                 SpokenLine(shot_id=shot.id, index=index, speaker=line.speaker, text=line.text,
