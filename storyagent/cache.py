@@ -214,7 +214,9 @@ def prepare_folder(folder: Path) -> Path:
     except OSError as error:
         if error.errno not in _UNWRITABLE:
             raise
-        raise unwritable(error, folder) from None
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise disk_full(folder) from None
+        raise FolderError(f"{folder}: cannot write there ({error.strerror}); choose another folder with -o") from None
     return folder
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, event
 from sqlmodel import Field, Session, SQLModel, create_engine, select
@@ -125,13 +126,34 @@ def record(film_dir: Path, run_id: int | None, kind: str, name: str, action: str
 
 
 def runs(film_dir: Path) -> list[Run]:
-    with Session(engine_for(film_dir)) as session:
+    engine = _engine_to_read(film_dir)
+    if engine is None:
+        return []
+    with Session(engine) as session:
         return list(session.exec(select(Run).where(Run.film_dir == film_name(film_dir)).order_by(Run.id)))
 
 
 def artifacts(film_dir: Path, run_id: int | None = None) -> list[Artifact]:
-    with Session(engine_for(film_dir)) as session:
+    engine = _engine_to_read(film_dir)
+    if engine is None:
+        return []
+    with Session(engine) as session:
         query = select(Artifact).where(Artifact.film_dir == film_name(film_dir))
         if run_id is not None:
             query = query.where(Artifact.run_id == run_id)
         return list(session.exec(query.order_by(Artifact.id)))
+
+
+def _engine_to_read(film_dir: Path) -> Engine | None:
+    """The catalogue for `status` and `history`, which only read. A film folder that cannot be written
+    (a read-only disk, an immutable folder) is opened read-only: SQLite could not even start a reader
+    of a WAL database there otherwise. None when such a folder has no catalogue."""
+    path = Path(film_dir) / CATALOGUE
+    if os.environ.get("STORYAGENT_DATABASE_URL") or os.access(path.parent, os.W_OK):
+        return engine_for(film_dir)
+    if not path.is_file():
+        return None
+    # With a write-ahead log left beside it (a copy of a live folder), SQLite reads it through its
+    # shared-memory file; without one the database file is all there is and never changes.
+    wal = path.with_name(path.name + "-wal").is_file()
+    return create_engine(f"sqlite:///file:{quote(str(path.resolve()))}?{'mode=ro' if wal else 'immutable=1'}&uri=true")
