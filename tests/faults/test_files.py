@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -150,19 +151,23 @@ def test_plan_never_replaces_a_device(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("target", ["/proc/x", "/proc/self/storyboard.json", "{tmp}/a-folder", "{tmp}/a-file/x.json"])
-def test_plan_refuses_paths_that_are_not_files_in_one_line(tmp_path: Path, target: str) -> None:
+def test_plan_refuses_paths_that_are_not_files(tmp_path: Path, target: str, example_board: Storyboard) -> None:
     (tmp_path / "a-folder").mkdir()
     (tmp_path / "a-file").write_text("mine")
-    line = one_line_error(storyagent("plan", "a fox", "-o", target.format(tmp=tmp_path)))
-    assert target.format(tmp=tmp_path).rsplit("/", 1)[0] in line or target.format(tmp=tmp_path) in line
-    assert (tmp_path / "a-file").read_text() == "mine"
+    with pytest.raises(FolderError, match="^" + re.escape(target.format(tmp=tmp_path).removesuffix("/x.json"))):
+        save_keeping_previous(example_board, target.format(tmp=tmp_path))
+    assert (tmp_path / "a-file").read_text() == "mine" and list((tmp_path / "a-folder").iterdir()) == []
+
+
+def test_plan_into_a_folder_is_one_line() -> None:
+    one_line_error(storyagent("plan", "a fox", "-o", "/proc/self"))
 
 
 @pytest.mark.parametrize("target", ["{tmp}/a-file", "/proc/self", "/proc/x"])
-def test_make_refuses_a_folder_it_cannot_use_in_one_line(tmp_path: Path, target: str) -> None:
+def test_make_refuses_a_folder_it_cannot_use(tmp_path: Path, target: str) -> None:
     (tmp_path / "a-file").write_text("mine")
-    line = one_line_error(storyagent("make", "a fox", "-d", "5", "-o", target.format(tmp=tmp_path)))
-    assert target.format(tmp=tmp_path) in line
+    with pytest.raises(FolderError, match="^" + re.escape(target.format(tmp=tmp_path))):
+        film.make("a fox", target.format(tmp=tmp_path), duration=5)
     assert (tmp_path / "a-file").read_text() == "mine"
 
 
@@ -175,13 +180,14 @@ def test_make_into_a_read_only_mount_is_one_line(tmp_path: Path) -> None:
 
 
 @root_only
-def test_make_into_an_immutable_folder_is_one_line(tmp_path: Path) -> None:
+def test_make_into_an_immutable_folder_is_refused(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     if subprocess.run(["chattr", "+i", str(locked)], check=False).returncode != 0:
         pytest.skip("this file system has no immutable flag")
     try:
-        assert "Operation not permitted" in one_line_error(storyagent("make", "a fox", "-d", "5", "-o", str(locked)))
+        with pytest.raises(FolderError, match="Operation not permitted"):
+            film.make("a fox", locked, duration=5)
     finally:
         subprocess.run(["chattr", "-i", str(locked)], check=True)
     assert list(locked.iterdir()) == []
@@ -202,6 +208,7 @@ def test_a_truncated_shot_part_is_made_again(folder: Path) -> None:
     assert frame_count(result.film) == round(timeline["duration"] * timeline["fps"])
 
 
+@pytest.mark.slow
 def test_a_truncated_voice_line_is_spoken_again(folder: Path) -> None:
     wav = sorted((folder / "voice").glob("*.wav"))[0]
     size = wav.stat().st_size
@@ -221,6 +228,7 @@ def test_a_truncated_film_is_not_up_to_date(folder: Path) -> None:
     assert render(folder).timings["up-to-date"]  # and now it is
 
 
+@pytest.mark.slow
 def test_a_truncated_shot_clip_the_exports_point_at_is_made_again(folder: Path) -> None:
     render(folder)
     clip = sorted((folder / "shots").glob("*.mp4"))[0]
@@ -232,6 +240,7 @@ def test_a_truncated_shot_clip_the_exports_point_at_is_made_again(folder: Path) 
     assert clip.name in (folder / "timeline.otio").read_text()
 
 
+@pytest.mark.slow
 def test_a_clip_without_a_seal_is_not_trusted(folder: Path) -> None:
     """Cache files from another storyagent version (or copied in by hand) carry no seal."""
     clip = sorted((folder / "shots").glob("*.mp4"))[0]
@@ -272,6 +281,7 @@ def test_seals_are_checked_by_size_then_digest(tmp_path: Path) -> None:
 # -- O3: a storyboard that is a link -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_linked_storyboard_makes_its_film_beside_the_link(made: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -299,6 +309,7 @@ def test_saving_through_a_linked_storyboard_updates_the_file_it_points_at(tmp_pa
 # -- #4: the resolution the film was made with is kept -------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_render_after_an_edit_keeps_the_films_resolution(folder: Path) -> None:
     edit_a_line(folder)
     result = render(folder)
@@ -341,6 +352,7 @@ def test_a_read_only_storyboard_is_never_replaced(tmp_path: Path, example_board:
     assert not list(tmp_path.glob("storyboard.v*.json"))
 
 
+@pytest.mark.slow
 def test_a_read_only_storyboard_that_needs_no_change_renders(folder: Path) -> None:
     render(folder)
     (folder / "storyboard.json").chmod(0o444)
@@ -412,14 +424,14 @@ def test_status_and_history_work_on_a_read_only_film_folder(folder: Path) -> Non
 
 def test_a_storyboard_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "storyboard.json").mkdir()
-    for command in ("render", "validate"):
-        one_line_error(storyagent(command, str(tmp_path / "storyboard.json")))
+    one_line_error(storyagent("render", str(tmp_path / "storyboard.json")))
 
 
-def test_a_storyboard_link_loop_is_one_line(tmp_path: Path) -> None:
+def test_a_storyboard_link_loop_is_refused(tmp_path: Path) -> None:
     loop = tmp_path / "storyboard.json"
     loop.symlink_to(loop)
-    one_line_error(storyagent("render", str(loop)))
+    with pytest.raises(StoryagentError, match="symbolic links"):
+        film.render(loop)
     assert loop.is_symlink()
 
 
@@ -433,6 +445,7 @@ def test_a_folder_where_a_shot_clip_goes_is_one_line_and_kept(folder: Path) -> N
     assert (clip / "mine.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_film_mp4_linked_to_a_users_file_is_never_written_through(folder: Path, tmp_path: Path) -> None:
     mine = tmp_path / "my-film.mp4"
     mine.write_bytes(b"my own film")
@@ -443,6 +456,7 @@ def test_film_mp4_linked_to_a_users_file_is_never_written_through(folder: Path, 
     assert (folder / "film.mp4").is_file() and not (folder / "film.mp4").is_symlink()
 
 
+@pytest.mark.slow
 def test_a_stale_lock_from_a_killed_run_does_not_block(folder: Path) -> None:
     (folder / ".storyagent" / "lock").write_text("12345")  # the file stays; its lock died with the process
     assert render(folder).film is not None
@@ -479,6 +493,7 @@ def test_a_film_folder_inside_storyagents_own_code_is_refused(tmp_path: Path) ->
     assert not inside.exists()
 
 
+@pytest.mark.slow
 @root_only
 def test_an_unwritable_voice_folder_is_one_line(folder: Path) -> None:
     edit_a_line(folder)
