@@ -19,6 +19,7 @@ the code version that makes the artifact, names a new one.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -27,7 +28,6 @@ import shutil
 import stat
 import uuid
 from collections.abc import Iterator
-import functools
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -203,6 +203,9 @@ def prepare_folder(folder: Path) -> Path:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise FolderError(f"{folder}: a file, not a folder; give a folder with -o")
+    for inside in (folder / STATE_DIR, folder / STATE_DIR / SCRATCH.removeprefix(f"{STATE_DIR}/")):
+        if inside.exists() and not inside.is_dir():
+            raise FolderError(f"{inside}: a file where storyagent keeps its own folder; move it away")
     package = Path(__file__).resolve().parent
     if folder.resolve().is_relative_to(package):  # its files would count as storyagent's code, changing every key
         raise FolderError(f"{folder}: inside storyagent's own code ({package}); choose a folder elsewhere with -o")
@@ -285,11 +288,10 @@ def _about(error: OSError, tmp: Path, path: Path) -> bool:
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
     return Path(path)
 
 

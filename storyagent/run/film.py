@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storyagent import cache
 from storyagent.cache import write_text_atomic
-from storyagent.errors import BackendError, BusyError, FolderError, PremiseError, StoryagentError
+from storyagent.errors import BackendError, BusyError, FolderError, PremiseError, StoryagentError, StoryboardError
 from storyagent.run import catalogue, stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -66,6 +66,8 @@ def render(storyboard: Storyboard | str | Path, out_dir: str | Path | None = Non
         board = storyboard
         film_dir = Path(out_dir) if out_dir is not None else Path.cwd() / slug(board.title)
     else:
+        if Path(storyboard).exists() and not Path(storyboard).is_file():  # a pipe would wait for a writer forever
+            raise StoryboardError(f"{storyboard}: not a regular file; give a storyboard JSON file")
         seen = stages.storyboard_digest(Path(storyboard))  # before reading it: an edit made after this is never overwritten
         board = Storyboard.load(storyboard)
         # Beside the file the director named, even when it is a link into another folder.
@@ -108,7 +110,7 @@ def stored_options(film_dir: Path) -> dict[str, Any]:
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         RunOptions.model_validate(stored)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a new folder (or not a film folder: the run says so)
         return {}
     except (OSError, ValueError) as error:  # pydantic's ValidationError is a ValueError
         first_line = str(error).splitlines()[0]

@@ -16,9 +16,9 @@ from pydantic import BaseModel
 
 from storyagent import cache
 from storyagent.cache import STORYBOARD, write_bytes_atomic, write_text_atomic
+from storyagent.errors import StoryboardError
 from storyagent.render.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
 from storyagent.run import catalogue
-from storyagent.errors import StoryboardError
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard, save_keeping_previous
 from storyagent.timeline import Timeline, build_timeline

@@ -44,7 +44,7 @@ def shot_statuses(film_dir: Path) -> list[ShotStatus]:
         current = None
         if timeline is not None and any(p.shot_id == shot.id for p in timeline.shots):
             current = film_dir / cache.SHOTS / f"{shot.id}.{stages.shot_key(board, timeline, shot.id, options, film_dir)}.mp4"
-        if current is not None and current.exists():
+        if current is not None and cache.reusable(current):  # there and whole
             statuses.append(ShotStatus(shot_id=shot.id, state="current", clip=str(current.relative_to(film_dir))))
         elif last_action.get(shot.id) == "failed":
             statuses.append(ShotStatus(shot_id=shot.id, state="failed"))

@@ -29,8 +29,17 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.signal import resample_poly
 
-from storyagent.cache import (STEM_CACHE, atomic_path, key, reusable, scratch_dir, seal, seal_path, source_version,
-                              write_text_atomic)
+from storyagent.cache import (
+    STEM_CACHE,
+    atomic_path,
+    key,
+    reusable,
+    scratch_dir,
+    seal,
+    seal_path,
+    source_version,
+    write_text_atomic,
+)
 from storyagent.media.audio import read_wav
 from storyagent.sound.effects import ambience_for, render_cue
 from storyagent.sound.music import CROSSFADE, fluidsynth_available, render_sections

@@ -197,7 +197,7 @@ def test_make_into_an_immutable_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_truncated_shot_part_is_made_again(folder: Path) -> None:
-    body = sorted((folder / "shots" / ".parts").glob("*/body.mp4"))[0]
+    body = min((folder / "shots" / ".parts").glob("*/body.mp4"))
     frames = frame_count(body)
     truncate(body)
     result = render(folder)
@@ -210,7 +210,7 @@ def test_a_truncated_shot_part_is_made_again(folder: Path) -> None:
 
 @pytest.mark.slow
 def test_a_truncated_voice_line_is_spoken_again(folder: Path) -> None:
-    wav = sorted((folder / "voice").glob("*.wav"))[0]
+    wav = min((folder / "voice").glob("*.wav"))
     size = wav.stat().st_size
     truncate(wav)
     edit_a_line(folder)  # a render that does run the voice stage
@@ -231,7 +231,7 @@ def test_a_truncated_film_is_not_up_to_date(folder: Path) -> None:
 @pytest.mark.slow
 def test_a_truncated_shot_clip_the_exports_point_at_is_made_again(folder: Path) -> None:
     render(folder)
-    clip = sorted((folder / "shots").glob("*.mp4"))[0]
+    clip = min((folder / "shots").glob("*.mp4"))
     frames = frame_count(clip)
     truncate(clip)
     result = render(folder)
@@ -243,7 +243,7 @@ def test_a_truncated_shot_clip_the_exports_point_at_is_made_again(folder: Path) 
 @pytest.mark.slow
 def test_a_clip_without_a_seal_is_not_trusted(folder: Path) -> None:
     """Cache files from another storyagent version (or copied in by hand) carry no seal."""
-    clip = sorted((folder / "shots").glob("*.mp4"))[0]
+    clip = min((folder / "shots").glob("*.mp4"))
     cache.seal_path(clip).unlink()
     edit_a_line(folder)
     render(folder)
@@ -258,7 +258,7 @@ def test_a_clock_set_back_does_not_fool_reuse(folder: Path) -> None:
             os.utime(path, (86_400, 86_400))  # 1970
     render(folder, burn_subtitles=True)  # a new run; the shots are as they were
     assert not any(name.startswith("shot:") for name in built(folder))
-    clip = sorted((folder / "shots").glob("*.mp4"))[0]
+    clip = min((folder / "shots").glob("*.mp4"))
     data = bytearray(clip.read_bytes())
     data[len(data) // 2] ^= 0xFF  # same size, same date, other content
     clip.write_bytes(bytes(data))
@@ -436,7 +436,7 @@ def test_a_storyboard_link_loop_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_folder_where_a_shot_clip_goes_is_one_line_and_kept(folder: Path) -> None:
-    clip = sorted((folder / "shots").glob("*.mp4"))[0]
+    clip = min((folder / "shots").glob("*.mp4"))
     clip.unlink()
     clip.mkdir()
     (clip / "mine.txt").write_text("mine")
@@ -463,9 +463,8 @@ def test_a_stale_lock_from_a_killed_run_does_not_block(folder: Path) -> None:
 
 
 def test_two_runs_in_one_folder_are_refused_cleanly(folder: Path) -> None:
-    with film._locked(folder):
-        with pytest.raises(BusyError, match="another storyagent run"):
-            render(folder)
+    with film._locked(folder), pytest.raises(BusyError, match="another storyagent run"):
+        render(folder)
 
 
 def test_a_kill_during_the_edit_leaves_no_scratch_folder(folder: Path) -> None:
@@ -511,4 +510,29 @@ def test_the_space_estimate_grows_with_the_picture(folder: Path) -> None:
     timeline = Timeline.model_validate_json((folder / "timeline.json").read_text())
     bigger = timeline.model_copy(update={"width": timeline.width * 8, "height": timeline.height * 8})
     assert stages._edit_bytes(bigger) == pytest.approx(64 * stages._edit_bytes(timeline), rel=0.01)
+
+
+def test_a_storyboard_that_is_a_pipe_is_refused_not_waited_for(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "storyboard.json")
+    with pytest.raises(StoryboardError, match="not a regular file"):
+        film.render(tmp_path / "storyboard.json")
+
+
+@pytest.mark.parametrize("name", [".storyagent", "shots", "voice"])
+def test_a_file_where_the_folder_keeps_a_subfolder_is_one_line(folder: Path, name: str) -> None:
+    shutil.rmtree(folder / name)
+    (folder / name).write_text("mine")
+    edit_a_line(folder)  # new voice lines and shots to write
+    with pytest.raises(FolderError, match=re.escape(str(folder / name))):
+        render(folder)
+    assert (folder / name).read_text() == "mine"
+
+
+def test_status_does_not_call_a_truncated_clip_current(folder: Path) -> None:
+    from storyagent.run.status import shot_statuses
+
+    clip = min((folder / "shots").glob("*.mp4"))
+    truncate(clip)
+    states = {status.shot_id: status.state for status in shot_statuses(folder)}
+    assert states[clip.name.split(".")[0]] != "current"
 
