@@ -164,10 +164,13 @@ class ShotParts:
         return self.wanted and all(reusable(path) for path, _ in self.pieces())
 
     def write(self, frames: Iterable[np.ndarray], fps: int, width: int, height: int) -> Path:
-        """Encode the shot's frames as its clip, and as its pieces when it has any."""
+        """Encode the shot's frames as its clip, and as its pieces when it has any; seal them, the clip last."""
         if self.wanted:
-            return write_clip_pieces(frames, self.pieces(), self.clip, fps, width, height)
-        return write_clip(frames, self.clip, fps, width, height)
+            write_clip_pieces(frames, self.pieces(), self.clip, fps, width, height)
+            seal(*(path for path, _ in self.pieces()), self.clip)
+        else:
+            seal(write_clip(frames, self.clip, fps, width, height))
+        return self.clip
 
 
 def shot_parts(timeline: Timeline, shot_id: str, clip: Path) -> ShotParts:

@@ -231,9 +231,7 @@ def _clip_whole(timeline: Timeline, shot_id: str, clip: Path) -> bool:
 
 def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions,
                  run_id: int | None = None) -> tuple[Path, float]:
-    """The shot's clip, rendered in a worker process unless an identical one exists."""
-    from storyagent.edit.assemble import shot_parts
-
+    """The shot's clip, rendered in a worker process unless an identical, whole one exists."""
     key = shot_key(board, timeline, shot_id, options, film_dir)
     clip = film_dir / cache.SHOTS / f"{shot_id}.{key}.mp4"
     if _clip_whole(timeline, shot_id, clip):
@@ -265,8 +263,6 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     except Exception:
         catalogue.record(film_dir, run_id, "shot", shot_id, "failed", key=key)
         raise
-    parts = shot_parts(timeline, shot_id, clip)
-    cache.seal(*(path for path, _ in parts.pieces() if parts.wanted), clip)
     seconds = time.perf_counter() - started
     catalogue.record(film_dir, run_id, "shot", shot_id, "built", key=key, path=clip, seconds=seconds)
     return clip, seconds
