@@ -228,5 +228,5 @@ def test_status_computes_keys_with_the_films_own_options(tmp_path: Path) -> None
     (tmp_path / ".storyagent" / "options.json").write_text(made_with.model_dump_json())
     (tmp_path / "shots").mkdir()
     for shot in board.shots():
-        (tmp_path / "shots" / f"{shot.id}.{stages.shot_key(board, timeline, shot.id, made_with, tmp_path)}.mp4").write_bytes(b"x")
+        made(tmp_path / "shots" / f"{shot.id}.{stages.shot_key(board, timeline, shot.id, made_with, tmp_path)}.mp4")
     assert {item.state for item in shot_statuses(tmp_path)} == {"current"}
