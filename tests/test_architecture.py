@@ -40,3 +40,11 @@ def test_every_data_file_in_the_package_ships_in_the_wheel() -> None:
         if not shipped:
             unshipped.append(path.relative_to(ROOT).as_posix())
     assert not unshipped, f"not in [tool.setuptools.package-data]: {unshipped}"
+
+
+def test_the_python_api_stays_callable_once_the_pipeline_is_loaded() -> None:
+    """A package named like an API function would replace it as soon as it is imported."""
+    code = ("import storyagent, storyagent.run.stages, storyagent.run.film; "
+            "print(all(callable(getattr(storyagent, name)) for name in ('make', 'render', 'plan', 'lint')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip() == "True", result.stderr[-2000:]
