@@ -1,0 +1,157 @@
+"""Bad input and text: storyboards, premises, command-line values and lines no one
+planned for. Each is one line naming what is wrong (a JSON path where there is
+one), never a traceback, a hang or a quietly different film."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from storyagent.errors import StoryboardError
+from storyagent.storyboard import Storyboard
+from tests.helpers.cli import storyagent
+
+# -- reading a storyboard file ----------------------------------------------------------
+
+
+def _load_text(text: str) -> Storyboard:
+    return Storyboard.from_json(text.encode("utf-8"), source="board.json")
+
+
+def _error(text: str | bytes) -> str:
+    with pytest.raises(StoryboardError) as caught:
+        Storyboard.from_json(text if isinstance(text, bytes) else text.encode("utf-8"), source="board.json")
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_deep_json_is_one_line() -> None:
+    assert "nested too deeply" in _error(DEEP)
+    assert "nested too deeply" in _error('{"title": ' + DEEP + "}")
+
+
+@pytest.mark.parametrize("command", ["validate", "lint", "status", "render"])
+def test_deep_json_on_the_command_line(tmp_path: Path, command: str) -> None:
+    path = tmp_path / "storyboard.json"
+    path.write_text(DEEP)
+    result = storyagent(command, str(path if command != "status" else tmp_path), cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "nested too deeply" in result.stderr
+
+
+def test_a_5000_digit_seed_names_its_path(example: dict) -> None:
+    text = json.dumps(example).replace(f'"seed": {example["characters"][0]["seed"]}', '"seed": ' + "9" * 5000, 1)
+    assert _error(text).startswith("board.json: characters[0].seed: input should be less than 4294967296 "
+                                   "(got a 5000-digit number)")
+    negative = json.dumps(example).replace('"pitch": 0.0', '"pitch": -' + "1" * 5000, 1)
+    assert "got a 5000-digit number" in _error(negative)
+
+
+@pytest.mark.parametrize("where", ["title", "line"])
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x07", "\x7f", "\x85", "\ud800", "\u202e", "\uffff"])
+def test_invisible_characters_in_text_are_rejected_with_their_path(example: dict, where: str, char: str) -> None:
+    if where == "title":
+        example["title"] = f"A{char}B"
+        path = "title"
+    else:
+        example["scenes"][0]["shots"][0]["lines"][0]["text"] = f"A{char}B"
+        path = "scenes[0].shots[0].lines[0].text"
+    message = _error(json.dumps(example))
+    assert message.startswith(f"board.json: {path}: ")
+    # pydantic itself refuses a lone surrogate where a pattern is checked
+    assert f"holds the invisible character U+{ord(char):04X} at position 1" in message or \
+        (char == "\ud800" and "input should be a valid string" in message)
+
+
+def test_line_breaks_belong_in_text_not_in_names(example: dict) -> None:
+    example["scenes"][0]["shots"][0]["lines"][0]["text"] = "One line,\r\nand\tthe next."
+    _load_text(json.dumps(example))
+    example["characters"][0]["name"] = "Nan\nuk"
+    assert "characters[0].name: holds the invisible character U+000A" in _error(json.dumps(example))
+
+
+def test_validate_and_lint_reject_a_nul_before_any_rendering(tmp_path: Path, example: dict) -> None:
+    example["title"] = "The\x00End"
+    path = tmp_path / "storyboard.json"
+    path.write_text(json.dumps(example))
+    for command in ("validate", "lint"):
+        result = storyagent(command, str(path))
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert "title: holds the invisible character U+0000" in result.stderr
+
+
+def test_duplicate_keys_name_the_key_and_its_path(example: dict) -> None:
+    text = json.dumps(example)
+    assert _error(text.replace('"title":', '"title": "Other", "title":', 1)) == \
+        "board.json: title: the key 'title' is given twice (keep one)"
+    camera = json.dumps(example["scenes"][1]["shots"][2]["camera"])
+    doubled = camera.replace('"size":', '"size": "wide", "size":', 1)
+    assert text.count(camera) >= 1
+    example["scenes"][1]["shots"][2]["camera"] = "CAMERA"
+    text = json.dumps(example).replace('"CAMERA"', doubled)
+    assert _error(text).startswith("board.json: scenes[1].shots[2].camera.size: the key 'size' is given twice")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(example: dict, constant: str) -> None:
+    example["target_duration"] = "HERE"
+    message = _error(json.dumps(example, indent=2).replace('"HERE"', constant))
+    assert f"invalid JSON: {constant} is not a JSON number" in message
+    assert message.startswith("board.json:7:")  # line of target_duration
+
+
+def test_a_byte_order_mark_and_utf16_are_read(example: dict) -> None:
+    text = json.dumps(example, ensure_ascii=False)
+    board = Storyboard.from_json(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert board.title == example["title"]
+    assert Storyboard.from_json(text.encode("utf-16")).title == example["title"]
+    assert Storyboard.from_json(text.encode("utf-16-le")).title == example["title"]
+
+
+def test_empty_files_and_other_top_levels(example: dict) -> None:
+    assert "the file is empty" in _error("")
+    assert "the file is empty" in _error(" \n\t")
+    assert "the top level must be a JSON object" in _error("[1, 2]")
+    assert "the top level must be a JSON object" in _error('"a storyboard"')
+    assert "not UTF-8 text" in _error(b'{"title": "\xff\xfe\xfa"}')
+
+
+def test_numbers_as_strings_are_taken_only_where_they_are_exact(example: dict) -> None:
+    """pydantic's lax mode reads "5" as 5; a word is still an error with its path."""
+    example["scenes"][0]["shots"][0]["camera"]["duration"] = "five"
+    assert "scenes[0].shots[0].camera.duration: input should be a valid number" in _error(json.dumps(example))
+
+
+def test_a_huge_bad_value_is_quoted_short(example: dict) -> None:
+    example["characters"][0]["id"] = "X" * 10_000_000
+    message = _error(json.dumps(example))
+    assert len(message) < 400 and "(10000000 characters)" in message
+
+
+def test_zero_width_characters_in_ids(example: dict) -> None:
+    original = example["characters"][0]["id"]
+    example["characters"][0]["id"] = original + "\u200b"
+    assert "characters[0].id: string should match pattern" in _error(json.dumps(example))
+
+
+def test_a_negative_duration(example: dict) -> None:
+    example["scenes"][0]["shots"][0]["camera"]["duration"] = -1
+    assert "scenes[0].shots[0].camera.duration: input should be greater than 0" in _error(json.dumps(example))
+
+
+def test_a_scene_without_shots(example: dict) -> None:
+    example["scenes"][0]["shots"] = []
+    assert "scenes[0].shots: list should have at least 1 item" in _error(json.dumps(example))
+
+
+def test_windows_line_endings_load(example: dict) -> None:
+    text = json.dumps(example, indent=2).replace("\n", "\r\n")
+    assert _load_text(text).title == example["title"]
