@@ -155,3 +155,72 @@ def test_a_scene_without_shots(example: dict) -> None:
 def test_windows_line_endings_load(example: dict) -> None:
     text = json.dumps(example, indent=2).replace("\n", "\r\n")
     assert _load_text(text).title == example["title"]
+
+
+# -- subtitles -------------------------------------------------------------------------
+
+
+def _reference_split(tokens, parts, limit):
+    """The splitter as it was (every split tried, about O(n^4)): the cues of ordinary lines must not change."""
+    import math
+
+    from storyagent.edit.subtitles import _BREAK_AFTER, _width
+
+    n = len(tokens)
+    parts = max(1, min(parts, n))
+    target = _width(tokens) / parts
+    best = [[(math.inf, 0)] * (n + 1) for _ in range(parts + 1)]
+    best[0][0] = (0.0, 0)
+    for k in range(1, parts + 1):
+        for i in range(k, n + 1):
+            for j in range(k - 1, i):
+                if best[k - 1][j][0] == math.inf:
+                    continue
+                run = tokens[j:i]
+                w = _width(run)
+                cost = (w - target) ** 2 + (1e6 * (w - limit) if w > limit else 0.0)
+                if i < n and run[-1].text[-1] not in _BREAK_AFTER:
+                    cost += (0.25 * target) ** 2
+                total = best[k - 1][j][0] + cost
+                if total < best[k][i][0]:
+                    best[k][i] = (total, j)
+    runs, i = [], n
+    for k in range(parts, 0, -1):
+        j = best[k][i][1]
+        runs.append(tokens[j:i])
+        i = j
+    return runs[::-1]
+
+
+def test_the_fast_splitter_breaks_ordinary_lines_exactly_as_before() -> None:
+    import math
+    import random
+
+    from storyagent.edit.subtitles import MAX_LINE_WIDTH, _split, _tokens, _width
+
+    rng = random.Random(12)
+    words = ("the a bear swam across wide cold sea, and penguins! waited; long-haired grandmother's 北极熊 去 看望 "
+             "企鹅。 “quote” (paren) ok. extraordinarily-long-compound-word-for-a-very-long-line").split()
+    for _ in range(150):
+        tokens = _tokens(" ".join(rng.choice(words) for _ in range(rng.randint(1, 24))))
+        cases = [(math.ceil(_width(tokens) / (2 * MAX_LINE_WIDTH)), 2 * MAX_LINE_WIDTH), (2, MAX_LINE_WIDTH),
+                 (rng.randint(1, len(tokens)), rng.choice([10.0, MAX_LINE_WIDTH]))]
+        for parts, limit in cases:
+            new = [[t.text for t in run] for run in _split(tokens, parts, limit)]
+            assert new == [[t.text for t in run] for run in _reference_split(tokens, parts, limit)]
+
+
+@pytest.mark.parametrize("text", [
+    " ".join(["and then the little bear walked across the wide white ice to see his friends"] * 60)[:4000],
+    ("北极熊走过冰面去看望它的企鹅朋友们" * 300)[:4000],
+])
+def test_a_4000_character_line_without_a_full_stop_is_split_at_once(text: str) -> None:
+    import time
+
+    from storyagent.edit.subtitles import wrap
+
+    started = time.perf_counter()
+    cues = wrap(text)
+    assert time.perf_counter() - started < 1.0  # was more than ten minutes
+    assert "".join("".join(line.split()) for cue in cues for line in cue) == "".join(text.split())
+    assert all(len(cue) <= 2 for cue in cues)
