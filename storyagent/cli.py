@@ -51,7 +51,7 @@ StoryboardFile = Annotated[Path, typer.Argument(metavar="STORYBOARD", help="A st
 Planner = Annotated[str, typer.Option("--planner", help="auto (llm when one is configured, else template), or a planner by name.")]
 Duration = Annotated[float, typer.Option("--duration", "-d", help="Target film length in seconds.", min=5, max=3600)]
 Language = Annotated[str | None, typer.Option("--lang", help="Narration language: en or zh (default: the premise's).")]
-Seed = Annotated[int, typer.Option("--seed", help="Another seed tells another story from the same premise.", min=0)]
+Seed = Annotated[int, typer.Option("--seed", help="Another seed tells another story from the same premise.", min=0, max=2**32 - 1)]
 Style = Annotated[str | None, typer.Option("--style", help="Visual style in words, e.g. 'watercolour storybook'.")]
 LlmBaseUrl = Annotated[str | None, typer.Option("--llm-base-url", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama.")]
 LlmModel = Annotated[str | None, typer.Option("--llm-model", help="Model name on the LLM server.")]
@@ -79,13 +79,27 @@ def _render_options(renderer: str | None, renderer_options: dict, resolution: st
         options["burn_subtitles"] = burn_subtitles
     if jobs:
         options["jobs"] = jobs
-    if resolution:
-        match = re.fullmatch(r"(\d+)[xX](\d+)", resolution.strip())
-        if not match or int(match[1]) % 2 or int(match[2]) % 2:
-            raise typer.BadParameter(f"'{resolution}' is not WIDTHxHEIGHT with even numbers, e.g. 1280x720",
-                                     param_hint="--resolution")
-        options["width"], options["height"] = int(match[1]), int(match[2])
+    if resolution is not None:
+        options["width"], options["height"] = _resolution(resolution)
     return options
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT within the bounds the storyboard's render settings allow (`storyagent schema`)."""
+    from pydantic import ValidationError
+
+    from storyagent.storyboard import RenderSettings, describe_validation_error
+
+    match = re.fullmatch(r"(\d{1,5})[xX](\d{1,5})", text.strip())
+    if not match:
+        raise typer.BadParameter(f"'{text}' is not WIDTHxHEIGHT, e.g. 1280x720", param_hint="--resolution")
+    width, height = int(match[1]), int(match[2])
+    try:
+        RenderSettings(width=width, height=height)
+    except ValidationError as error:
+        raise typer.BadParameter(f"'{text}': {describe_validation_error(error, RenderSettings)}",
+                                 param_hint="--resolution") from None
+    return width, height
 
 
 # -- backends' options as flags ------------------------------------------------

@@ -44,7 +44,7 @@ def make(premise: str, out_dir: str | Path | None = None, *, progress: Progress 
     same command again resumes a run that was killed, planned or not, without planning again."""
     if not premise or not premise.strip():
         raise PremiseError("the premise is empty; say in a few words what the film is about")
-    run_options = RunOptions(**options)
+    run_options = RunOptions.given(**options)
     inputs = {"premise": premise, "source": "premise"}
     if out_dir is not None:
         return _run(inputs, Path(out_dir), run_options, progress)
@@ -65,7 +65,7 @@ def render(storyboard: Storyboard | str | Path, out_dir: str | Path | None = Non
     else:
         board = Storyboard.load(storyboard)
         film_dir = Path(out_dir) if out_dir is not None else Path(storyboard).resolve().parent
-    run_options = effective_options(film_dir, RunOptions(**options))
+    run_options = effective_options(film_dir, RunOptions.given(**options))
     return _run({"premise": board.premise, "source": "storyboard", "storyboard": board.model_dump(mode="json")},
                 film_dir, run_options, progress)
 

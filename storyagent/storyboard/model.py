@@ -65,6 +65,10 @@ Text = Annotated[Prose, Field(max_length=4000)]
 NonBlank = Annotated[Name, Field(min_length=1, max_length=200, pattern=r"\S")]
 Seconds = Annotated[float, Field(gt=0, le=3600, description="Seconds, greater than 0.")]
 Seed = Annotated[int, Field(ge=0, lt=2**32, description="Random seed (0 .. 2^32-1).")]
+# A frame's size and rate: the storyboard's render settings and every run's options share these bounds.
+Width = Annotated[int, Field(ge=64, le=7680, multiple_of=2, description="Frame width in pixels (64 .. 7680, even).")]
+Height = Annotated[int, Field(ge=64, le=4320, multiple_of=2, description="Frame height in pixels (64 .. 4320, even).")]
+Fps = Annotated[int, Field(ge=1, le=120, description="Frames per second (1 .. 120).")]
 
 
 def _known_biome(name: str) -> str:
@@ -397,9 +401,9 @@ class RenderSettings(_Model):
 
     renderer: Name = Field(default="animatic", max_length=40, description="Shot renderer: animatic (CPU) or dit (GPU).")
     model: Name | None = Field(default=None, max_length=500, description="Local model folder for the dit renderer.")
-    width: int = Field(default=1280, ge=64, le=7680, multiple_of=2, description="Frame width in pixels.")
-    height: int = Field(default=720, ge=64, le=4320, multiple_of=2, description="Frame height in pixels.")
-    fps: int = Field(default=24, ge=1, le=120, description="Frames per second.")
+    width: Width = 1280
+    height: Height = 720
+    fps: Fps = 24
 
 
 class Storyboard(_Model):

@@ -224,3 +224,58 @@ def test_a_4000_character_line_without_a_full_stop_is_split_at_once(text: str) -
     assert time.perf_counter() - started < 1.0  # was more than ten minutes
     assert "".join("".join(line.split()) for cue in cues for line in cue) == "".join(text.split())
     assert all(len(cue) <= 2 for cue in cues)
+
+
+# -- options: resolution, frame rate, seed ---------------------------------------------------
+
+
+@pytest.mark.parametrize("resolution", ["0x0", "2x2", "20000x2", "641x360", "640x0", "99999999999x2"])
+def test_a_resolution_out_of_bounds_is_refused_before_any_work(tmp_path: Path, resolution: str) -> None:
+    result = storyagent("make", "a fox looks for its kite", "--resolution", resolution, "-o", str(tmp_path / "film"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "--resolution" in result.stderr
+    assert not (tmp_path / "film").exists()
+
+
+@pytest.mark.parametrize("given", [{"width": 0, "height": 0}, {"width": 2, "height": 2}, {"width": 20000, "height": 720},
+                                   {"fps": 0}, {"fps": 1000}, {"seed": 10**5000 // 10**4990}, {"seed": -1}])
+def test_the_python_api_checks_options_before_any_work(tmp_path: Path, given: dict) -> None:
+    from storyagent.errors import StoryagentError
+    from storyagent.run.film import make
+
+    with pytest.raises(StoryagentError, match=rf"^option {next(iter(given))}: "):
+        make("a fox looks for its kite", tmp_path / "film", **given)
+    assert not (tmp_path / "film").exists()
+
+
+def test_the_schema_and_the_options_allow_the_same_sizes() -> None:
+    from storyagent.run.options import RunOptions
+    from storyagent.storyboard import json_schema
+
+    render = json_schema()["$defs"]["RenderSettings"]["properties"]
+    options = RunOptions.model_json_schema()["properties"]
+    for name in ("width", "height", "fps"):
+        bounds = {k: v for k, v in render[name].items() if k in ("minimum", "maximum", "multipleOf")}
+        assert bounds and bounds.items() <= options[name]["anyOf"][0].items()
+
+
+def test_a_huge_seed_on_the_command_line_is_one_line(tmp_path: Path) -> None:
+    for seed in ("9" * 5000, "99999999999999"):
+        result = storyagent("plan", "a fox", "--seed", seed, "-o", str(tmp_path / "board.json"))
+        assert result.returncode == 2 and "Traceback" not in result.stderr and "--seed" in result.stderr
+
+
+# -- voices ---------------------------------------------------------------------------------
+
+
+def test_an_unknown_voice_engine_is_an_error_not_a_recast(example_board: Storyboard) -> None:
+    from storyagent.voice import cast_voices
+
+    example_board.characters[1].voice.engine = "pipr"
+    with pytest.raises(StoryboardError, match=r"^characters\[1\]\.voice\.engine: unknown voice engine 'pipr'; "
+                                              r"did you mean 'piper'\?$"):
+        cast_voices(example_board, "espeak")
+    example_board.characters[1].voice.engine = None
+    example_board.narrator.engine = "festival"
+    with pytest.raises(StoryboardError, match=r"^narrator\.engine: unknown voice engine 'festival'; known: coqui, "):
+        cast_voices(example_board, "espeak")
