@@ -18,7 +18,8 @@ from pydantic import BaseModel
 
 from storyagent import cache
 from storyagent.cache import write_text_atomic
-from storyagent.errors import BackendError, BusyError, PremiseError, StoryagentError
+from storyagent.errors import BackendError, BusyError, StoryagentError
+from storyagent.plan import readable_premise
 from storyagent.run import catalogue, stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -42,8 +43,7 @@ def make(premise: str, out_dir: str | Path | None = None, *, progress: Progress 
 
     Without `out_dir`, the film goes to a new folder named after its title. Running the
     same command again resumes a run that was killed, planned or not, without planning again."""
-    if not premise or not premise.strip():
-        raise PremiseError("the premise is empty; say in a few words what the film is about")
+    readable_premise(premise)  # a premise no story can be told from is refused before any folder is made
     run_options = RunOptions.given(**options)
     inputs = {"premise": premise, "source": "premise"}
     if out_dir is not None:

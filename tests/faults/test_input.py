@@ -279,3 +279,82 @@ def test_an_unknown_voice_engine_is_an_error_not_a_recast(example_board: Storybo
     example_board.narrator.engine = "festival"
     with pytest.raises(StoryboardError, match=r"^narrator\.engine: unknown voice engine 'festival'; known: coqui, "):
         cast_voices(example_board, "espeak")
+
+
+# -- premises: escapes, scripts, the font ------------------------------------------------------
+
+from storyagent.errors import PremiseError  # noqa: E402
+from storyagent.plan import plan, readable_premise  # noqa: E402
+
+
+def test_terminal_escapes_and_control_characters_never_reach_a_name() -> None:
+    board = plan("a \x1b[31mred\x1b[0m fox\x00 visits \x1b]0;title\x07penguins\x7f", planner="template")
+    texts = [board.title, board.premise, *(c.name for c in board.characters)]
+    assert not any(ch in text for text in texts for ch in "\x1b\x00\x07\x7f[")
+    assert readable_premise("a \x1b[1;31mred\x1b[0m fox") == "a red fox"
+
+
+@pytest.mark.parametrize(("premise", "script"), [
+    ("ホッキョクグマがペンギンを訪ねる", "Katakana"),
+    ("دب قطبي يزور البطاريق", "Arabic"),
+    ("דב קוטב מבקר פינגווינים", "Hebrew"),
+    ("북극곰이 펭귄을 방문하다", "Hangul"),
+    ("Медведь visits penguins", "Cyrillic"),
+    ("ध्रुवीय भालू पेंगुइन से मिलता है", "Devanagari"),
+])
+def test_a_premise_in_a_script_storyagent_cannot_narrate_says_so(premise: str, script: str) -> None:
+    with pytest.raises(PremiseError, match=rf"^the premise is written in {script} script .* English or Chinese"):
+        plan(premise, planner="template")
+
+
+@pytest.mark.parametrize(("premise", "missing"), [("北極熊拜訪企鵝", "極"), ("a bear named Łukasz visits penguins", "Ł")])
+def test_letters_the_font_cannot_draw_are_named(premise: str, missing: str) -> None:
+    with pytest.raises(PremiseError, match=rf"the premise has '{missing}' \(U\+{ord(missing):04X}\).*cannot draw"):
+        plan(premise, planner="template")
+
+
+@pytest.mark.parametrize("premise", ["🐻🐧", "???", "...!!!", "\u200b\u200b", "\x1b[31m\x1b[0m"])
+def test_a_premise_without_words(premise: str) -> None:
+    with pytest.raises(PremiseError, match="(no words|premise is empty)"):
+        plan(premise, planner="template")
+
+
+def test_what_the_font_draws_is_told_in_full() -> None:
+    """Names keep every character: accents composed, emoji beside the words left out of names."""
+    board = plan("Zoe\u0308 the fox visits penguins 🐧", planner="template")
+    assert "Zoë" in [c.name for c in board.characters]
+    board = plan("北极熊去看望企鹅", planner="template")
+    assert board.language == "zh" and "北极熊" in [c.name for c in board.characters]
+
+
+def test_a_2001_character_premise_after_cleaning(tmp_path: Path) -> None:
+    with pytest.raises(PremiseError, match="keep it under 2000"):
+        plan("a" * 2001, planner="template")
+    assert plan("\x1b[0m" * 500 + "a fox looks for its kite", planner="template").title
+
+
+def test_make_refuses_a_premise_before_making_any_folder(tmp_path: Path) -> None:
+    result = storyagent("make", "دب قطبي يزور البطاريق", "--quiet", cwd=tmp_path)
+    assert result.returncode == 2 and "Arabic script" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lint_names_text_the_font_cannot_draw(example_board: Storyboard) -> None:
+    from storyagent.plan.lint import lint
+
+    example_board.title = "الطريق إلى الجنوب"
+    example_board.characters[0].name = "Nanuk 🐻"
+    example_board.scenes[0].shots[0].lines[0].text = "Once upon a time — in the north 🌨"
+    found = [issue for issue in lint(example_board) if issue.code == "undrawable-text"]
+    assert [issue.message.split(":")[0] for issue in found] == ["title", "characters[0].name", "lines[0].text"]
+    assert all(issue.level == "error" for issue in found) and found[2].shot == example_board.scenes[0].shots[0].id
+    assert "'🐻' (U+1F43B)" in found[1].message
+
+
+def test_emoji_and_rtl_text_in_lines_are_valid_but_linted(tmp_path: Path, example: dict) -> None:
+    example["scenes"][0]["shots"][0]["lines"][0]["text"] = "مرحبا 👋"
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(example, ensure_ascii=False))
+    assert storyagent("validate", str(path)).returncode == 0
+    result = storyagent("lint", str(path))
+    assert result.returncode == 1 and "undrawable-text" in result.stdout and "Traceback" not in result.stderr
