@@ -41,8 +41,9 @@ app = typer.Typer(
 )
 # Text that is not ours (paths, titles, ids, error messages) goes through `escape`: rich would take
 # `[dit]` in "pip install 'storyagent[dit]'" or a folder named "[draft]" for markup and drop it.
-out = Console(soft_wrap=True)  # never break a path across lines
-err = Console(stderr=True)
+# `emoji=False`: rich would also turn ":fox_face:" in a title or a path into a picture.
+out = Console(soft_wrap=True, emoji=False)  # never break a path across lines
+err = Console(stderr=True, emoji=False)
 
 StoryboardFile = Annotated[Path, typer.Argument(metavar="STORYBOARD", help="A storyboard JSON file.", show_default=False)]
 
@@ -423,7 +424,7 @@ def voices(
         for status in engine_statuses(lang):
             mark = "[green]yes[/green]" if status.usable else "[dim]no[/dim]"
             shown = ", ".join(status.voices[:6]) + (" ..." if len(status.voices) > 6 else "")
-            table.add_row(status.name + (" *" if status.name == chosen else ""), mark,
+            table.add_row(escape(status.name) + (" *" if status.name == chosen else ""), mark,
                           escape(shown if status.usable else status.reason))
         out.print(table)
 
@@ -479,11 +480,17 @@ def _where(shot: str | None) -> str:
     return f"shot [bold]{escape(shot)}[/bold]: " if shot else ""
 
 
+def one_line(text: str) -> str:
+    """`text` safe to print on a terminal as one line: a line break or an escape sequence (from a file
+    name, say) is shown as its code, never acted on."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group())[1:-1], text)
+
+
 def main() -> None:
     try:
         app()
     except StoryagentError as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(one_line(str(error)))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted; finished work is kept, run the same command again to resume")

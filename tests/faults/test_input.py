@@ -358,3 +358,24 @@ def test_emoji_and_rtl_text_in_lines_are_valid_but_linted(tmp_path: Path, exampl
     assert storyagent("validate", str(path)).returncode == 0
     result = storyagent("lint", str(path))
     assert result.returncode == 1 and "undrawable-text" in result.stdout and "Traceback" not in result.stderr
+
+
+# -- what the command line prints ------------------------------------------------------------
+
+
+def test_brackets_and_emoji_codes_in_messages_are_printed_as_written(tmp_path: Path, example: dict) -> None:
+    example["characters"][0]["id"] = "[a-z]:smile:"
+    path = tmp_path / ":fox_face:[draft].json"
+    path.write_text(json.dumps(example))
+    result = storyagent("validate", str(path))
+    assert ":fox_face:[draft].json: characters[0].id: string should match pattern '^[a-z0-9][a-z0-9_-]*$' " \
+           "(got '[a-z]:smile:')" in result.stderr
+    example["characters"][0]["id"] = "nanuk"
+    path.write_text(json.dumps(example))
+    assert f"ok {path}:" in storyagent("validate", str(path)).stdout
+
+
+def test_an_error_is_one_line_even_when_a_file_name_holds_escapes(tmp_path: Path) -> None:
+    result = storyagent("validate", str(tmp_path / "a\x1b[2Jb\nc.json"))
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr and "a\\x1b[2Jb\\nc.json" in result.stderr
