@@ -379,3 +379,21 @@ def test_an_error_is_one_line_even_when_a_file_name_holds_escapes(tmp_path: Path
     result = storyagent("validate", str(tmp_path / "a\x1b[2Jb\nc.json"))
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr and "a\\x1b[2Jb\\nc.json" in result.stderr
+
+
+def test_a_thousand_shots_validate_and_lint_quickly(example: dict) -> None:
+    import time
+
+    from storyagent.plan.lint import lint
+
+    template = example["scenes"][0]["shots"][0]
+    shots = []
+    for i in range(1000):
+        shot = copy.deepcopy(template)
+        shot["id"] = f"shot-{i}"
+        shots.append(shot)
+    example["scenes"] = [dict(example["scenes"][0], shots=shots)]
+    started = time.perf_counter()
+    board = _load_text(json.dumps(example))
+    lint(board)
+    assert len(board.shots()) == 1000 and time.perf_counter() - started < 10
