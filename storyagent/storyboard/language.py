@@ -57,7 +57,7 @@ def lines_seconds(texts: list[str], language: str) -> float:
 
 
 @functools.cache
-def _font_face():  # noqa: ANN202 - a skia.Typeface; skia is imported only when text is checked
+def _font_face():  # a skia.Typeface; skia is imported only when text is checked
     import skia
 
     face = skia.FontMgr.New_Custom_Empty().makeFromFile(str(FONT_FILE))

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storyagent.errors import StoryboardError
+from storyagent.errors import PremiseError, StoryboardError
+from storyagent.plan import plan, readable_premise
 from storyagent.storyboard import Storyboard
 from tests.helpers.cli import storyagent
 
@@ -282,10 +283,6 @@ def test_an_unknown_voice_engine_is_an_error_not_a_recast(example_board: Storybo
 
 
 # -- premises: escapes, scripts, the font ------------------------------------------------------
-
-from storyagent.errors import PremiseError  # noqa: E402
-from storyagent.plan import plan, readable_premise  # noqa: E402
-
 
 def test_terminal_escapes_and_control_characters_never_reach_a_name() -> None:
     board = plan("a \x1b[31mred\x1b[0m fox\x00 visits \x1b]0;title\x07penguins\x7f", planner="template")
