@@ -41,8 +41,9 @@ app = typer.Typer(
 )
 # Text that is not ours (paths, titles, ids, error messages) goes through `escape`: rich would take
 # `[dit]` in "pip install 'storyagent[dit]'" or a folder named "[draft]" for markup and drop it.
-out = Console(soft_wrap=True)  # never break a path across lines
-err = Console(stderr=True)
+# `emoji=False`: rich would also turn ":fox_face:" in a title or a path into a picture.
+out = Console(soft_wrap=True, emoji=False)  # never break a path across lines
+err = Console(stderr=True, emoji=False)
 
 StoryboardFile = Annotated[Path, typer.Argument(metavar="STORYBOARD", help="A storyboard JSON file.", show_default=False)]
 
@@ -51,7 +52,7 @@ StoryboardFile = Annotated[Path, typer.Argument(metavar="STORYBOARD", help="A st
 Planner = Annotated[str, typer.Option("--planner", help="auto (llm when one is configured, else template), or a planner by name.")]
 Duration = Annotated[float, typer.Option("--duration", "-d", help="Target film length in seconds.", min=5, max=3600)]
 Language = Annotated[str | None, typer.Option("--lang", help="Narration language: en or zh (default: the premise's).")]
-Seed = Annotated[int, typer.Option("--seed", help="Another seed tells another story from the same premise.", min=0)]
+Seed = Annotated[int, typer.Option("--seed", help="Another seed tells another story from the same premise.", min=0, max=2**32 - 1)]
 Style = Annotated[str | None, typer.Option("--style", help="Visual style in words, e.g. 'watercolour storybook'.")]
 LlmBaseUrl = Annotated[str | None, typer.Option("--llm-base-url", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama.")]
 LlmModel = Annotated[str | None, typer.Option("--llm-model", help="Model name on the LLM server.")]
@@ -79,13 +80,27 @@ def _render_options(renderer: str | None, renderer_options: dict, resolution: st
         options["burn_subtitles"] = burn_subtitles
     if jobs:
         options["jobs"] = jobs
-    if resolution:
-        match = re.fullmatch(r"(\d+)[xX](\d+)", resolution.strip())
-        if not match or int(match[1]) % 2 or int(match[2]) % 2:
-            raise typer.BadParameter(f"'{resolution}' is not WIDTHxHEIGHT with even numbers, e.g. 1280x720",
-                                     param_hint="--resolution")
-        options["width"], options["height"] = int(match[1]), int(match[2])
+    if resolution is not None:
+        options["width"], options["height"] = _resolution(resolution)
     return options
+
+
+def _resolution(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT within the bounds the storyboard's render settings allow (`storyagent schema`)."""
+    from pydantic import ValidationError
+
+    from storyagent.storyboard import RenderSettings, describe_validation_error
+
+    match = re.fullmatch(r"(\d{1,5})[xX](\d{1,5})", text.strip())
+    if not match:
+        raise typer.BadParameter(f"'{text}' is not WIDTHxHEIGHT, e.g. 1280x720", param_hint="--resolution")
+    width, height = int(match[1]), int(match[2])
+    try:
+        RenderSettings(width=width, height=height)
+    except ValidationError as error:
+        raise typer.BadParameter(f"'{text}': {describe_validation_error(error, RenderSettings)}",
+                                 param_hint="--resolution") from None
+    return width, height
 
 
 # -- backends' options as flags ------------------------------------------------
@@ -409,7 +424,7 @@ def voices(
         for status in engine_statuses(lang):
             mark = "[green]yes[/green]" if status.usable else "[dim]no[/dim]"
             shown = ", ".join(status.voices[:6]) + (" ..." if len(status.voices) > 6 else "")
-            table.add_row(status.name + (" *" if status.name == chosen else ""), mark,
+            table.add_row(escape(status.name) + (" *" if status.name == chosen else ""), mark,
                           escape(shown if status.usable else status.reason))
         out.print(table)
 
@@ -465,11 +480,17 @@ def _where(shot: str | None) -> str:
     return f"shot [bold]{escape(shot)}[/bold]: " if shot else ""
 
 
+def one_line(text: str) -> str:
+    """`text` safe to print on a terminal as one line: a line break or an escape sequence (from a file
+    name, say) is shown as its code, never acted on."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group())[1:-1], text)
+
+
 def main() -> None:
     try:
         app()
     except StoryagentError as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(one_line(str(error)))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted; finished work is kept, run the same command again to resume")

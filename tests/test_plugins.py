@@ -87,14 +87,14 @@ def test_a_renderer_from_another_package_renders_a_film_with_its_own_flag(tmp_pa
     out = tmp_path / "film"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
     run = subprocess.run([sys.executable, "-m", "storyagent", "render", str(board), "-o", str(out), "--renderer", "flat",
-                          "--shade", "200", "--resolution", "64x48", "--fps", "8", "--quiet"],
+                          "--shade", "200", "--resolution", "64x64", "--fps", "8", "--quiet"],
                          capture_output=True, text=True, timeout=300, env=env, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
     assert (out / "film.mp4").is_file()
     clips = {a.name: Path(a.path) for a in catalogue.artifacts(out) if a.kind == "shot" and a.action == "built"}
     assert set(clips) == {"a1", "a2"}
     for clip in clips.values():
-        frame = clip_middle_frame(out / clip if not clip.is_absolute() else clip, 64, 48)
+        frame = clip_middle_frame(out / clip if not clip.is_absolute() else clip, 64, 64)
         assert abs(float(frame.mean()) - 200) < 3  # the plug-in drew it, at the shade its flag set
 
     help_text = subprocess.run([sys.executable, "-m", "storyagent", "render", "--help"], capture_output=True, text=True,

@@ -10,6 +10,7 @@ closing mark such as '，' or '”'.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from pathlib import Path
@@ -48,6 +49,9 @@ class _Token(BaseModel):
     text: str
     space_before: bool
 
+    def width(self) -> float:
+        return sum(char_width(c) for c in self.text)
+
 
 def char_width(ch: str) -> float:
     return MAX_LINE_WIDTH / CJK_CHARS_PER_LINE if _WIDE.match(ch) else 1.0
@@ -83,32 +87,102 @@ def _tokens(text: str) -> list[_Token]:
 
 def _split(tokens: list[_Token], parts: int, limit: float) -> list[list[_Token]]:
     """`tokens` in `parts` runs of near-equal width, each within `limit` when
-    possible, preferring to end a run after punctuation."""
-    n = len(tokens)
-    parts = max(1, min(parts, n))
-    target = _width(tokens) / parts
-    # best[k][i]: (cost, previous break) for the first i tokens in k runs
-    best = [[(math.inf, 0)] * (n + 1) for _ in range(parts + 1)]
-    best[0][0] = (0.0, 0)
-    for k in range(1, parts + 1):
-        for i in range(k, n + 1):
-            for j in range(k - 1, i):
-                if best[k - 1][j][0] == math.inf:
-                    continue
-                run = tokens[j:i]
-                w = _width(run)
-                cost = (w - target) ** 2 + (1e6 * (w - limit) if w > limit else 0.0)
-                if i < n and run[-1].text[-1] not in _BREAK_AFTER:
-                    cost += (0.25 * target) ** 2  # a break inside a phrase costs a quarter-width imbalance
-                total = best[k - 1][j][0] + cost
-                if total < best[k][i][0]:
-                    best[k][i] = (total, j)
-    runs, i = [], n
-    for k in range(parts, 0, -1):
-        j = best[k][i][1]
-        runs.append(tokens[j:i])
-        i = j
-    return runs[::-1]
+    possible, preferring to end a run after punctuation: the split of least
+    cost (see `_Splitter`), exactly as trying every split would find it."""
+    splitter = _Splitter(tokens, parts, limit)
+    # A search only near the even breaks finds a good split fast; its cost bounds the full search.
+    rough = splitter.search(math.inf, near=splitter.even_breaks(), reach=8)
+    bound = rough[0] if rough else math.inf
+    best = splitter.search(bound * (1 + 1e-9) + 1e-6)
+    assert best is not None  # every split costs less than infinity, and the rough one no less than the best
+    return best[1]
+
+
+class _Splitter:
+    """Cuts tokens into runs. Each run costs its squared distance from the
+    average width, a steep penalty past the width limit, and a quarter-width
+    imbalance for a break inside a phrase (not after punctuation).
+
+    The search goes run by run from every break reached so far, and drops a
+    run (and every longer one) or a partial split as soon as it, plus the
+    least the rest could still cost, exceeds a split's cost already known:
+    no such split can be the best. A line of any length takes about linear
+    time; ties go to the earliest break, as a full search finds them."""
+
+    def __init__(self, tokens: list[_Token], parts: int, limit: float) -> None:
+        self.tokens, self.n, self.limit = tokens, len(tokens), limit
+        self.parts = max(1, min(parts, self.n))
+        # tokens[a:b] shown as one run is ends[b] - starts[a] wide (the space before its first token is not shown)
+        self.ends = [0.0]
+        for a, token in enumerate(tokens):
+            self.ends.append(self.ends[-1] + token.width() + (1.0 if token.space_before and a else 0.0))
+        self.starts = [self.ends[a] + (1.0 if token.space_before and a else 0.0) for a, token in enumerate(tokens)]
+        self.target = self.ends[self.n] / self.parts
+        self.quarter = (0.25 * self.target) ** 2
+        # phrase_ends[b]: how many breaks after tokens b .. n-2 would end a phrase
+        self.phrase_ends = [0] * (self.n + 1)
+        for b in range(self.n - 2, -1, -1):
+            self.phrase_ends[b] = self.phrase_ends[b + 1] + (tokens[b].text[-1] in _BREAK_AFTER)
+
+    def width_cost(self, width: float) -> float:
+        """The part of a run's cost that grows with its width past the target."""
+        return (width - self.target) ** 2 + (1e6 * (width - self.limit) if width > self.limit else 0.0)
+
+    def least_after(self, k: int, b: int) -> float:
+        """No less than the runs after break `b` (`k` runs in) can cost: squared distances add up to
+        no less than if the runs were equally wide (Jensen), whatever the breaks' spaces (0 or 1
+        each), and each break between them beyond those that can end a phrase costs a quarter."""
+        left = self.parts - k
+        if left == 0:
+            return 0.0
+        widest = self.ends[self.n] - self.starts[b]
+        gap = max(0.0, widest - (left - 1) - left * self.target, left * self.target - widest)
+        inside_phrases = max(0, left - 1 - self.phrase_ends[b])
+        return (gap * gap / left + inside_phrases * self.quarter) * (1 - 1e-9)
+
+    def even_breaks(self) -> list[int]:
+        """For each run count k, the token edge nearest k times the average width."""
+        near = [0]
+        for k in range(1, self.parts):
+            at = min(bisect.bisect_left(self.ends, k * self.target), self.n)
+            if at > 0 and k * self.target - self.ends[at - 1] <= self.ends[at] - k * self.target:
+                at -= 1
+            near.append(at)
+        return [*near, self.n]
+
+    def search(self, bound: float, near: list[int] | None = None, reach: int = 0) -> tuple[float, list[list[_Token]]] | None:
+        """The least-cost split costing no more than `bound` (with `near`: with its k-th break
+        within `reach` tokens of near[k]), as (cost, runs); None when there is none."""
+        n, parts, ends, starts, target = self.n, self.parts, self.ends, self.starts, self.target
+        # a break after token b-1 that does not end a phrase costs a quarter-width imbalance
+        extra = [0.0] + [0.0 if token.text[-1] in _BREAK_AFTER else self.quarter for token in self.tokens[:-1]] + [0.0]
+        # best[k]: {b: (cost, previous break)} for the first b tokens in k runs
+        best: list[dict[int, tuple[float, int]]] = [{0: (0.0, 0)}]
+        for k in range(1, parts + 1):
+            reached: dict[int, tuple[float, int]] = {}
+            first, last = 1, n - (parts - k)  # leave a token for each run still to come
+            if near is not None:
+                first, last = max(first, near[k] - reach), min(last, near[k] + reach)
+            for a in sorted(best[k - 1]):
+                before, start = best[k - 1][a][0], starts[a]
+                for b in range(max(a + 1, first), last + 1):
+                    cost = self.width_cost(ends[b] - start)
+                    if ends[b] - start > target and cost > bound:
+                        break  # every longer run from `a` costs more still
+                    if extra[b]:
+                        cost += extra[b]
+                    total = before + cost
+                    if total < reached.get(b, (bound, 0))[0] and total + self.least_after(k, b) <= bound:
+                        reached[b] = (total, a)
+            best.append(reached)
+        if n not in best[parts]:
+            return None
+        runs, b = [], n
+        for k in range(parts, 0, -1):
+            a = best[k][b][1]
+            runs.append(self.tokens[a:b])
+            b = a
+        return best[parts][n][0], runs[::-1]
 
 
 def wrap(text: str) -> list[list[str]]:

@@ -14,6 +14,8 @@ configured (OPENAI_API_KEY, OPENAI_BASE_URL or an explicit base URL) and
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from storyagent.errors import BackendError, PlanError, PremiseError
 from storyagent.plugins import Backend, Registry
 from storyagent.storyboard import Storyboard, describe_validation_error
+from storyagent.storyboard.language import script, shown, undrawable
 
 MAX_PREMISE = 2000  # characters: a line or a short paragraph
 
@@ -83,10 +86,38 @@ def plan(premise: str, **options: Any) -> Storyboard:
         opts = PlanOptions(**options)
     except ValidationError as err:
         raise PlanError(f"plan options: {describe_validation_error(err, PlanOptions)}") from None
-    if not premise or not premise.strip():
+    return get_planner(opts.planner, opts).plan(readable_premise(premise), opts)
+
+
+# Terminal escape sequences (colours, cursor moves, titles) pasted with a premise: CSI, OSC and two-byte ones.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
+# What else is never text: control characters, lone surrogate halves, bidirectional overrides.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+SCRIPTS = "English or Chinese (Latin letters, most accented ones, and simplified Chinese characters)"
+
+
+def readable_premise(premise: str) -> str:
+    """The premise as a story can be told from it: escape sequences and control characters
+    removed, accents composed (NFC), and only letters the film can narrate and draw.
+    Anything else is one line saying what is wrong."""
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub(" ", _ESCAPES.sub("", premise or "")))
+    text = " ".join(text.split())
+    if not text:
         raise PremiseError('the premise is empty; describe the story in a line, e.g. "polar bear visits penguins"')
-    if len(premise) > MAX_PREMISE:
-        raise PremiseError(f"the premise is {len(premise)} characters long; keep it under {MAX_PREMISE} (a line or a short paragraph)")
-    return get_planner(opts.planner, opts).plan(premise.strip(), opts)
+    if len(text) > MAX_PREMISE:
+        raise PremiseError(f"the premise is {len(text)} characters long; keep it under {MAX_PREMISE} (a line or a short paragraph)")
+    letters = [ch for ch in text if unicodedata.category(ch)[0] in "LN"]
+    if not letters:
+        raise PremiseError(f"the premise '{text}' has no words; describe the story in a line, e.g. \"polar bear visits penguins\"")
+    foreign = [ch for ch in dict.fromkeys(letters) if script(ch) not in ("Latin", "Han", "Digit")
+               and unicodedata.category(ch)[0] == "L"]
+    if foreign:
+        raise PremiseError(f"the premise is written in {script(foreign[0])} script ({shown(foreign, 3)}), which storyagent "
+                           f"cannot narrate; it tells stories in {SCRIPTS}")
+    missing = undrawable("".join(letters))
+    if missing:
+        raise PremiseError(f"the premise has {shown(missing)}, which the bundled font cannot draw; it draws {SCRIPTS}"
+                           + ("; write Chinese in simplified characters" if script(missing[0]) == "Han" else ""))
+    return text
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from storyagent.storyboard import NARRATOR, ScreenDirection, ShotSize, Storyboard
-from storyagent.storyboard.language import lines_seconds
+from storyagent.storyboard.language import lines_seconds, shown, undrawable
 
 ESTABLISHING = {ShotSize.EXTREME_WIDE, ShotSize.WIDE}
 DURATION_WARNING = 0.10  # fraction of the target length
@@ -161,8 +161,22 @@ def icons_exist(board: Storyboard) -> Iterator[LintIssue]:
         yield LintIssue(level="error", code="unknown-icon", message=problem)
 
 
+def text_drawable(board: Storyboard) -> Iterator[LintIssue]:
+    """The title card, the credits and burned subtitles are drawn with the bundled font: a character it has
+    no glyph for would show as a box."""
+    texts = [("title", None, board.title)] + [(f"characters[{i}].name", None, c.name) for i, c in enumerate(board.characters)]
+    texts += [(f"lines[{k}].text", shot.id, line.text) for shot in board.shots() for k, line in enumerate(shot.lines)]
+    for where, shot, text in texts:
+        missing = undrawable(text)
+        if missing:
+            yield LintIssue(level="error", code="undrawable-text", shot=shot,
+                            message=f"{where}: the bundled font cannot draw {shown(missing)}; it draws Latin, Greek, "
+                            "Cyrillic, kana and simplified Chinese (GB 2312): rewrite it, or they show as boxes")
+
+
 RULES: list[Rule] = [
     icons_exist,
+    text_drawable,
     narration_fits,
     duration_near_target,
     scenes_open_wide,

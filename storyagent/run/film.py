@@ -19,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storyagent import cache
 from storyagent.cache import write_text_atomic
-from storyagent.errors import BackendError, BusyError, FolderError, PremiseError, StoryagentError, StoryboardError
+from storyagent.errors import BackendError, BusyError, FolderError, StoryagentError, StoryboardError
+from storyagent.plan import readable_premise
 from storyagent.run import catalogue, stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -43,9 +44,8 @@ def make(premise: str, out_dir: str | Path | None = None, *, progress: Progress 
 
     Without `out_dir`, the film goes to a new folder named after its title. Running the
     same command again resumes a run that was killed, planned or not, without planning again."""
-    if not premise or not premise.strip():
-        raise PremiseError("the premise is empty; say in a few words what the film is about")
-    run_options = RunOptions(**options)
+    readable_premise(premise)  # a premise no story can be told from is refused before any folder is made
+    run_options = RunOptions.given(**options)
     inputs = {"premise": premise, "source": "premise"}
     if out_dir is not None:
         _refuse_another_film(Path(out_dir), premise)
@@ -77,7 +77,7 @@ def render(storyboard: Storyboard | str | Path, out_dir: str | Path | None = Non
             _refuse_another_film(film_dir, board.premise)
         if Path(film_dir, cache.STORYBOARD).absolute() != Path(storyboard).absolute():
             seen = None  # the folder's storyboard.json is not the file rendered: kept as .v<N> if replaced
-    run_options = effective_options(film_dir, RunOptions(**options))
+    run_options = effective_options(film_dir, RunOptions.given(**options))
     return _run({"premise": board.premise, "source": "storyboard", "storyboard": board.model_dump(mode="json")},
                 film_dir, run_options, progress, seen=seen)
 

@@ -1,9 +1,12 @@
-"""Storyboard files: keeping the director's earlier versions, and migrating
-old schema versions forward one step at a time."""
+"""Storyboard files: reading one strictly (duplicate keys, NaN, runaway numbers and
+nesting are errors with a JSON path, never a traceback), keeping the director's
+earlier versions, and migrating old schema versions forward one step at a time."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -11,11 +14,106 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from storyagent.cache import check_file_target, write_bytes_atomic, write_text_atomic
 from storyagent.errors import StoryboardError
+from storyagent.storyboard.problems import json_path
 
 if TYPE_CHECKING:
     from storyagent.storyboard.model import Storyboard
 
 SCHEMA_VERSION = 3
+
+
+# -- reading ---------------------------------------------------------------------
+
+MAX_DIGITS = 20  # no number in a storyboard needs more; Python refuses to read ints past 4,300 digits
+
+
+def decode(raw: bytes, source: str) -> str:
+    """The file's text. UTF-8 (with or without the byte-order mark editors on Windows write) and
+    UTF-16/32 (detected the way `json` does) are read; anything else is one line."""
+    encoding = json.detect_encoding(raw)
+    if encoding == "utf-8" and raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise StoryboardError(f"{source}: not UTF-8 text (bad byte at offset {err.start})") from None
+
+
+def parse(text: str, source: str) -> Any:
+    """`text` as JSON, strictly: an object key given twice, NaN or Infinity (not JSON, though
+    Python writes them) and nesting deeper than Python can read are errors, not last-one-wins."""
+    if not text.strip():
+        raise StoryboardError(f"{source}: the file is empty; `storyagent plan` writes a storyboard to start from")
+    try:
+        data = json.loads(text, object_pairs_hook=_Object, parse_constant=_not_a_number, parse_int=_integer)
+    except json.JSONDecodeError as err:
+        raise StoryboardError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+    except RecursionError:
+        raise StoryboardError(f"{source}: invalid JSON: nested too deeply (a storyboard is a few levels deep)") from None
+    except _NotANumber as err:
+        line, column = _position(text, re.search(rf"(?<![\w\"]){err.constant}", text))
+        raise StoryboardError(f"{source}:{line}:{column}: invalid JSON: {err.constant} is not a JSON number; "
+                              "write a number, or leave the field out for its default") from None
+    duplicate = _first_duplicate(data)
+    if duplicate:
+        raise StoryboardError(f"{source}: {duplicate}")
+    return data
+
+
+class _Object(dict):
+    """A JSON object that remembers the first key it was given twice."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        keys = [key for key, _ in pairs]
+        self.duplicate = next((key for i, key in enumerate(keys) if key in keys[:i]), None) \
+            if len(self) < len(pairs) else None
+
+
+class _Huge(int):
+    """A number too long to read, kept as one far beyond every field's bounds so that
+    validation names its JSON path; shown as how many digits it has."""
+
+    digits: int
+
+    def __new__(cls, literal: str) -> "_Huge":
+        value = super().__new__(cls, -(10**40) if literal.startswith("-") else 10**40)
+        value.digits = len(literal.lstrip("-"))
+        return value
+
+    def __repr__(self) -> str:
+        return f"a {self.digits}-digit number"
+
+
+def _integer(literal: str) -> int:
+    return _Huge(literal) if len(literal.lstrip("-")) > MAX_DIGITS else int(literal)
+
+
+class _NotANumber(Exception):
+    def __init__(self, constant: str) -> None:
+        self.constant = constant
+
+
+def _not_a_number(constant: str) -> Any:
+    raise _NotANumber(constant)
+
+
+def _position(text: str, match: re.Match[str] | None) -> tuple[int, int]:
+    """1-based line and column of `match` in `text` (1:1 when not found)."""
+    at = match.start() if match else 0
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _first_duplicate(data: Any) -> str | None:
+    """'path: key given twice' for the first object (depth first, in file order) with a repeated key."""
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, _Object) and value.duplicate is not None:
+            return f"{json_path((*loc, value.duplicate))}: the key '{value.duplicate}' is given twice (keep one)"
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend(reversed([((*loc, key), child) for key, child in children]))
+    return None
 
 
 def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> Path | None:

@@ -1,9 +1,19 @@
 """Language facts the planner, the lint and the subtitles share: how long text
-takes to say. Chinese is measured in characters, other languages in words."""
+takes to say (Chinese is measured in characters, other languages in words), and
+which characters the bundled font can draw."""
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
+
+from storyagent.resources import ASSETS
+
+# Noto Sans SC, subset (assets/fonts/README.md): Latin (most of U+0020-024F), Greek, Cyrillic, kana,
+# punctuation and the 6,763 simplified hanzi of GB 2312. Cards, sheets and burned subtitles use it.
+FONTS = ASSETS / "fonts"
+FONT_FILE = FONTS / "NotoSansSC-Regular.subset.ttf"  # the bold file covers the same characters
 
 # Unhurried storytelling pace, a little slower than conversation, so lines fit.
 WORDS_PER_SECOND = {"en": 2.5}
@@ -41,3 +51,41 @@ def lines_seconds(texts: list[str], language: str) -> float:
     if not texts:
         return 0.0
     return sum(speech_seconds(t, language) for t in texts) + PAUSE_BETWEEN_LINES * (len(texts) - 1)
+
+
+# -- what the bundled font draws -------------------------------------------------------------
+
+
+@functools.cache
+def _font_face():  # a skia.Typeface; skia is imported only when text is checked
+    import skia
+
+    face = skia.FontMgr.New_Custom_Empty().makeFromFile(str(FONT_FILE))
+    if face is None:
+        raise FileNotFoundError(f"{FONT_FILE}: bundled font missing; reinstall storyagent")
+    return face
+
+
+def undrawable(text: str) -> list[str]:
+    """The characters of `text` (once each, in order) the bundled font has no glyph for;
+    spaces and line breaks are never drawn, so never listed."""
+    chars = [ch for ch in dict.fromkeys(text) if not ch.isspace()]
+    glyphs = _font_face().unicharsToGlyphs([ord(ch) for ch in chars]) if chars else []
+    return [ch for ch, glyph in zip(chars, glyphs) if glyph == 0]
+
+
+def script(ch: str) -> str:
+    """The writing system of a letter, as Unicode names it: 'Latin', 'Arabic', 'Han', 'Katakana' ..."""
+    name = unicodedata.name(ch, "")
+    if name.startswith("CJK "):
+        return "Han"
+    words = name.split()
+    if words and words[0] in ("FULLWIDTH", "HALFWIDTH") and len(words) > 1:
+        words = words[1:]
+    return words[0].capitalize() if words else "unknown"
+
+
+def shown(chars: list[str], limit: int = 5) -> str:
+    """Characters for a message: 'ع' (U+0639, Arabic), ... at most `limit` of them."""
+    listed = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:limit])
+    return listed + (f" and {len(chars) - limit} more" if len(chars) > limit else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,12 +21,37 @@ from pydantic_core import PydanticCustomError
 
 from storyagent.cache import write_text_atomic
 from storyagent.errors import StoryboardError, UnknownIdError
-from storyagent.storyboard.files import SCHEMA_VERSION, migrate
+from storyagent.storyboard.files import SCHEMA_VERSION, decode, migrate, parse
 from storyagent.storyboard.problems import describe_validation_error, unknown_id
 from storyagent.world import world
 
 NARRATOR = "narrator"
 
+
+# Characters no text in a storyboard may hold: control characters (NUL, ESC and the rest of C0 and C1; a
+# terminal acts on them and ffmpeg's text filters stop at NUL), lone surrogate halves (they cannot be written
+# as UTF-8), bidirectional overrides (they reorder what is shown) and the non-characters U+FFFE/U+FFFF.
+# Names are one line; longer texts may also hold tabs and line breaks.
+_NOT_IN_TEXT = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069\ufffe\uffff"
+_BAD_IN_TEXT = re.compile(f"[{_NOT_IN_TEXT}]")
+_BAD_IN_NAME = re.compile(f"[{_NOT_IN_TEXT}\t\n\r\u2028\u2029]")
+
+
+def _checked(pattern: re.Pattern[str]) -> AfterValidator:
+    def check(text: str) -> str:
+        bad = pattern.search(text)
+        if bad:
+            raise PydanticCustomError(
+                "control_character", "holds the invisible character U+{code} at position {at}; remove it",
+                {"code": f"{ord(bad.group()):04X}", "at": bad.start()},
+            )
+        return text
+
+    return AfterValidator(check)
+
+
+Name = Annotated[str, _checked(_BAD_IN_NAME)]  # a one-line string: names, titles, tags, settings
+Prose = Annotated[str, _checked(_BAD_IN_TEXT)]  # a string that may run over several lines
 
 Id = Annotated[
     str,
@@ -35,10 +61,14 @@ Id = Annotated[
         description="Identifier: lower-case letters, digits, '-' and '_'.",
     ),
 ]
-Text = Annotated[str, Field(max_length=4000)]
-NonBlank = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+Text = Annotated[Prose, Field(max_length=4000)]
+NonBlank = Annotated[Name, Field(min_length=1, max_length=200, pattern=r"\S")]
 Seconds = Annotated[float, Field(gt=0, le=3600, description="Seconds, greater than 0.")]
 Seed = Annotated[int, Field(ge=0, lt=2**32, description="Random seed (0 .. 2^32-1).")]
+# A frame's size and rate: the storyboard's render settings and every run's options share these bounds.
+Width = Annotated[int, Field(ge=64, le=7680, multiple_of=2, description="Frame width in pixels (64 .. 7680, even).")]
+Height = Annotated[int, Field(ge=64, le=4320, multiple_of=2, description="Frame height in pixels (64 .. 4320, even).")]
+Fps = Annotated[int, Field(ge=1, le=120, description="Frames per second (1 .. 120).")]
 
 
 def _known_biome(name: str) -> str:
@@ -222,7 +252,7 @@ class Visual(_Model):
         description="Nouns that name what the character is, most specific first "
         "(e.g. ['polar bear', 'bear']); used to find its icon and in model prompts.",
     )
-    icon: str | None = Field(
+    icon: Name | None = Field(
         default=None,
         max_length=100,
         description="Icon name in the bundled icon library; empty means chosen from the keywords.",
@@ -247,7 +277,7 @@ class Visual(_Model):
         "that acts as one (a colony of penguins, a flock of gulls).",
     )
     facing: Facing = Field(default=Facing.RIGHT, description="Which way the character faces by default.")
-    reference_image: str | None = Field(
+    reference_image: Name | None = Field(
         default=None,
         max_length=500,
         description="Path, relative to the storyboard's folder, of a reference image for model "
@@ -258,10 +288,10 @@ class Visual(_Model):
 class Voice(_Model):
     """How the narrator or a character sounds: fixed for the whole film by the cast."""
 
-    engine: str | None = Field(
+    engine: Name | None = Field(
         default=None, max_length=40, description="TTS engine (piper, espeak, openai, coqui); empty means automatic."
     )
-    voice: str | None = Field(
+    voice: Name | None = Field(
         default=None, max_length=200, description="Engine-specific voice or speaker name; empty means the engine's default."
     )
     pitch: float = Field(default=0.0, ge=-12, le=12, description="Pitch shift in semitones.")
@@ -369,11 +399,11 @@ class Scene(_Model):
 class RenderSettings(_Model):
     """How the film is rendered when the command line does not say otherwise."""
 
-    renderer: str = Field(default="animatic", max_length=40, description="Shot renderer: animatic (CPU) or dit (GPU).")
-    model: str | None = Field(default=None, max_length=500, description="Local model folder for the dit renderer.")
-    width: int = Field(default=1280, ge=64, le=7680, multiple_of=2, description="Frame width in pixels.")
-    height: int = Field(default=720, ge=64, le=4320, multiple_of=2, description="Frame height in pixels.")
-    fps: int = Field(default=24, ge=1, le=120, description="Frames per second.")
+    renderer: Name = Field(default="animatic", max_length=40, description="Shot renderer: animatic (CPU) or dit (GPU).")
+    model: Name | None = Field(default=None, max_length=500, description="Local model folder for the dit renderer.")
+    width: Width = 1280
+    height: Height = 720
+    fps: Fps = 24
 
 
 class Storyboard(_Model):
@@ -441,16 +471,8 @@ class Storyboard(_Model):
 
     @classmethod
     def from_json(cls, raw: bytes | str, source: str = "<storyboard>") -> "Storyboard":
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise StoryboardError(f"{source}: not UTF-8 text (bad byte at offset {err.start})") from None
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise StoryboardError(f"{source}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
-        return cls.from_dict(data, source=source)
+        text = decode(raw, source) if isinstance(raw, bytes) else raw
+        return cls.from_dict(parse(text, source), source=source)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<storyboard>") -> "Storyboard":

@@ -37,7 +37,7 @@ def describe_validation_error(err: ValidationError, model: type[BaseModel]) -> s
         message = "required field is missing"
     elif kind == "enum":
         expected = first.get("ctx", {}).get("expected", "")
-        message = f"{first['input']!r} is not one of {expected}"
+        message = f"{_shown(first['input'])} is not one of {expected}"
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
         guess = difflib.get_close_matches(str(first["input"]), options, n=1)
         if guess:
@@ -45,9 +45,15 @@ def describe_validation_error(err: ValidationError, model: type[BaseModel]) -> s
     else:
         message = first["msg"][0].lower() + first["msg"][1:]
         if "input" in first and not isinstance(first["input"], (dict, list)):
-            message += f" (got {first['input']!r})"
+            message += f" (got {_shown(first['input'])})"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{path}: {message}{more}"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """`value` as the message quotes it: a 10 MB string is shown by its start and length."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(str(value))} characters)"
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:

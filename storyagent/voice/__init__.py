@@ -24,9 +24,10 @@ import numpy as np
 from pydantic import BaseModel
 
 from storyagent.cache import key, source_version
-from storyagent.errors import BackendError
+from storyagent.errors import BackendError, StoryboardError
 from storyagent.plugins import Backend, Registry
 from storyagent.storyboard import NARRATOR, Storyboard, Voice
+from storyagent.storyboard.problems import unknown_id
 
 # Best first: the first engine that can speak a language is chosen for it; other registered engines come after.
 PREFERENCE = ["piper", "coqui", "openai", "espeak"]
@@ -120,6 +121,7 @@ def cast_voices(board: Storyboard, engine: str | None = None, recast: bool = Fal
     user chose `--voice-engine`) moves everyone to `engine`. Pitch and rate set
     away from neutral are kept either way.
     """
+    _check_engines(board)
     engine = choose_engine(board.language, engine)
     names = get_narrator(engine).voices(board.language)
     board = board.model_copy(deep=True)
@@ -132,6 +134,16 @@ def cast_voices(board: Storyboard, engine: str | None = None, recast: bool = Fal
         name = names[(slot + 1) % len(names)] if names else None
         character.voice = cast(character.voice, name, _CHARACTER_PROSODY[slot % len(_CHARACTER_PROSODY)])
     return board
+
+
+def _check_engines(board: Storyboard) -> None:
+    """A voice's engine must be a registered one: a misspelt name is an error naming its JSON
+    path and the nearest engine, never quietly recast to another engine."""
+    known = set(NARRATORS.names())
+    voices = [("narrator", board.narrator)] + [(f"characters[{i}].voice", c.voice) for i, c in enumerate(board.characters)]
+    for where, voice in voices:
+        if voice.engine is not None and voice.engine not in known:
+            raise StoryboardError(f"{where}.engine: {unknown_id('voice engine', voice.engine, known)}")
 
 
 def _cast_voice(current: Voice, name: str | None, prosody: tuple[float, float], *, engine: str, language: str,
