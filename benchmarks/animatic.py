@@ -13,7 +13,7 @@ import argparse
 import time
 
 from storyagent.cast import assign_cast
-from storyagent.render.base import ShotJob, get_renderer
+from storyagent.renderers.base import ShotJob, get_renderer
 from storyagent.storyboard import Storyboard
 
 BUSY = {

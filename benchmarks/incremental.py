@@ -35,7 +35,7 @@ def main() -> None:
         board.save(result.storyboard)
 
         started = time.perf_counter()
-        again = storyagent.render(result.storyboard)
+        again = storyagent.renderers(result.storyboard)
         edit = time.perf_counter() - started
 
         last = catalogue.runs(film_dir)[-1]

@@ -1,7 +1,7 @@
 """storyagent: one line in, a finished narrated animated short out.
 
     >>> from storyagent import Storyboard
-from storyagent.plan import lint
+from storyagent.planners import lint
     >>> board = Storyboard.load("examples/all-the-way-south.storyboard.json")
     >>> [issue for issue in lint(board) if issue.level == "error"]
     []
@@ -19,12 +19,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "Storyboard": "storyagent.storyboard",
     "StoryagentError": "storyagent.errors",
-    "lint": "storyagent.plan.lint",
-    "LintIssue": "storyagent.plan.lint",
+    "lint": "storyagent.planners.lint",
+    "LintIssue": "storyagent.planners.lint",
     "make": "storyagent.run.film",
     "render": "storyagent.run.film",
     "FilmResult": "storyagent.run.film",
-    "plan": "storyagent.plan",
+    "plan": "storyagent.planners",
 }
 
 __all__ = sorted(_LAZY)

@@ -154,7 +154,7 @@ def _bounds(field: FieldInfo) -> dict[str, Any]:
 def _renderer_flags() -> tuple[inspect.Parameter, ...]:
     """Every registered renderer's flags, each under a help panel of its own; an option two renderers
     share is one flag, described by the first, and checked by whichever renderer the run uses."""
-    from storyagent.render.base import RENDERERS
+    from storyagent.renderers.base import RENDERERS
 
     flags: dict[str, inspect.Parameter] = {}
     for name in RENDERERS.names():
@@ -228,7 +228,7 @@ def plan(
 
     The template planner works offline and gives the same film for the same premise and --seed; the llm planner asks any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp). Edit the JSON, check it with `storyagent lint`, film it with `storyagent render`.
     """
-    from storyagent.plan import plan as plan_board
+    from storyagent.planners import plan as plan_board
     from storyagent.storyboard import save_keeping_previous
 
     board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
@@ -364,7 +364,7 @@ def render_shot(
     renderer_options: RendererOptions = None,
 ) -> None:
     """Render one shot to a clip, to preview a camera move or an edit in seconds."""
-    from storyagent.render.preview import render_shot as preview_shot
+    from storyagent.renderers.preview import render_shot as preview_shot
     from storyagent.storyboard import Storyboard
 
     size = _render_options(renderer, {}, resolution, fps, None, None, False)
@@ -459,7 +459,7 @@ def lint(
 
     Exits 1 when there are errors (or warnings with --strict).
     """
-    from storyagent.plan.lint import lint as run_lint
+    from storyagent.planners.lint import lint as run_lint
     from storyagent.storyboard import Storyboard
 
     issues = run_lint(Storyboard.load(path))

@@ -8,7 +8,7 @@ metadata, so another package adds one exactly as storyagent declares its own
 in pyproject.toml:
 
     [project.entry-points."storyagent.renderers"]
-    animatic = "storyagent.render.animatic.renderer:AnimaticRenderer"
+    animatic = "storyagent.renderers.animatic.renderer:AnimaticRenderer"
 
 Listing names reads only that metadata; a backend's module (and torch, piper,
 diffusers behind it) is imported when the backend itself is asked for.

@@ -71,7 +71,7 @@ def test_brackets_in_paths_and_errors_are_printed_as_written(example: dict, tmp_
 
 
 def test_doctor_prints_install_hints_with_their_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    from storyagent.render.dit import doctor as dit_doctor
+    from storyagent.renderers.dit import doctor as dit_doctor
 
     version = dit_doctor._version
     monkeypatch.setattr(dit_doctor, "_version", lambda name: None if name == "torch" else version(name))

@@ -13,8 +13,8 @@ import pytest
 pytest.importorskip("diffusers")
 
 from storyagent.errors import BackendError, ModelNotFoundError
-from storyagent.render.base import ShotJob, get_renderer
-from storyagent.render.dit.checkpoints import find_checkpoint, scan_pipelines
+from storyagent.renderers.base import ShotJob, get_renderer
+from storyagent.renderers.dit.checkpoints import find_checkpoint, scan_pipelines
 from storyagent.storyboard import Storyboard
 from tests.helpers.cli import storyagent
 from tests.helpers.dit_tiny_models import BOARD, wan_t2v

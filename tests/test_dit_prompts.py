@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from storyagent.render.dit.checkpoints import COGVIDEOX, LTX, WAN
-from storyagent.render.dit.prompts import (
+from storyagent.renderers.dit.checkpoints import COGVIDEOX, LTX, WAN
+from storyagent.renderers.dit.prompts import (
     NEGATIVE_PROMPT,
     camera_phrase,
     plan_render,

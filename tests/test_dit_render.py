@@ -15,8 +15,8 @@ from PIL import Image, ImageDraw
 pytest.importorskip("diffusers")
 
 from storyagent.errors import RenderError
-from storyagent.render.base import ShotJob, get_renderer
-from storyagent.render.dit import renderer as dit
+from storyagent.renderers.base import ShotJob, get_renderer
+from storyagent.renderers.dit import renderer as dit
 from storyagent.storyboard import Storyboard
 from tests.helpers.dit_tiny_models import BOARD, save_all
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storyagent.plan.lint import lint
+from storyagent.planners.lint import lint
 from storyagent.storyboard import Storyboard
 from tests.helpers.examples import EXAMPLE_FILES
 

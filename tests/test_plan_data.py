@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from storyagent.plan.template import FRAMING, arcs
+from storyagent.planners.template import FRAMING, arcs
 from storyagent.storyboard import Motion
 from storyagent.world import SOUND_TAGS, world
 

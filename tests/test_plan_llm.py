@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from storyagent.errors import LLMError, PlanError
-from storyagent.plan import PlanOptions, plan, resolve
-from storyagent.plan.lint import lint
+from storyagent.planners import PlanOptions, plan, resolve
+from storyagent.planners.lint import lint
 
 PREMISE = "polar bear visits penguins"
 

@@ -9,10 +9,10 @@ import re
 import pytest
 
 from storyagent.errors import PremiseError
-from storyagent.plan import plan
-from storyagent.plan.lint import lint
-from storyagent.plan.premise import understand
-from storyagent.plan.timing import seconds_needed
+from storyagent.planners import plan
+from storyagent.planners.lint import lint
+from storyagent.planners.premise import understand
+from storyagent.planners.timing import seconds_needed
 from storyagent.storyboard import CameraMovement, ShotSize, Storyboard
 from storyagent.storyboard.language import cjk_characters
 from storyagent.world import SOUND_TAGS

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from storyagent.cli import option_flags, with_renderer_flags
 from storyagent.errors import BackendError
 from storyagent.export.contact_sheet import clip_middle_frame
-from storyagent.render.base import RENDERERS, renderer_options
+from storyagent.renderers.base import RENDERERS, renderer_options
 from storyagent.run import catalogue
 from storyagent.storyboard import RenderSettings
 
@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from storyagent.cache import source_version
-from storyagent.render.base import ShotRenderer
+from storyagent.renderers.base import ShotRenderer
 
 
 class FlatOptions(BaseModel):
@@ -186,12 +186,12 @@ def test_each_renderer_is_versioned_by_its_own_code() -> None:
 
 
 def test_listing_backends_imports_none() -> None:
-    probe = ("import sys; from storyagent.render.base import RENDERERS; from storyagent.voice import NARRATORS; "
-             "from storyagent.plan import PLANNERS; from storyagent.export import EXPORTERS; "
+    probe = ("import sys; from storyagent.renderers.base import RENDERERS; from storyagent.voice import NARRATORS; "
+             "from storyagent.planners import PLANNERS; from storyagent.export import EXPORTERS; "
              "names = [r.names() for r in (RENDERERS, NARRATORS, PLANNERS, EXPORTERS)]; "
-             "loaded = [m for m in sys.modules if m.startswith(('storyagent.render.dit', 'storyagent.render.animatic', "
+             "loaded = [m for m in sys.modules if m.startswith(('storyagent.renderers.dit', 'storyagent.renderers.animatic', "
              "'storyagent.voice.piper', 'storyagent.voice.espeak', 'storyagent.voice.openai', 'storyagent.voice.coqui', "
-             "'storyagent.plan.template', 'storyagent.plan.llm', 'torch', 'diffusers', 'piper'))]; "
+             "'storyagent.planners.template', 'storyagent.planners.llm', 'torch', 'diffusers', 'piper'))]; "
              "print(names, loaded)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.strip().endswith("[]"), out

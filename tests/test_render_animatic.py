@@ -10,7 +10,7 @@ import types
 import numpy as np
 import pytest
 
-from storyagent.render.base import ShotJob, get_renderer
+from storyagent.renderers.base import ShotJob, get_renderer
 from storyagent.world import world
 from tests.helpers.animatic_boards import BEAR, PENGUIN, board, render, shot
 
@@ -212,7 +212,7 @@ def test_a_group_is_drawn_as_several_side_by_side() -> None:
 
 def test_close_shots_of_a_drawn_body_frame_its_whole_head_ever_larger() -> None:
     """The polar bear emoji is a head on a drawn body: close sizes frame the head, ears and all."""
-    from storyagent.render.animatic.renderer import ShotScene
+    from storyagent.renderers.animatic.renderer import ShotScene
 
     tops, distances = [], []
     for size in ("medium", "medium-close-up", "close-up", "extreme-close-up"):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import skia
 
-from storyagent.render.animatic import bodies
-from storyagent.render.animatic.bodies import Build
+from storyagent.renderers.animatic import bodies
+from storyagent.renderers.animatic.bodies import Build
 
 S = 200  # pixels per figure height
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from storyagent.cli import app
 from storyagent.edit.cards import credits_frames, title_frames
 from storyagent.media.video import probe
-from storyagent.render.animatic import text
+from storyagent.renderers.animatic import text
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
 from tests.helpers.animatic_boards import board, shot
@@ -78,7 +78,7 @@ def test_render_shot_command_writes_a_clip(tmp_path: Path) -> None:
 
 def test_render_shot_names_an_unknown_shot(tmp_path: Path) -> None:
     from storyagent.errors import StoryboardError
-    from storyagent.render.preview import render_shot
+    from storyagent.renderers.preview import render_shot
 
     b = board([shot("north-1")])
     with pytest.raises(StoryboardError, match="did you mean 'north-1'"):

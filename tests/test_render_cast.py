@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from storyagent.cast import assign_cast, character_look, location_look, stable_seed
-from storyagent.render.animatic.sheets import write_reference_sheets
+from storyagent.renderers.animatic.sheets import write_reference_sheets
 from storyagent.storyboard import Storyboard
 from storyagent.world import icons
 from tests.helpers.animatic_boards import board, shot

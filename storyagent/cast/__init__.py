@@ -7,7 +7,7 @@ and props) and never overwrites what a director set. Every renderer reads
 identity through `character_look` and `location_look` and nowhere else, so a
 character looks the same in every shot, whichever backend draws it.
 The animatic draws each character's reference sheet from its look
-(`render/animatic/sheets.py`): the image model backends condition on.
+(`renderers/animatic/sheets.py`): the image model backends condition on.
 """
 
 from __future__ import annotations

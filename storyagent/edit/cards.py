@@ -14,9 +14,9 @@ import skia
 
 from storyagent.cache import source_version
 from storyagent.cast import character_look, location_look
-from storyagent.render.animatic import camera, text
-from storyagent.render.animatic.camera import Subject
-from storyagent.render.animatic.environments import environment
+from storyagent.renderers.animatic import camera, text
+from storyagent.renderers.animatic.camera import Subject
+from storyagent.renderers.animatic.environments import environment
 from storyagent.storyboard import CameraAngle, ShotSize, Storyboard
 from storyagent.timeline import Timeline
 from storyagent.world import icons

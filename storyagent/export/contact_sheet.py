@@ -42,7 +42,7 @@ def write_contact_sheet(board: Storyboard, out: str | Path, *, clips: dict[str, 
     (what the film shows, whichever renderer made it), else from the animatic."""
     import skia
 
-    from storyagent.render.animatic import text
+    from storyagent.renderers.animatic import text
 
     out = Path(out)
     shots = board.shots()
@@ -89,7 +89,7 @@ def spoken(board: Storyboard, shot: Shot) -> str:
 def keyframe(board: Storyboard, shot: Shot, width: int, height: int, clip: Path | None) -> np.ndarray:
     if clip is not None and Path(clip).is_file():
         return cached_middle_frame(Path(clip), width, height)
-    from storyagent.render.animatic.renderer import keyframe as animatic_keyframe
+    from storyagent.renderers.animatic.renderer import keyframe as animatic_keyframe
 
     return animatic_keyframe(board, shot.id, width, height)
 

@@ -49,8 +49,8 @@ def backend_checks(models: list[str]) -> list[Check]:
     """Every registered renderer, planner and exporter, what a renderer still misses with its defaults,
     and what each finds on this machine (its libraries, devices and `models`)."""
     from storyagent.export import EXPORTERS
-    from storyagent.plan import PLANNERS
-    from storyagent.render.base import RENDERERS
+    from storyagent.planners import PLANNERS
+    from storyagent.renderers.base import RENDERERS
 
     checks = []
     for name in RENDERERS.names():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from storyagent.errors import BackendError
-from storyagent.render.base import RenderJob
+from storyagent.renderers.base import RenderJob
 
 
 def local_executor(jobs: int) -> Executor:

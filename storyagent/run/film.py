@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from storyagent import cache
 from storyagent.cache import write_text_atomic
 from storyagent.errors import BackendError, BusyError, FolderError, StoryagentError, StoryboardError
-from storyagent.plan import readable_premise
+from storyagent.planners import readable_premise
 from storyagent.run import catalogue, stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -268,7 +268,7 @@ def _stream(app: Any, stream_input: dict[str, Any] | None, config: dict[str, Any
 def _check_backends(storyboard: dict[str, Any] | None, options: RunOptions) -> RunOptions:
     """An unknown backend, a wrong option or a missing model is reported before any work, not by a worker
     minutes later. Returns `options` with the renderer's options as its Options model keeps them."""
-    from storyagent.render.base import RENDERERS, renderer_options
+    from storyagent.renderers.base import RENDERERS, renderer_options
     from storyagent.storyboard import RenderSettings
     from storyagent.voice import NARRATORS
 

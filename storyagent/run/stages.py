@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from storyagent import cache
 from storyagent.cache import STORYBOARD, write_bytes_atomic, write_text_atomic
 from storyagent.errors import StoryboardError
-from storyagent.render.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
+from storyagent.renderers.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
 from storyagent.run import catalogue
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard, save_keeping_previous
@@ -28,7 +28,7 @@ from storyagent.voice.speak import SpokenLine
 
 
 def plan_stage(premise: str, options: RunOptions) -> Storyboard:
-    from storyagent.plan import plan
+    from storyagent.planners import plan
 
     return plan(
         premise,
@@ -46,7 +46,7 @@ def cast_stage(board: Storyboard, film_dir: Path, options: RunOptions, seen: str
     """Fix every character's look and voice, and the narrator's voice, in the storyboard, where the
     director can see and edit them; the voice stage reads the voices from there."""
     from storyagent.cast import assign_cast
-    from storyagent.render.animatic.sheets import write_reference_sheets
+    from storyagent.renderers.animatic.sheets import write_reference_sheets
     from storyagent.voice import cast_voices
 
     board = cast_voices(assign_cast(board), options.voice_engine, recast=options.voice_engine is not None)

@@ -1,6 +1,6 @@
 """How the animatic draws a biome, as data: a ground colour and parallax
 layers, far to near, each drawn by a few steps. The step names are the
-drawing functions of `render/animatic/environments.py`; a new biome combines
+drawing functions of `renderers/animatic/environments.py`; a new biome combines
 them with its own colours and sizes, and needs no code."""
 
 from __future__ import annotations

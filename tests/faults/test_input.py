@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storyagent.errors import PremiseError, StoryboardError
-from storyagent.plan import plan, readable_premise
+from storyagent.planners import plan, readable_premise
 from storyagent.storyboard import Storyboard
 from tests.helpers.cli import storyagent
 
@@ -337,7 +337,7 @@ def test_make_refuses_a_premise_before_making_any_folder(tmp_path: Path) -> None
 
 
 def test_lint_names_text_the_font_cannot_draw(example_board: Storyboard) -> None:
-    from storyagent.plan.lint import lint
+    from storyagent.planners.lint import lint
 
     example_board.title = "الطريق إلى الجنوب"
     example_board.characters[0].name = "Nanuk 🐻"
@@ -381,7 +381,7 @@ def test_an_error_is_one_line_even_when_a_file_name_holds_escapes(tmp_path: Path
 def test_a_thousand_shots_validate_and_lint_quickly(example: dict) -> None:
     import time
 
-    from storyagent.plan.lint import lint
+    from storyagent.planners.lint import lint
 
     template = example["scenes"][0]["shots"][0]
     shots = []

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from storyagent.render.base import ShotJob, get_renderer
+from storyagent.renderers.base import ShotJob, get_renderer
 from storyagent.storyboard import Storyboard
 
 BEAR = {"id": "nanuk", "name": "Nanuk", "visual": {"keywords": ["polar bear"], "scale": 1.4}}

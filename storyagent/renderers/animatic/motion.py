@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, replace
 
 from storyagent.cast import Look
-from storyagent.render.animatic import bodies
+from storyagent.renderers.animatic import bodies
 from storyagent.storyboard import Motion, OnScreen, ScreenDirection
 
 # Travel speed in body heights per second.

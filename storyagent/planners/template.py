@@ -24,9 +24,9 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field
 
 from storyagent.cache import source_version
-from storyagent.plan import Planner, PlanOptions
-from storyagent.plan.premise import Entity, Premise, understand
-from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
+from storyagent.planners import Planner, PlanOptions
+from storyagent.planners.premise import Entity, Premise, understand
+from storyagent.planners.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
 from storyagent.plugins import NoOptions
 from storyagent.resources import TEMPLATES
 from storyagent.storyboard import (

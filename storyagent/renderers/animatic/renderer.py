@@ -19,10 +19,10 @@ import skia
 from storyagent.cache import source_version
 from storyagent.cast import Look, character_look, location_look, stable_seed
 from storyagent.plugins import NoOptions
-from storyagent.render.animatic import bodies, camera, motion
-from storyagent.render.animatic.camera import ANGLES, FRAMINGS, Face, Subject, View
-from storyagent.render.animatic.environments import Environment, environment
-from storyagent.render.base import ShotJob, ShotRenderer
+from storyagent.renderers.animatic import bodies, camera, motion
+from storyagent.renderers.animatic.camera import ANGLES, FRAMINGS, Face, Subject, View
+from storyagent.renderers.animatic.environments import Environment, environment
+from storyagent.renderers.base import ShotJob, ShotRenderer
 from storyagent.storyboard import CameraMovement, Motion, Storyboard
 from storyagent.world import icons
 

@@ -27,10 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from storyagent.cache import source_version
 from storyagent.errors import LLMError, PlanError
-from storyagent.plan import Planner, PlanOptions
-from storyagent.plan.lint import lint
-from storyagent.plan.premise import detect_language
-from storyagent.plan.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
+from storyagent.planners import Planner, PlanOptions
+from storyagent.planners.lint import lint
+from storyagent.planners.premise import detect_language
+from storyagent.planners.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
 from storyagent.plugins import NoOptions
 from storyagent.storyboard import (
     BiomeName,

@@ -10,7 +10,7 @@ import skia
 
 from storyagent.cache import write_bytes_atomic
 from storyagent.cast import Look, character_look
-from storyagent.render.animatic import bodies, text
+from storyagent.renderers.animatic import bodies, text
 from storyagent.storyboard import Storyboard
 from storyagent.world import icons
 

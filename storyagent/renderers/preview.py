@@ -15,7 +15,7 @@ def render_shot(board: Storyboard, shot_id: str, out: str | Path, *, width: int 
     (default: the storyboard's) with `options` over the storyboard's render settings."""
     from storyagent.cast import assign_cast
     from storyagent.media.video import write_clip
-    from storyagent.render.base import RENDERERS, ShotJob, renderer_options
+    from storyagent.renderers.base import RENDERERS, ShotJob, renderer_options
 
     shot = board.shot(shot_id)
     board = assign_cast(board)

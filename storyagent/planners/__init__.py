@@ -1,6 +1,6 @@
 """Planning: a premise becomes a storyboard.
 
-    >>> from storyagent.plan import plan
+    >>> from storyagent.planners import plan
     >>> board = plan("polar bear visits penguins", duration=90, seed=1)
 
 Planners are backends (one class each, subclassing `Planner`) registered as

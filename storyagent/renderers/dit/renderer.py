@@ -29,10 +29,10 @@ from PIL import Image
 from storyagent.cache import source_version
 from storyagent.errors import BackendError, ModelNotFoundError, RenderError
 from storyagent.plugins import Check
-from storyagent.render.base import ShotJob, ShotRenderer, get_renderer
-from storyagent.render.dit.checkpoints import PIPELINES, Checkpoint, Conditioning, Family, find_checkpoint
-from storyagent.render.dit.options import DiTOptions
-from storyagent.render.dit.prompts import (
+from storyagent.renderers.base import ShotJob, ShotRenderer, get_renderer
+from storyagent.renderers.dit.checkpoints import PIPELINES, Checkpoint, Conditioning, Family, find_checkpoint
+from storyagent.renderers.dit.options import DiTOptions
+from storyagent.renderers.dit.prompts import (
     NEGATIVE_PROMPT,
     RenderPlan,
     fit_frame,
@@ -77,7 +77,7 @@ class DiTRenderer(ShotRenderer):
 
     @classmethod
     def doctor(cls, models: list[str]) -> list[Check]:
-        from storyagent.render.dit.doctor import checks
+        from storyagent.renderers.dit.doctor import checks
 
         return checks(models)
 
@@ -307,7 +307,7 @@ def animatic_frames(job: ShotJob, plan: RenderPlan, count: int) -> list[Image.Im
     try:
         renderer = get_renderer("animatic")
     except ModuleNotFoundError as err:
-        if err.name != "storyagent.render.animatic.renderer":
+        if err.name != "storyagent.renderers.animatic.renderer":
             raise
         return None
     sub = job.model_copy(update={"frames": count, "fps": plan.fps, "width": plan.width, "height": plan.height})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.metadata
 
 from storyagent.plugins import Check
-from storyagent.render.dit.checkpoints import scan_pipelines
+from storyagent.renderers.dit.checkpoints import scan_pipelines
 
 FOR_DIT = "--renderer dit"
 AT_SPEED = "--renderer dit at useful speed"

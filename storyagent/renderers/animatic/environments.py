@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import skia
 
 from storyagent.cast import Place, Prop
-from storyagent.render.animatic import camera
-from storyagent.render.animatic.camera import View
+from storyagent.renderers.animatic import camera
+from storyagent.renderers.animatic.camera import View
 from storyagent.storyboard import TimeOfDay, Weather
 from storyagent.world import Biome, icons, scenery, world
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from storyagent.render.dit.checkpoints import Family
+from storyagent.renderers.dit.checkpoints import Family
 from storyagent.storyboard import CameraAngle, CameraMovement, ShotSize, Storyboard, TimeOfDay, Weather
 from storyagent.world import world
 
