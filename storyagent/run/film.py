@@ -155,7 +155,7 @@ def _folder_made_by(here: Path, key: str) -> Path | None:
 def _plan(inputs: dict[str, Any], folder: Path, options: RunOptions, progress: Progress | None) -> str:
     """Run the graph up to casting in `folder` (resuming it there) and return the planned title."""
     emit = progress or (lambda event: None)
-    with _graph_in(folder, inputs, options) as (app, state_in, config):
+    with _graph_in(folder, inputs, options, emit) as (app, state_in, config):
         if not app.get_state(config).values.get("storyboard"):
             resume = bool(app.get_state(config).next)
             _stream(app, None if resume else state_in, config, emit, interrupt_before=["cast"])
@@ -168,7 +168,7 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
     `planned_now`: the plan was made a moment ago in its own folder, so carrying on is no resume."""
     emit = progress or (lambda event: None)
     command = "make" if inputs.get("source") == "premise" else "render"
-    with _graph_in(film_dir, inputs, options) as (app, state_in, config):
+    with _graph_in(film_dir, inputs, options, emit) as (app, state_in, config):
         film_dir = Path(config["configurable"]["film_dir"])
         snapshot = app.get_state(config)
         waiting = bool(snapshot.next) and any(task.interrupts for task in snapshot.tasks)
@@ -196,7 +196,8 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
 
 
 @contextmanager
-def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions) -> Iterator[tuple[Any, dict[str, Any], dict[str, Any]]]:
+def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions,
+              emit: Callable[[dict[str, Any]], None]) -> Iterator[tuple[Any, dict[str, Any], dict[str, Any]]]:
     """The compiled graph with its checkpointer in `film_dir`, the folder locked and cleared of
     what a killed run left half-written, the run's options stored; and its input and config.
 
@@ -210,7 +211,8 @@ def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions) -> It
     state_in = {**inputs, "options": options.model_dump()}
     key = run_key(state_in)
     config = {"configurable": {"thread_id": key, "film_dir": str(film_dir)}}
-    with _locked(film_dir), _checkpointer(film_dir) as saver:
+    with _locked(film_dir), _checkpointer(film_dir, key, emit) as saver:
+        _catalogue_checked(film_dir, emit)
         cache.remove_leftovers(film_dir)
         _store_options(film_dir, options)
         if inputs.get("source") == "premise" and not (film_dir / cache.MADE_BY).exists():
@@ -275,15 +277,56 @@ def graph_version() -> str:
 
 
 @contextmanager
-def _checkpointer(film_dir: Path) -> Iterator[Any]:
+def _checkpointer(film_dir: Path, thread_id: str, emit: Callable[[dict[str, Any]], None]) -> Iterator[Any]:
+    """The run's checkpoints in the film folder. A checkpoint file that cannot be read (garbage, cut
+    short, another version's tables) must not brick the folder: it is set aside as `*.broken` and the
+    run starts afresh, which is cheap because every finished shot, line and stem is reused from the cache."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     (film_dir / cache.STATE_DIR).mkdir(exist_ok=True)
-    conn = sqlite3.connect(film_dir / cache.CHECKPOINTS, check_same_thread=False)
+    path = film_dir / cache.CHECKPOINTS
+    conn = sqlite3.connect(path, check_same_thread=False)
     try:
-        yield SqliteSaver(conn)
+        saver = SqliteSaver(conn)
+        problem = _unreadable(conn, saver, thread_id)
+        if problem:
+            conn.close()
+            kept = catalogue.set_aside_broken(path)
+            emit({"event": "notice", "message": f"{path} could not be read ({problem}); kept it as {kept.name} "
+                  "and started the run afresh: what is already made is reused"})
+            conn = sqlite3.connect(path, check_same_thread=False)
+            saver = SqliteSaver(conn)
+        yield saver
     finally:
         conn.close()
+
+
+def _unreadable(conn: sqlite3.Connection, saver: Any, thread_id: str) -> str | None:
+    """Why the checkpoints cannot be read back, in a few words; None when they can."""
+    try:
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            return str(check)
+        saver.setup()
+        saved = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+    except sqlite3.Error as error:  # not a database, cut short, tables of another version
+        return str(error)
+    except (ValueError, TypeError) as error:  # a checkpoint whose bytes do not decode
+        return f"a checkpoint does not decode: {error}"
+    if saved is not None and not (isinstance(saved.checkpoint, dict) and CHECKPOINT_FIELDS <= saved.checkpoint.keys()):
+        return "a checkpoint decodes to something else"
+    return None
+
+
+# What every LangGraph checkpoint holds; one without them was not written by LangGraph.
+CHECKPOINT_FIELDS = {"v", "id", "channel_values", "channel_versions", "versions_seen"}
+
+
+def _catalogue_checked(film_dir: Path, emit: Callable[[dict[str, Any]], None]) -> None:
+    kept = catalogue.set_aside_if_unreadable(film_dir)
+    if kept is not None:
+        emit({"event": "notice", "message": f"{film_dir / cache.CATALOGUE} could not be read; kept it as {kept.name} "
+              "and started a new history of this folder's runs"})
 
 
 @contextmanager
