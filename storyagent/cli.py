@@ -6,7 +6,9 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import os
 import re
+import signal
 import sys
 import types
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from pydantic_core import PydanticUndefined
 from rich.console import Console
 from rich.markup import escape
 
-from storyagent.errors import StoryagentError
+from storyagent.errors import Stopped, StoryagentError
 
 app = typer.Typer(
     name="storyagent",
@@ -465,12 +467,34 @@ def _where(shot: str | None) -> str:
     return f"shot [bold]{escape(shot)}[/bold]: " if shot else ""
 
 
+# Ctrl-C, `kill`, a closed terminal: each stops a run the same way, keeping what is finished.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def main() -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop)
     try:
         app()
     except StoryagentError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; finished work is kept, run the same command again to resume")
-        sys.exit(130)
+    except Stopped as stop:
+        err.print("stopped; run the same command again to resume", highlight=False)
+        sys.exit(stop.exit_code)
+
+
+def _stop(signum: int, _frame: types.FrameType | None) -> None:
+    """The first stop signal stops the shot workers at once and unwinds the run (the graph waits for its
+    running stages, which end as their workers do); a second one leaves at once."""
+    for again in STOP_SIGNALS:
+        signal.signal(again, _leave)
+    stages = sys.modules.get("storyagent.run.stages")  # loaded only by a command that renders shots
+    if stages is not None:
+        stages.stop_shot_pool()
+    raise Stopped(signum)
+
+
+def _leave(signum: int, _frame: types.FrameType | None) -> None:
+    os.write(2, b"stopped at once; run the same command again to resume\n")
+    os._exit(128 + signum)

@@ -11,6 +11,10 @@ every machine).
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
@@ -19,9 +23,36 @@ from storyagent.errors import BackendError
 from storyagent.render.base import RenderJob
 
 
-def local_executor(jobs: int) -> Executor:
+def local_executor(jobs: int) -> ProcessPoolExecutor:
     # spawn, not fork: the graph runs nodes in threads, and forking a threaded process is unsafe.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_started, initargs=(os.getpid(),))
+
+
+def _worker_started(parent: int) -> None:
+    """A shot worker answers to the run that started it, never outlives it. Ctrl-C reaches every process
+    of the terminal's group: the run stops its workers itself, so a worker ignores it (no traceback of
+    an idle worker); and a run killed outright (kill -9) takes its workers with it within a second
+    instead of leaving them to render queued shots into the folder."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    # An orphan is adopted by another process, so its parent's pid changes: then stop where it is.
+    # The next run clears what was half-written.
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(1)
+
+
+def stop_now(executor: Executor) -> None:
+    """Stop the shot workers at once, mid-shot (the run was stopped): queued shots are cancelled, and a
+    local pool's processes are killed (ProcessPoolExecutor can only do this itself from Python 3.14)."""
+    if isinstance(executor, ProcessPoolExecutor):
+        for process in list((executor._processes or {}).values()):
+            process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 class RayExecutor(Executor):

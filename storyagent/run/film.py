@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from storyagent import cache
 from storyagent.cache import write_text_atomic
-from storyagent.errors import BackendError, BusyError, PremiseError, StoryagentError
+from storyagent.errors import BackendError, BusyError, PremiseError, Stopped, StoryagentError
 from storyagent.run import catalogue, stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -157,7 +157,7 @@ def _plan(inputs: dict[str, Any], folder: Path, options: RunOptions, progress: P
     emit = progress or (lambda event: None)
     with _graph_in(folder, inputs, options, emit) as (app, state_in, config):
         if not app.get_state(config).values.get("storyboard"):
-            resume = bool(app.get_state(config).next)
+            resume = bool(_unfinished(app.get_state(config)))
             _stream(app, None if resume else state_in, config, emit, interrupt_before=["cast"])
         return str(app.get_state(config).values["storyboard"]["title"])
 
@@ -174,9 +174,9 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         waiting = bool(snapshot.next) and any(task.interrupts for task in snapshot.tasks)
         if waiting:
             return _result(film_dir, snapshot.values, stopped_for_review=True)
-        if snapshot.next:
+        if _unfinished(snapshot):
             if not planned_now:
-                emit({"event": "resume", "next": list(snapshot.next)})
+                emit({"event": "resume", "next": _unfinished(snapshot)})
             stream_input = None  # crashed earlier: carry on from the last checkpoint
         elif snapshot.values.get("film") and cache.resolve(snapshot.values["film"], film_dir).exists():
             emit({"event": "up-to-date"})
@@ -187,12 +187,21 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         run_config = {"configurable": {**config["configurable"], "run_id": run_id}}
         try:
             _stream(app, stream_input, run_config, emit)
+        except Stopped as stop:
+            catalogue.finish_run(film_dir, run_id, "stopped", f"stopped by {stop}")
+            raise
         except BaseException as error:
             catalogue.finish_run(film_dir, run_id, "failed", str(error) or type(error).__name__)
             raise
         final = app.get_state(config)
         catalogue.finish_run(film_dir, run_id, "review" if final.next else "done")
         return _result(film_dir, final.values, stopped_for_review=bool(final.next))
+
+
+def _unfinished(snapshot: Any) -> list[str]:
+    """The stages a stopped run left to do: those due next, or, when it stopped after a stage had
+    finished and saved its results but before they made a checkpoint, that stage (its results are kept)."""
+    return list(snapshot.next) or [task.name for task in snapshot.tasks]
 
 
 @contextmanager

@@ -106,6 +106,14 @@ def _start_executor(options: RunOptions, renderer: type[ShotRenderer]) -> Execut
     return _executor
 
 
+def stop_shot_pool() -> None:
+    """Stop the shot workers at once (a signal stopped the run); `close_shot_pool` still follows."""
+    if _executor is not None:
+        from storyagent.run.executors import stop_now
+
+        stop_now(_executor)
+
+
 def close_shot_pool() -> None:
     global _executor
     if _executor is not None:

@@ -6,8 +6,13 @@ traceback, a hang or an orphan process."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +137,92 @@ def test_a_run_with_a_wrong_database_url_stops_before_any_work(tmp_path: Path) -
     result = storyagent("render", str(folder / "storyboard.json"), env={"STORYAGENT_DATABASE_URL": "garbage"})
     one_line_error(result, "STORYAGENT_DATABASE_URL")
     assert not (folder / "voice").exists() and not (folder / "cast").exists()
+
+
+# -- signals and orphans ------------------------------------------------------------------------
+
+SIGNAL_PREMISE = "a penguin meets a seal"
+SMALL = ["--duration", "12", "--resolution", "320x180", "--fps", "12"]
+
+
+def start_make(out: Path, *extra: str) -> subprocess.Popen:
+    """A real `make` in a session of its own (so the test can find every process it starts), with its
+    progress as JSON lines."""
+    return subprocess.Popen([sys.executable, "-m", "storyagent", "make", SIGNAL_PREMISE, "-o", str(out), *SMALL,
+                             "--log-json", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for(process: subprocess.Popen, stage: str, event: str) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        if (json.loads(line).get("stage"), json.loads(line).get("event")) == (stage, event):
+            time.sleep(0.3)  # let what comes next get under way
+            return
+    raise AssertionError(f"the run ended before {stage} {event}")
+
+
+def session_processes(process: subprocess.Popen) -> list[str]:
+    """Every process still alive in the session `process` leads: its workers, their ffmpeg, the resource tracker."""
+    listing = subprocess.run(["ps", "-eo", "pid=,sid=,stat=,args="], capture_output=True, text=True).stdout
+    return [line for line in listing.splitlines()
+            if line.split()[1] == str(process.pid) and not line.split()[2].startswith("Z")]
+
+
+def assert_no_survivors(process: subprocess.Popen, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while session_processes(process) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    survivors = session_processes(process)
+    for line in survivors:  # never leave them running, whatever the test says
+        os.kill(int(line.split()[0]), signal.SIGKILL)
+    assert not survivors, f"still running after the run ended: {survivors}"
+
+
+def stopped_cleanly(process: subprocess.Popen, signum: int) -> None:
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise AssertionError("the run did not stop") from None
+    assert process.returncode == 128 + signum, stderr
+    assert stderr.strip() == "stopped; run the same command again to resume", stderr[-3000:]
+
+
+@pytest.mark.parametrize(("signum", "to_group", "stage", "event"), [
+    (signal.SIGINT, True, "render", "shot"),  # Ctrl-C in the terminal: the whole group
+    pytest.param(signal.SIGINT, True, "edit", "start", marks=pytest.mark.slow),  # the shot pool is idle
+    pytest.param(signal.SIGTERM, False, "render", "shot", marks=pytest.mark.slow),  # kill PID
+    pytest.param(signal.SIGHUP, False, "render", "shot", marks=pytest.mark.slow),  # the terminal closed
+    pytest.param(signal.SIGTERM, True, "voice", "start", marks=pytest.mark.slow),
+], ids=lambda value: getattr(value, "name", str(value)))
+def test_a_signal_stops_a_run_in_one_line_and_it_resumes(tmp_path: Path, signum: int, to_group: bool,
+                                                         stage: str, event: str) -> None:
+    out = tmp_path / "film"
+    process = start_make(out, "--jobs", "2")
+    wait_for(process, stage, event)
+    (os.killpg if to_group else os.kill)(process.pid, signum)
+    stopped_cleanly(process, signum)
+    assert_no_survivors(process)
+    from storyagent.run import catalogue
+
+    assert catalogue.runs(out)[-1].status == "stopped"
+    result = storyagent("make", SIGNAL_PREMISE, "-o", str(out), *SMALL, "--jobs", "2")
+    assert result.returncode == 0 and "resuming" in result.stderr, result.stderr[-2000:]
+    assert (out / "film.mp4").is_file()
+
+
+def test_the_shot_workers_die_with_a_killed_run_and_write_nothing_more(tmp_path: Path) -> None:
+    out = tmp_path / "film"
+    process = start_make(out, "--jobs", "2")
+    wait_for(process, "render", "shot")
+    os.kill(process.pid, signal.SIGKILL)  # the CLI alone, as `kill -9 PID` does
+    process.wait(timeout=30)
+    assert_no_survivors(process, within=4.0)
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+
+    before = files()
+    time.sleep(2)
+    assert files() == before, "something went on writing into the film folder after the run was killed"
