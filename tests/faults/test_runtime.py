@@ -9,14 +9,18 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from storyagent.errors import LLMError
+from storyagent.plan import plan
 from storyagent.run import film
 from tests.helpers.cli import storyagent
 from tests.helpers.examples import SOUTH
@@ -164,7 +168,8 @@ def wait_for(process: subprocess.Popen, stage: str, event: str) -> None:
 
 def session_processes(process: subprocess.Popen) -> list[str]:
     """Every process still alive in the session `process` leads: its workers, their ffmpeg, the resource tracker."""
-    listing = subprocess.run(["ps", "-eo", "pid=,sid=,stat=,args="], capture_output=True, text=True).stdout
+    listing = subprocess.run(["ps", "-eo", "pid=,sid=,stat=,args="], capture_output=True, text=True,
+                             check=True).stdout
     return [line for line in listing.splitlines()
             if line.split()[1] == str(process.pid) and not line.split()[2].startswith("Z")]
 
@@ -226,3 +231,101 @@ def test_the_shot_workers_die_with_a_killed_run_and_write_nothing_more(tmp_path:
     before = files()
     time.sleep(2)
     assert files() == before, "something went on writing into the film folder after the run was killed"
+
+
+# -- an LLM server that answers wrongly, or never --------------------------------------------
+
+
+class RawServer:
+    """An HTTP server on 127.0.0.1 that answers every request the same raw way: `reply(handler)`."""
+
+    def __init__(self, reply) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                server.requests += 1
+                try:
+                    reply(self)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up
+                    pass
+
+        server = self
+        self.requests = 0
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http.daemon_threads = True
+        threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
+def answer(status: int, body: bytes, content_type: str = "application/json"):
+    def reply(handler) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("retry-after-ms", "20")
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return reply
+
+
+def never_answers(handler) -> None:
+    time.sleep(30)
+
+
+def closes_the_connection(handler) -> None:
+    handler.close_connection = True
+    handler.connection.shutdown(socket.SHUT_RDWR)
+
+
+HTML = b"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"
+
+
+@pytest.mark.parametrize("reply", [
+    answer(200, HTML, "text/html"),
+    answer(200, HTML),
+    answer(200, b""),
+    answer(200, b"null"),
+    answer(200, b'{"hello": "world"}'),
+    answer(200, b'{"choices": []}'),
+    answer(200, b'{"choices": [{"message": {"content": 42}}]}'),
+    answer(200, b"\xff\xfe\x00garbage"),
+    answer(500, HTML, "text/html"),
+    answer(502, b""),
+    answer(429, b'{"error": {"message": "slow down"}}'),
+    answer(403, b'{"error": {"message": "forbidden"}}'),
+    answer(302, b""),
+    closes_the_connection,
+], ids=["html", "html-as-json", "empty", "null", "wrong-json", "no-choices", "content-not-text", "binary",
+        "500-html", "502-empty", "429-always", "403", "302", "closes"])
+def test_an_llm_server_that_answers_wrongly_is_one_line(reply) -> None:
+    server = RawServer(reply)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LLMError) as error:
+            plan(PREMISE, planner="llm", llm_base_url=server.url, llm_model="m", timeout=5, max_retries=1)
+        assert "\n" not in str(error.value) and server.url in str(error.value)
+        assert time.monotonic() - started < 8
+    finally:
+        server.close()
+
+
+def test_an_llm_deadline_holds_across_retries_and_the_message_says_the_real_time() -> None:
+    server = RawServer(never_answers)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LLMError, match=r"did not answer within 1\.\d s") as error:
+            plan(PREMISE, planner="llm", llm_base_url=server.url, llm_model="m", timeout=1.0, max_retries=2)
+        took = time.monotonic() - started
+        assert took < 1.8, f"three tries of 1 s each took {took:.1f} s, the message says {error.value}"
+    finally:
+        server.close()
