@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -313,7 +314,7 @@ class _Session:
         attempt = 0
         while True:
             try:
-                return call(**request, timeout=max(deadline - time.monotonic(), 0.01))
+                return self._before(deadline, call, **request)
             except openai.APITimeoutError:  # it was given what was left of the deadline
                 raise LLMError(f"the LLM server at {self.base_url} did not answer within "
                                f"{_seconds(time.monotonic() - started)} s{_tries(attempt + 1)}; "
@@ -332,6 +333,30 @@ class _Session:
                 raise error from None
             time.sleep(delay)
             attempt += 1
+
+    def _before(self, deadline: float, call: Callable[..., R], **request: Any) -> R:
+        """`call` given what is left of the deadline, and held to it: the HTTP client's timeouts count
+        each read, so a server that trickles its answer a byte at a time would never time out. Past
+        the deadline the client is closed, which ends the request where it is."""
+        import openai
+
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = call(**request, timeout=max(deadline - time.monotonic(), 0.01))
+            except BaseException as error:  # handed to the caller's thread as it is
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run, name="llm-request", daemon=True)
+        worker.start()
+        worker.join(max(deadline - time.monotonic(), 0.0))
+        if worker.is_alive():
+            self.client.close()
+            raise openai.APITimeoutError(request=None)  # type: ignore[arg-type]
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     def _refusal(self, err: Any, retries: int) -> LLMError:
         """A status the server answered with, and what to do about it, in one line."""

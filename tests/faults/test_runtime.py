@@ -319,8 +319,21 @@ def test_an_llm_server_that_answers_wrongly_is_one_line(reply) -> None:
         server.close()
 
 
-def test_an_llm_deadline_holds_across_retries_and_the_message_says_the_real_time() -> None:
-    server = RawServer(never_answers)
+def trickles(handler) -> None:
+    """A 500 whose body never ends: a byte now and then, each within any read timeout."""
+    handler.send_response(500)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", "1000")
+    handler.end_headers()
+    for _ in range(100):
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("reply", [never_answers, trickles], ids=["never-answers", "trickles"])
+def test_an_llm_deadline_holds_across_retries_and_the_message_says_the_real_time(reply) -> None:
+    server = RawServer(reply)
     try:
         started = time.monotonic()
         with pytest.raises(LLMError, match=r"did not answer within 1\.\d s") as error:
