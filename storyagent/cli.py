@@ -22,7 +22,7 @@ from pydantic_core import PydanticUndefined
 from rich.console import Console
 from rich.markup import escape
 
-from storyagent.errors import Stopped, StoryagentError
+from storyagent.errors import BackendError, Stopped, StoryagentError
 
 app = typer.Typer(
     name="storyagent",
@@ -145,7 +145,11 @@ def _renderer_flags() -> tuple[inspect.Parameter, ...]:
 
     flags: dict[str, inspect.Parameter] = {}
     for name in RENDERERS.names():
-        for flag in option_flags(RENDERERS.get(name).Options, f"{name} renderer"):
+        try:
+            renderer = RENDERERS.get(name)
+        except BackendError:
+            continue  # a plug-in that does not load has no flags; choosing it says why, in one line
+        for flag in option_flags(renderer.Options, f"{name} renderer"):
             flags.setdefault(flag.name, flag)
     return tuple(flags.values())
 

@@ -342,3 +342,105 @@ def test_an_llm_deadline_holds_across_retries_and_the_message_says_the_real_time
         assert took < 1.8, f"three tries of 1 s each took {took:.1f} s, the message says {error.value}"
     finally:
         server.close()
+
+
+# -- renderers and plug-ins that misbehave ----------------------------------------------------
+
+BAD_RENDERER = '''
+import os
+import numpy as np
+from storyagent.cache import source_version
+from storyagent.render.base import ShotRenderer
+
+
+class BadRenderer(ShotRenderer):
+    """Misbehaves as $BAD_RENDERER says, on shot a2 only."""
+
+    name = "bad"
+    version = source_version(__file__)
+
+    def __init__(self, options) -> None:
+        pass
+
+    def frames(self, job):
+        mode = os.environ.get("BAD_RENDERER", "") if job.shot_id == "a2" else ""
+        if mode == "abort":
+            os.abort()
+        if mode == "raise":
+            raise ValueError("the model said no")
+        if mode == "memory":
+            raise MemoryError()
+        count = job.frames - 3 if mode == "short" else job.frames + 5 if mode == "long" else job.frames
+        for _ in range(count):
+            yield np.full((job.height, job.width, 3), 90, np.uint8)
+'''
+
+GREY = {
+    "title": "Grey",
+    "characters": [{"id": "nanuk", "name": "Nanuk"}],
+    "locations": [{"id": "north", "name": "North", "biome": "sea-ice"}],
+    "scenes": [{"id": "a", "location": "north", "shots": [
+        {"id": "a1", "camera": {"size": "wide", "duration": 2.0}, "lines": [{"speaker": "narrator", "text": "Grey."}]},
+        {"id": "a2", "camera": {"size": "medium", "duration": 2.0}},
+    ]}],
+}
+
+
+def install(site: Path, distribution: str, group: str, entry: str, module: str | None = None, source: str = "") -> None:
+    """A package as pip would leave it: a module and the metadata naming its entry point."""
+    if module:
+        (site / f"{module}.py").write_text(source)
+    info = site / f"{distribution.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[{group}]\n{entry}\n")
+
+
+@pytest.fixture
+def plugins(tmp_path: Path) -> dict[str, str]:
+    """The environment of a machine with a misbehaving renderer and a broken plug-in installed."""
+    site = tmp_path / "site"
+    site.mkdir()
+    install(site, "bad-renderer", "storyagent.renderers", "bad = bad_renderer:BadRenderer", "bad_renderer", BAD_RENDERER)
+    install(site, "broken-plugin", "storyagent.renderers", "broken = broken_plugin:Renderer", "broken_plugin",
+            "import a_module_that_is_not_installed\n")
+    install(site, "broken-narrator", "storyagent.narrators", "mute = no_such_module:Narrator")
+    (tmp_path / "grey.json").write_text(json.dumps(GREY))
+    return {"PYTHONPATH": os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+def render_grey(tmp_path: Path, env: dict[str, str], renderer: str, mode: str = "") -> subprocess.CompletedProcess:
+    return storyagent("render", str(tmp_path / "grey.json"), "-o", str(tmp_path / "film"), "--renderer", renderer,
+                      "--resolution", "64x48", "--fps", "8", "--jobs", "1", "--quiet", env={**env, "BAD_RENDERER": mode},
+                      timeout=120)
+
+
+def test_a_plug_in_that_does_not_import_is_named_and_the_others_still_work(tmp_path: Path, plugins) -> None:
+    one_line_error(render_grey(tmp_path, plugins, "broken"), "'broken'", "a_module_that_is_not_installed")
+    result = render_grey(tmp_path, plugins, "bad")
+    assert result.returncode == 0, result.stderr[-2000:]
+    one_line_error(storyagent("render", str(tmp_path / "grey.json"), "--voice-engine", "mute", env=plugins), "'mute'")
+    assert "Traceback" not in storyagent("render", "--help", env=plugins).stderr
+
+
+@pytest.mark.parametrize(("mode", "words"), [
+    ("raise", ["shot a2", "bad renderer failed", "ValueError: the model said no", "errors/a2.txt"]),
+    pytest.param("memory", ["shot a2", "out of memory"], marks=pytest.mark.slow),
+    ("short", ["shot a2", "gave 13 frames, not the 16"]),
+    pytest.param("long", ["shot a2", "more than the 16 frames"], marks=pytest.mark.slow),
+    ("abort", ["a render worker died", "run the same command again"]),
+])
+def test_a_renderer_that_misbehaves_is_one_line_naming_the_shot(tmp_path: Path, plugins, mode: str,
+                                                                  words: list[str]) -> None:
+    one_line_error(render_grey(tmp_path, plugins, "bad", mode), *words)
+    assert not (tmp_path / "film" / "film.mp4").exists()
+    if mode == "raise":
+        assert "the model said no" in (tmp_path / "film" / ".storyagent" / "errors" / "a2.txt").read_text()
+    result = render_grey(tmp_path, plugins, "bad")  # the renderer fixed: the film is made
+    assert result.returncode == 0 and (tmp_path / "film" / "film.mp4").is_file(), result.stderr[-2000:]
+
+
+def test_two_plug_ins_with_one_name_are_named(tmp_path: Path, plugins) -> None:
+    site = Path(plugins["PYTHONPATH"].split(os.pathsep)[0])
+    install(site, "another-bad", "storyagent.renderers", "bad = another_bad:BadRenderer", "another_bad", BAD_RENDERER)
+    one_line_error(render_grey(tmp_path, plugins, "bad"), "two installed packages", "'bad'")
