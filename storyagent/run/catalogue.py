@@ -137,9 +137,13 @@ def set_aside_broken(database: Path) -> Path:
     """Rename an unreadable SQLite file of the film folder `<name>.broken` (replacing an older one), so
     nothing is deleted and the next run starts a new one; its side files go with the database."""
     kept = database.with_name(database.name + ".broken")
-    database.replace(kept)
-    for side_file in ("-wal", "-shm", "-journal"):
-        database.with_name(database.name + side_file).unlink(missing_ok=True)
+    try:
+        database.replace(kept)
+        for side_file in ("-wal", "-shm", "-journal"):
+            database.with_name(database.name + side_file).unlink(missing_ok=True)
+    except OSError as error:
+        raise StoryagentError(f"{database} is unreadable and cannot be set aside ({error.strerror}); "
+                              "delete it to start afresh") from None
     return kept
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -297,7 +298,7 @@ def _checkpointer(film_dir: Path, thread_id: str, emit: Callable[[dict[str, Any]
     conn = sqlite3.connect(path, check_same_thread=False)
     try:
         saver = SqliteSaver(conn)
-        problem = _unreadable(conn, saver, thread_id)
+        problem = _unreadable(conn, saver, thread_id, path)
         if problem:
             conn.close()
             kept = catalogue.set_aside_broken(path)
@@ -310,7 +311,7 @@ def _checkpointer(film_dir: Path, thread_id: str, emit: Callable[[dict[str, Any]
         conn.close()
 
 
-def _unreadable(conn: sqlite3.Connection, saver: Any, thread_id: str) -> str | None:
+def _unreadable(conn: sqlite3.Connection, saver: Any, thread_id: str, path: Path) -> str | None:
     """Why the checkpoints cannot be read back, in a few words; None when they can."""
     try:
         check = conn.execute("PRAGMA quick_check").fetchone()[0]
@@ -318,14 +319,21 @@ def _unreadable(conn: sqlite3.Connection, saver: Any, thread_id: str) -> str | N
             return str(check)
         saver.setup()
         saved = saver.get_tuple({"configurable": {"thread_id": thread_id}})
-    except sqlite3.Error as error:  # not a database, cut short, tables of another version
-        return str(error)
+    except sqlite3.Error as error:
+        if getattr(error, "sqlite_errorname", "") in NOT_BROKEN:  # the file is fine; the folder or a neighbour is not
+            raise StoryagentError(f"{path}: cannot be opened ({error}); "
+                                  "check that the folder is writable and no other program holds the file") from None
+        return str(error)  # not a database, cut short, tables of another version
     except (ValueError, TypeError) as error:  # a checkpoint whose bytes do not decode
         return f"a checkpoint does not decode: {error}"
     if saved is not None and not (isinstance(saved.checkpoint, dict) and CHECKPOINT_FIELDS <= saved.checkpoint.keys()):
         return "a checkpoint decodes to something else"
     return None
 
+
+# SQLite's answers that say the file could not be opened, written or locked: nothing to set aside.
+NOT_BROKEN = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_IOERR",
+              "SQLITE_FULL", "SQLITE_AUTH"}
 
 # What every LangGraph checkpoint holds; one without them was not written by LangGraph.
 CHECKPOINT_FIELDS = {"v", "id", "channel_values", "channel_versions", "versions_seen"}
@@ -342,15 +350,20 @@ def _catalogue_checked(film_dir: Path, emit: Callable[[dict[str, Any]], None]) -
 def _locked(film_dir: Path) -> Iterator[None]:
     """One run per film folder at a time; a second one is refused, never interleaved."""
     (film_dir / cache.STATE_DIR).mkdir(exist_ok=True)
-    with open(film_dir / cache.LOCK, "w") as lock:
+    try:
+        # Never truncates what is there; O_NONBLOCK: a FIFO put in its place is refused, not waited on.
+        lock = os.open(film_dir / cache.LOCK, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o644)
+    except OSError as error:
+        raise StoryagentError(f"{film_dir / cache.LOCK}: cannot open the folder's lock file ({error.strerror}); "
+                              "it must be a file storyagent can write") from None
+    try:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BusyError(f"{film_dir}: another storyagent run is working in this folder; wait for it to finish") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(lock)  # closing releases the lock
 
 
 def slug(title: str) -> str:

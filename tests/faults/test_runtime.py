@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from storyagent.errors import LLMError
+from storyagent.errors import LLMError, StoryagentError
 from storyagent.plan import plan
 from storyagent.run import film
 from tests.helpers.cli import storyagent
@@ -444,3 +444,34 @@ def test_two_plug_ins_with_one_name_are_named(tmp_path: Path, plugins) -> None:
     site = Path(plugins["PYTHONPATH"].split(os.pathsep)[0])
     install(site, "another-bad", "storyagent.renderers", "bad = another_bad:BadRenderer", "another_bad", BAD_RENDERER)
     one_line_error(render_grey(tmp_path, plugins, "bad"), "two installed packages", "'bad'")
+
+
+# -- the folder's lock and state files where they cannot be used -------------------------------
+
+
+@pytest.mark.parametrize("make_lock", [Path.mkdir, lambda path: os.mkfifo(path)], ids=["folder", "fifo"])
+def test_a_lock_file_that_is_not_a_file_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_lock) -> None:
+    Recorder(monkeypatch)
+    (tmp_path / "f" / ".storyagent").mkdir(parents=True)
+    make_lock(tmp_path / "f" / ".storyagent" / "lock")
+    with pytest.raises(StoryagentError, match="cannot open the folder's lock file"):
+        film.make(PREMISE, tmp_path / "f")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("chattr"), reason="needs root and chattr")
+def test_checkpoints_in_a_folder_that_cannot_be_written_are_not_set_aside(monkeypatch: pytest.MonkeyPatch,
+                                                                           tmp_path: Path) -> None:
+    Recorder(monkeypatch)
+    film.make(PREMISE, tmp_path / "f")
+    state = tmp_path / "f" / ".storyagent"
+    for side_file in state.glob("checkpoints.sqlite-*"):
+        side_file.unlink()
+    before = (state / "checkpoints.sqlite").read_bytes()
+    if subprocess.run(["chattr", "+i", str(state)], check=False).returncode:
+        pytest.skip("this file system has no immutable flag")
+    try:
+        with pytest.raises(StoryagentError, match="checkpoints.sqlite: cannot be opened"):
+            film.make(PREMISE, tmp_path / "f")
+    finally:
+        subprocess.run(["chattr", "-i", str(state)], check=True)
+    assert (state / "checkpoints.sqlite").read_bytes() == before and not (state / "checkpoints.sqlite.broken").exists()
