@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -66,6 +67,8 @@ class RayExecutor(Executor):
         self._ray = ray
         self._num_gpus = num_gpus
         self._started_here = not ray.is_initialized()
+        if self._started_here and address:
+            _check_reachable(address)
         if self._started_here:
             try:
                 ray.init(address=address, num_cpus=num_cpus if address is None else None,
@@ -82,6 +85,18 @@ class RayExecutor(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._started_here and self._ray.is_initialized():
             self._ray.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Ray waits minutes, deaf to Ctrl-C, for a head that is not there: knock first, for a few seconds."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # 'auto', a bare name: Ray finds the cluster its own way
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as error:
+        raise BackendError(f"cannot reach the Ray cluster at {address} ({error.strerror or error}); "
+                           "is its head running? (see --ray-address)") from None
 
 
 def render_clip_files(render: Callable[[str], str], job: str) -> dict[str, bytes]:

@@ -220,7 +220,8 @@ def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions,
     film_dir.mkdir(parents=True, exist_ok=True)
     state_in = {**inputs, "options": options.model_dump()}
     key = run_key(state_in)
-    config = {"configurable": {"thread_id": key, "film_dir": str(film_dir)}}
+    run_only = {name: value for name, value in state_in["options"].items() if name in RUN_ONLY}
+    config = {"configurable": {"thread_id": key, "film_dir": str(film_dir), "run_only": run_only}}
     with _locked(film_dir), _checkpointer(film_dir, key, emit) as saver:
         _catalogue_checked(film_dir, emit)
         cache.remove_leftovers(film_dir)

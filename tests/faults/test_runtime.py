@@ -475,3 +475,27 @@ def test_checkpoints_in_a_folder_that_cannot_be_written_are_not_set_aside(monkey
     finally:
         subprocess.run(["chattr", "-i", str(state)], check=True)
     assert (state / "checkpoints.sqlite").read_bytes() == before and not (state / "checkpoints.sqlite.broken").exists()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_an_unreachable_ray_cluster_is_one_line_and_the_next_command_uses_its_own_executor(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    folder = tmp_path / "film"
+    folder.mkdir()
+    (folder / "storyboard.json").write_text(json.dumps(GREY))
+    small = ["--resolution", "64x48", "--fps", "8", "--quiet"]
+    started = time.monotonic()
+    result = storyagent("render", str(folder / "storyboard.json"), "--executor", "ray", "--ray-address",
+                        f"127.0.0.1:{closed_port()}", *small, timeout=120)
+    assert "Traceback" not in result.stderr and result.returncode != 0
+    assert "cannot reach the Ray cluster" in result.stderr.splitlines()[-1]
+    assert time.monotonic() - started < 60, "Ray was left to wait for a head that is not there"
+    # The stopped run resumes, as this command says: on this machine.
+    result = storyagent("render", str(folder / "storyboard.json"), *small, timeout=300)
+    assert result.returncode == 0 and (folder / "film.mp4").is_file(), result.stderr[-2000:]
