@@ -6,7 +6,9 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import os
 import re
+import signal
 import sys
 import types
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from pydantic_core import PydanticUndefined
 from rich.console import Console
 from rich.markup import escape
 
-from storyagent.errors import StoryagentError
+from storyagent.errors import BackendError, Stopped, StoryagentError
 
 app = typer.Typer(
     name="storyagent",
@@ -158,7 +160,11 @@ def _renderer_flags() -> tuple[inspect.Parameter, ...]:
 
     flags: dict[str, inspect.Parameter] = {}
     for name in RENDERERS.names():
-        for flag in option_flags(RENDERERS.get(name).Options, f"{name} renderer"):
+        try:
+            renderer = RENDERERS.get(name)
+        except BackendError:
+            continue  # a plug-in that does not load has no flags; choosing it says why, in one line
+        for flag in option_flags(renderer.Options, f"{name} renderer"):
             flags.setdefault(flag.name, flag)
     return tuple(flags.values())
 
@@ -486,12 +492,34 @@ def one_line(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: repr(m.group())[1:-1], text)
 
 
+# Ctrl-C, `kill`, a closed terminal: each stops a run the same way, keeping what is finished.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def main() -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop)
     try:
         app()
     except StoryagentError as error:
         err.print(f"[red]error:[/red] {escape(one_line(str(error)))}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; finished work is kept, run the same command again to resume")
-        sys.exit(130)
+    except Stopped as stop:
+        err.print("stopped; run the same command again to resume", highlight=False)
+        sys.exit(stop.exit_code)
+
+
+def _stop(signum: int, _frame: types.FrameType | None) -> None:
+    """The first stop signal stops the shot workers at once and unwinds the run (the graph waits for its
+    running stages, which end as their workers do); a second one leaves at once."""
+    for again in STOP_SIGNALS:
+        signal.signal(again, _leave)
+    stages = sys.modules.get("storyagent.run.stages")  # loaded only by a command that renders shots
+    if stages is not None:
+        stages.stop_shot_pool()
+    raise Stopped(signum)
+
+
+def _leave(signum: int, _frame: types.FrameType | None) -> None:
+    os.write(2, b"stopped at once; run the same command again to resume\n")
+    os._exit(128 + signum)

@@ -3,6 +3,8 @@ and a non-zero exit; anything else is a bug and keeps its traceback."""
 
 from __future__ import annotations
 
+import signal
+
 
 class StoryagentError(Exception):
     """Base of every error a user can cause or fix. `str(err)` is one line."""
@@ -64,3 +66,13 @@ class WorldError(StoryagentError):
     """The world data (packaged, or a file `STORYAGENT_WORLD` names) is malformed."""
 
     exit_code = 2
+
+
+class Stopped(BaseException):
+    """A signal (Ctrl-C, SIGTERM, SIGHUP) stopped the run. What is finished is kept and the same command
+    resumes. A BaseException, so no `except Exception` swallows it, and not a KeyboardInterrupt, which
+    click turns into a silent exit 130 before storyagent can say anything."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.exit_code = 128 + signum  # what a shell reports for a process ended by that signal

@@ -79,10 +79,15 @@ class Registry(Generic[B]):
         self.kind = kind  # what a backend is called in messages: 'renderer', 'voice engine' ...
         self.group = group
         self._found: dict[str, EntryPoint] | None = None
+        self._clashes: dict[str, set[str]] = {}  # a name two packages give to different objects
 
     def _entry_points(self) -> dict[str, EntryPoint]:
         if self._found is None:
-            self._found = {point.name: point for point in entry_points(group=self.group)}
+            self._found = {}
+            for point in entry_points(group=self.group):
+                if point.name in self._found and self._found[point.name].value != point.value:
+                    self._clashes.setdefault(point.name, {self._found[point.name].value}).add(point.value)
+                self._found[point.name] = point
         return self._found
 
     def names(self) -> list[str]:
@@ -93,7 +98,14 @@ class Registry(Generic[B]):
         point = self._entry_points().get(name)
         if point is None:
             raise BackendError(f"unknown {self.kind} '{name}'; choose one of: {', '.join(self.names())}")
-        backend = point.load()
+        if name in self._clashes:
+            raise BackendError(f"two installed packages register the {self.kind} '{name}' "
+                               f"({' and '.join(sorted(self._clashes[name]))}); uninstall one of them")
+        try:
+            backend = point.load()
+        except (ImportError, AttributeError, SyntaxError) as error:  # the plug-in's package is broken or incomplete
+            raise BackendError(f"the {self.kind} '{name}' ({point.value}) cannot be loaded: "
+                               f"{type(error).__name__}: {error}") from None
         if getattr(backend, "name", None) != name:
             raise BackendError(f"{self.kind} '{name}' ({point.value}) calls itself '{getattr(backend, 'name', None)}'")
         return backend

@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -59,6 +61,7 @@ from storyagent.world import SOUND_TAGS, world
 DEFAULT_MODEL = "gpt-4o-mini"
 TRIES = 3
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 D = TypeVar("D", "CharacterDraft", "LocationDraft")
 
 
@@ -202,8 +205,7 @@ class _Session:
         self.client = OpenAI(
             base_url=self.base_url,
             api_key=options.llm_api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
-            timeout=options.timeout,
-            max_retries=options.max_retries,
+            max_retries=0,  # retried here, within one deadline (`_send`)
         )
         self.structured = True
 
@@ -278,63 +280,153 @@ class _Session:
         import openai
 
         common: dict[str, Any] = {"model": self.model, "temperature": 0.7, "seed": self.options.seed}
-        try:
-            if self.structured:
-                raw = self.client.chat.completions.with_raw_response.parse(
-                    messages=[{"role": "system", "content": system}, *history], response_format=model, **common
-                )
-                content = _raw_content(raw.http_response)
-                try:
-                    return content, raw.parse().choices[0].message.parsed, ""
-                except (ValidationError, openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as err:
-                    self.structured = False  # answer in JSON mode from now on, with the schema in the prompt
-                    return content, None, _describe(err)
-            schema = json.dumps(model.model_json_schema(), ensure_ascii=False)
-            completion = self.client.chat.completions.create(
-                messages=[{"role": "system", "content": f"{system}\n\nJSON Schema of the answer:\n{schema}"}, *history],
-                response_format={"type": "json_object"},
-                **common,
-            )
-            content = completion.choices[0].message.content or ""
+        if self.structured:
             try:
-                return content, model.model_validate_json(content), ""
-            except ValidationError as err:
-                return content, None, _describe(err)
-        except openai.BadRequestError as err:
-            if self.structured:  # the server does not take JSON schemas: ask again in JSON mode
+                raw = self._send(self.client.chat.completions.with_raw_response.parse,
+                                 messages=[{"role": "system", "content": system}, *history], response_format=model, **common)
+            except openai.BadRequestError:  # the server does not take JSON schemas: ask again in JSON mode
                 self.structured = False
                 return self._answer(model, system, history)
-            raise LLMError(f"the LLM server at {self.base_url} refused the request (400): {_message(err)}") from None
-        except openai.APITimeoutError:
-            raise LLMError(
-                f"the LLM server at {self.base_url} did not answer within {self.options.timeout:g} s; "
-                "try a smaller model or a longer timeout"
-            ) from None
-        except openai.APIConnectionError:
-            raise LLMError(f"cannot reach the LLM server at {self.base_url}; is it running? (see --llm-base-url)") from None
-        except openai.NotFoundError:
-            raise LLMError(
-                f"the LLM server at {self.base_url} does not know the model '{self.model}' (404); "
-                "pass an available one with --llm-model"
-            ) from None
-        except openai.AuthenticationError:
-            raise LLMError(f"the LLM server at {self.base_url} refused the API key (401); set OPENAI_API_KEY") from None
-        except openai.APIStatusError as err:
-            raise LLMError(
-                f"the LLM server at {self.base_url} answered {err.status_code} after "
-                f"{self.options.max_retries} retries: {_message(err)}"
-            ) from None
+            content = self._content(raw.http_response)
+            try:
+                return content, raw.parse().choices[0].message.parsed, ""
+            except (ValidationError, openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as err:
+                self.structured = False  # answer in JSON mode from now on, with the schema in the prompt
+                return content, None, _describe(err)
+        schema = json.dumps(model.model_json_schema(), ensure_ascii=False)
+        raw = self._send(self.client.chat.completions.with_raw_response.create,
+                         messages=[{"role": "system", "content": f"{system}\n\nJSON Schema of the answer:\n{schema}"}, *history],
+                         response_format={"type": "json_object"}, **common)
+        content = self._content(raw.http_response)
+        try:
+            return content, model.model_validate_json(content), ""
+        except ValidationError as err:
+            return content, None, _describe(err)
+
+    def _send(self, call: Callable[..., R], **request: Any) -> R:
+        """One request, retried on 408, 409, 429, 5xx and lost connections, all within one deadline of
+        `timeout` seconds: the client's own retries would each wait the whole timeout again (three
+        tries of 120 s took 363 s). A 400 in structured mode is the caller's to handle."""
+        import openai
+
+        started = time.monotonic()
+        deadline = started + self.options.timeout
+        attempt = 0
+        while True:
+            try:
+                return self._before(deadline, call, **request)
+            except openai.APITimeoutError:  # it was given what was left of the deadline
+                raise LLMError(f"the LLM server at {self.base_url} did not answer within "
+                               f"{_seconds(time.monotonic() - started)} s{_tries(attempt + 1)}; "
+                               "try a smaller model or a longer timeout") from None
+            except openai.APIConnectionError:
+                error: LLMError = LLMError(f"cannot reach the LLM server at {self.base_url}; is it running? "
+                                           "(see --llm-base-url)")
+                delay = _backoff(attempt)
+            except openai.APIStatusError as err:
+                if err.status_code == 400 and self.structured:
+                    raise
+                if err.status_code not in RETRIED and err.status_code < 500:
+                    raise self._refusal(err, attempt) from None
+                error, delay = self._refusal(err, attempt), _retry_after(err) or _backoff(attempt)
+            if attempt == self.options.max_retries or time.monotonic() + delay >= deadline:
+                raise error from None
+            time.sleep(delay)
+            attempt += 1
+
+    def _before(self, deadline: float, call: Callable[..., R], **request: Any) -> R:
+        """`call` given what is left of the deadline, and held to it: the HTTP client's timeouts count
+        each read, so a server that trickles its answer a byte at a time would never time out. Past
+        the deadline the client is closed, which ends the request where it is."""
+        import openai
+
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = call(**request, timeout=max(deadline - time.monotonic(), 0.01))
+            except BaseException as error:  # handed to the caller's thread as it is
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run, name="llm-request", daemon=True)
+        worker.start()
+        worker.join(max(deadline - time.monotonic(), 0.0))
+        if worker.is_alive():
+            self.client.close()
+            raise openai.APITimeoutError(request=None)  # type: ignore[arg-type]
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    def _refusal(self, err: Any, retries: int) -> LLMError:
+        """A status the server answered with, and what to do about it, in one line."""
+        if err.status_code == 400:
+            return LLMError(f"the LLM server at {self.base_url} refused the request (400): {_message(err)}")
+        if err.status_code == 404:
+            return LLMError(f"the LLM server at {self.base_url} does not know the model '{self.model}' (404); "
+                            "pass an available one with --llm-model")
+        if err.status_code == 401:
+            return LLMError(f"the LLM server at {self.base_url} refused the API key (401); set OPENAI_API_KEY")
+        retried = f" after {retries} retries" if retries else ""
+        return LLMError(f"the LLM server at {self.base_url} answered {err.status_code}{retried}: {_message(err)}")
+
+    def _content(self, response: Any) -> str | None:
+        """The text of a chat completion. Anything else (an HTML page from a proxy, an empty body, JSON of
+        another API) is not the model's mistake to fix: it is one line naming what came instead."""
+        try:
+            message = response.json()["choices"][0]["message"]
+            content = message.get("content")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            content = 0  # not a chat completion at all
+        if content is None or isinstance(content, str):
+            return content
+        raise LLMError(f"the LLM server at {self.base_url} answered {_what(response)} instead of a chat completion; "
+                       "is it an OpenAI-compatible API (the address usually ends in /v1)?")
+
+
+# Statuses worth asking again, as the openai client itself retries them; and 5xx.
+RETRIED = {408, 409, 429}
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
+
+
+def _tries(tries: int) -> str:
+    return f" ({tries} tries)" if tries > 1 else ""
+
+
+def _backoff(attempt: int) -> float:
+    return min(0.5 * 2**attempt, 8.0)
+
+
+def _retry_after(err: Any) -> float | None:
+    """The wait a 429 or 503 asks for, if it says."""
+    headers = err.response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) * scale
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _what(response: Any) -> str:
+    """What a response that is not a chat completion is, in a few words."""
+    kind = response.headers.get("content-type", "")
+    if not response.content:
+        return f"{response.status_code} with an empty body"
+    if "html" in kind or response.content.lstrip()[:1] == b"<":
+        return f"{response.status_code} with an HTML page"
+    try:
+        response.json()
+    except ValueError:
+        return f"{response.status_code} with text that is not JSON"
+    return f"{response.status_code} with other JSON"
 
 
 def _data(label: str, value: Any) -> str:
     return f"{label} (JSON):\n{json.dumps(value, ensure_ascii=False)}"
-
-
-def _raw_content(response: Any) -> str | None:
-    try:
-        return response.json()["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
 
 
 def _describe(err: Exception) -> str:

@@ -11,6 +11,11 @@ every machine).
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import socket
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
@@ -19,9 +24,36 @@ from storyagent.errors import BackendError
 from storyagent.renderers.base import RenderJob
 
 
-def local_executor(jobs: int) -> Executor:
+def local_executor(jobs: int) -> ProcessPoolExecutor:
     # spawn, not fork: the graph runs nodes in threads, and forking a threaded process is unsafe.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_started, initargs=(os.getpid(),))
+
+
+def _worker_started(parent: int) -> None:
+    """A shot worker answers to the run that started it, never outlives it. Ctrl-C reaches every process
+    of the terminal's group: the run stops its workers itself, so a worker ignores it (no traceback of
+    an idle worker); and a run killed outright (kill -9) takes its workers with it within a second
+    instead of leaving them to render queued shots into the folder."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    # An orphan is adopted by another process, so its parent's pid changes: then stop where it is.
+    # The next run clears what was half-written.
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(1)
+
+
+def stop_now(executor: Executor) -> None:
+    """Stop the shot workers at once, mid-shot (the run was stopped): queued shots are cancelled, and a
+    local pool's processes are killed (ProcessPoolExecutor can only do this itself from Python 3.14)."""
+    if isinstance(executor, ProcessPoolExecutor):
+        for process in list((executor._processes or {}).values()):
+            process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 class RayExecutor(Executor):
@@ -35,6 +67,8 @@ class RayExecutor(Executor):
         self._ray = ray
         self._num_gpus = num_gpus
         self._started_here = not ray.is_initialized()
+        if self._started_here and address:
+            _check_reachable(address)
         if self._started_here:
             try:
                 ray.init(address=address, num_cpus=num_cpus if address is None else None,
@@ -51,6 +85,18 @@ class RayExecutor(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._started_here and self._ray.is_initialized():
             self._ray.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Ray waits minutes, deaf to Ctrl-C, for a head that is not there: knock first, for a few seconds."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # 'auto', a bare name: Ray finds the cluster its own way
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as error:
+        raise BackendError(f"cannot reach the Ray cluster at {address} ({error.strerror or error}); "
+                           "is its head running? (see --ray-address)") from None
 
 
 def render_clip_files(render: Callable[[str], str], job: str) -> dict[str, bytes]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -19,7 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storyagent import cache
 from storyagent.cache import write_text_atomic
-from storyagent.errors import BackendError, BusyError, FolderError, StoryagentError, StoryboardError
+from storyagent.errors import (
+    BackendError,
+    BusyError,
+    FolderError,
+    Stopped,
+    StoryagentError,
+    StoryboardError,
+)
 from storyagent.planners import readable_premise
 from storyagent.run import catalogue, stages
 from storyagent.run.options import RunOptions
@@ -183,9 +191,9 @@ def _folder_made_by(here: Path, key: str) -> Path | None:
 def _plan(inputs: dict[str, Any], folder: Path, options: RunOptions, progress: Progress | None) -> str:
     """Run the graph up to casting in `folder` (resuming it there) and return the planned title."""
     emit = progress or (lambda event: None)
-    with _graph_in(folder, inputs, options) as (app, state_in, config):
+    with _graph_in(folder, inputs, options, emit) as (app, state_in, config):
         if not app.get_state(config).values.get("storyboard"):
-            resume = bool(app.get_state(config).next)
+            resume = bool(_unfinished(app.get_state(config)))
             _stream(app, None if resume else state_in, config, emit, interrupt_before=["cast"])
         return str(app.get_state(config).values["storyboard"]["title"])
 
@@ -197,15 +205,15 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
     `seen`: the digest of the folder's storyboard.json when the run read it (default: when it starts)."""
     emit = progress or (lambda event: None)
     command = "make" if inputs.get("source") == "premise" else "render"
-    with _graph_in(film_dir, inputs, options, seen) as (app, state_in, config):
+    with _graph_in(film_dir, inputs, options, emit, seen) as (app, state_in, config):
         film_dir = Path(config["configurable"]["film_dir"])
         snapshot = app.get_state(config)
         waiting = bool(snapshot.next) and any(task.interrupts for task in snapshot.tasks)
         if waiting:
             return _result(film_dir, snapshot.values, stopped_for_review=True)
-        if snapshot.next:
+        if _unfinished(snapshot):
             if not planned_now:
-                emit({"event": "resume", "next": list(snapshot.next)})
+                emit({"event": "resume", "next": _unfinished(snapshot)})
             stream_input = None  # crashed earlier: carry on from the last checkpoint
         elif _finished(snapshot.values, film_dir):
             emit({"event": "up-to-date"})
@@ -216,6 +224,9 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         run_config = {"configurable": {**config["configurable"], "run_id": run_id}}
         try:
             _stream(app, stream_input, run_config, emit)
+        except Stopped as stop:
+            catalogue.finish_run(film_dir, run_id, "stopped", f"stopped by {stop}")
+            raise
         except BaseException as error:
             with suppress(OSError, SQLAlchemyError):  # recording the failure must not hide it (a full disk, say)
                 catalogue.finish_run(film_dir, run_id, "failed", str(error) or type(error).__name__)
@@ -227,9 +238,16 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         return _result(film_dir, final.values, stopped_for_review=bool(final.next))
 
 
+def _unfinished(snapshot: Any) -> list[str]:
+    """The stages a stopped run left to do: those due next, or, when it stopped after a stage had
+    finished and saved its results but before they made a checkpoint, that stage (its results are kept)."""
+    return list(snapshot.next) or [task.name for task in snapshot.tasks]
+
+
 @contextmanager
 def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions,
-              seen: str | None = None) -> Iterator[tuple[Any, dict[str, Any], dict[str, Any]]]:
+              emit: Callable[[dict[str, Any]], None], seen: str | None = None,
+              ) -> Iterator[tuple[Any, dict[str, Any], dict[str, Any]]]:
     """The compiled graph with its checkpointer in `film_dir`, the folder locked and cleared of
     what a killed run left half-written, the run's options stored; and its input and config.
 
@@ -242,8 +260,10 @@ def _graph_in(film_dir: Path, inputs: dict[str, Any], options: RunOptions,
     film_dir = cache.prepare_folder(film_dir).resolve()
     state_in = {**inputs, "options": options.model_dump()}
     key = run_key(state_in)
-    config = {"configurable": {"thread_id": key, "film_dir": str(film_dir)}}
-    with _locked(film_dir), _checkpointer(film_dir) as saver:
+    run_only = {name: value for name, value in state_in["options"].items() if name in RUN_ONLY}
+    config = {"configurable": {"thread_id": key, "film_dir": str(film_dir), "run_only": run_only}}
+    with _locked(film_dir), _checkpointer(film_dir, key, emit) as saver:
+        _catalogue_checked(film_dir, emit)
         config["configurable"]["storyboard_seen"] = seen or stages.storyboard_digest(film_dir / cache.STORYBOARD)
         cache.remove_leftovers(film_dir)
         _store_options(film_dir, options)
@@ -315,30 +335,83 @@ def graph_version() -> str:
 
 
 @contextmanager
-def _checkpointer(film_dir: Path) -> Iterator[Any]:
+def _checkpointer(film_dir: Path, thread_id: str, emit: Callable[[dict[str, Any]], None]) -> Iterator[Any]:
+    """The run's checkpoints in the film folder. A checkpoint file that cannot be read (garbage, cut
+    short, another version's tables) must not brick the folder: it is set aside as `*.broken` and the
+    run starts afresh, which is cheap because every finished shot, line and stem is reused from the cache."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     (film_dir / cache.STATE_DIR).mkdir(exist_ok=True)
-    conn = sqlite3.connect(film_dir / cache.CHECKPOINTS, check_same_thread=False)
+    path = film_dir / cache.CHECKPOINTS
+    conn = sqlite3.connect(path, check_same_thread=False)
     try:
-        yield SqliteSaver(conn)
+        saver = SqliteSaver(conn)
+        problem = _unreadable(conn, saver, thread_id, path)
+        if problem:
+            conn.close()
+            kept = catalogue.set_aside_broken(path)
+            emit({"event": "notice", "message": f"{path} could not be read ({problem}); kept it as {kept.name} "
+                  "and started the run afresh: what is already made is reused"})
+            conn = sqlite3.connect(path, check_same_thread=False)
+            saver = SqliteSaver(conn)
+        yield saver
     finally:
         conn.close()
+
+
+def _unreadable(conn: sqlite3.Connection, saver: Any, thread_id: str, path: Path) -> str | None:
+    """Why the checkpoints cannot be read back, in a few words; None when they can."""
+    try:
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            return str(check)
+        saver.setup()
+        saved = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+    except sqlite3.Error as error:
+        if getattr(error, "sqlite_errorname", "") in NOT_BROKEN:  # the file is fine; the folder or a neighbour is not
+            raise StoryagentError(f"{path}: cannot be opened ({error}); "
+                                  "check that the folder is writable and no other program holds the file") from None
+        return str(error)  # not a database, cut short, tables of another version
+    except (ValueError, TypeError) as error:  # a checkpoint whose bytes do not decode
+        return f"a checkpoint does not decode: {error}"
+    if saved is not None and not (isinstance(saved.checkpoint, dict) and CHECKPOINT_FIELDS <= saved.checkpoint.keys()):
+        return "a checkpoint decodes to something else"
+    return None
+
+
+# SQLite's answers that say the file could not be opened, written or locked: nothing to set aside.
+NOT_BROKEN = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_IOERR",
+              "SQLITE_FULL", "SQLITE_AUTH"}
+
+# What every LangGraph checkpoint holds; one without them was not written by LangGraph.
+CHECKPOINT_FIELDS = {"v", "id", "channel_values", "channel_versions", "versions_seen"}
+
+
+def _catalogue_checked(film_dir: Path, emit: Callable[[dict[str, Any]], None]) -> None:
+    kept = catalogue.set_aside_if_unreadable(film_dir)
+    if kept is not None:
+        emit({"event": "notice", "message": f"{film_dir / cache.CATALOGUE} could not be read; kept it as {kept.name} "
+              "and started a new history of this folder's runs"})
 
 
 @contextmanager
 def _locked(film_dir: Path) -> Iterator[None]:
     """One run per film folder at a time; a second one is refused, never interleaved."""
     (film_dir / cache.STATE_DIR).mkdir(exist_ok=True)
-    with open(film_dir / cache.LOCK, "w") as lock:
+    try:
+        # Never truncates what is there; O_NONBLOCK: a FIFO put in its place is refused, not waited on.
+        lock = os.open(film_dir / cache.LOCK, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o644)
+    except OSError as error:
+        raise StoryagentError(f"{film_dir / cache.LOCK}: cannot open the folder's lock file ({error.strerror}); "
+                              "it must be a file storyagent can write") from None
+    try:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BusyError(f"{film_dir}: another storyagent run is working in this folder; wait for it to finish") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(lock)  # closing releases the lock
 
 
 def slug(title: str) -> str:

@@ -89,7 +89,14 @@ def _board(state: FilmState) -> Storyboard:
 
 
 def _options(state: FilmState) -> RunOptions:
-    return RunOptions.model_validate(state["options"])
+    return _with_this_runs(state["options"])
+
+
+def _with_this_runs(options: dict[str, Any]) -> RunOptions:
+    """The film's options from the state, with how to run (jobs, executor, Ray address) from the command
+    running now: a resumed run works as the command resuming it says, not as the one that stopped did
+    (which may have named a Ray cluster that was not there)."""
+    return RunOptions.model_validate({**options, **get_config()["configurable"].get("run_only", {})})
 
 
 def plan_node(state: FilmState) -> dict[str, Any]:
@@ -145,7 +152,7 @@ def render_shot_node(task: ShotTask) -> dict[str, Any]:
     writer = get_stream_writer()
     board = Storyboard.from_dict(task["storyboard"], source="storyboard.json")
     timeline = Timeline.model_validate(task["timeline"])
-    options = RunOptions.model_validate(task["options"])
+    options = _with_this_runs(task["options"])
     clip, seconds = stages.render_stage(board, timeline, task["shot_id"], _film_dir(), options, run_id=_run_id())
     writer({"stage": "render", "event": "shot", "shot": task["shot_id"], "seconds": round(seconds, 3)})
     return {"clips": {task["shot_id"]: _stored(clip)}, "timings": {f"render:{task['shot_id']}": seconds}}

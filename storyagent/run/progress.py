@@ -55,6 +55,8 @@ class RichProgress:
         kind = event.get("event")
         if kind == "resume":
             self.progress.console.print(f"resuming an unfinished run at: {', '.join(event['next'])}")
+        elif kind == "notice":
+            self.progress.console.print(event["message"], markup=False, highlight=False)
         elif kind == "up-to-date":
             self.progress.console.print("the film is up to date; nothing to do")
         elif stage is None:
@@ -83,7 +85,8 @@ class JsonLines:
 
 
 class Quiet:
-    """Shows nothing."""
+    """Shows no progress; a notice (something was repaired on the way) still goes to stderr."""
 
     def __call__(self, event: dict[str, Any]) -> None:
-        return None
+        if event.get("event") == "notice":
+            sys.stderr.write(event["message"] + "\n")

@@ -8,15 +8,17 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Executor
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import BrokenExecutor, Executor
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
 from storyagent import cache
 from storyagent.cache import STORYBOARD, write_bytes_atomic, write_text_atomic
-from storyagent.errors import StoryboardError
+from storyagent.errors import RenderError, StoryagentError, StoryboardError
 from storyagent.renderers.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
 from storyagent.run import catalogue
 from storyagent.run.options import RunOptions
@@ -158,6 +160,14 @@ def _start_executor(options: RunOptions, renderer: type[ShotRenderer]) -> Execut
     return _executor
 
 
+def stop_shot_pool() -> None:
+    """Stop the shot workers at once (a signal stopped the run); `close_shot_pool` still follows."""
+    if _executor is not None:
+        from storyagent.run.executors import stop_now
+
+        stop_now(_executor)
+
+
 def close_shot_pool() -> None:
     global _executor
     if _executor is not None:
@@ -260,12 +270,43 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         if isinstance(result, dict):  # files from a Ray worker; the clip goes last, as a local worker writes it
             for name in sorted(result, key=lambda name: name == clip.name):
                 write_bytes_atomic(clip.parent / name, result[name])
-    except Exception:
+    except Exception as error:
         catalogue.record(film_dir, run_id, "shot", shot_id, "failed", key=key)
-        raise
+        raise _shot_failure(error, shot_id, renderer.name, film_dir) from None
     seconds = time.perf_counter() - started
     catalogue.record(film_dir, run_id, "shot", shot_id, "built", key=key, path=clip, seconds=seconds)
     return clip, seconds
+
+
+def _shot_failure(error: Exception, shot_id: str, renderer: str, film_dir: Path) -> Exception:
+    """What a shot's worker ended with, as one line naming the shot. A renderer's own exception is a
+    bug in that renderer: its whole traceback is kept in the film folder for its author, and named."""
+    if isinstance(error, StoryagentError):
+        return error
+    if isinstance(error, BrokenExecutor):
+        # Every shot under way fails with the pool, so this may be the shot beside the one that crashed.
+        return RenderError(f"shot {shot_id}: a render worker died while it was under way (a crash in the {renderer} "
+                           "renderer on this or another shot, or no memory left); run the same command again to retry")
+    if isinstance(error, MemoryError):
+        return RenderError(f"shot {shot_id}: the {renderer} renderer ran out of memory; "
+                           "try fewer --jobs or a smaller --resolution")
+    report = film_dir / cache.STATE_DIR / "errors" / f"{shot_id}.txt"
+    write_text_atomic(report, "".join(traceback.format_exception(error)))
+    return RenderError(f"shot {shot_id}: the {renderer} renderer failed ({type(error).__name__}: {error}); "
+                       f"its traceback is in {report}")
+
+
+def _exactly(frames: Iterable[np.ndarray], count: int, shot_id: str, renderer: str) -> Iterator[np.ndarray]:
+    """The renderer's frames, held to the `count` the timeline asked for: a clip of another length
+    would shift every cut after it."""
+    given = 0
+    for frame in frames:
+        given += 1
+        if given > count:
+            raise RenderError(f"shot {shot_id}: the {renderer} renderer gave more than the {count} frames asked for")
+        yield frame
+    if given < count:
+        raise RenderError(f"shot {shot_id}: the {renderer} renderer gave {given} frames, not the {count} asked for")
 
 
 def render_clip(job: str) -> str:
@@ -275,7 +316,7 @@ def render_clip(job: str) -> str:
 
     task = RenderJob.model_validate_json(job)
     shot = task.shot
-    frames = get_renderer(task.renderer, **task.options).frames(shot)
+    frames = _exactly(get_renderer(task.renderer, **task.options).frames(shot), shot.frames, shot.shot_id, task.renderer)
     ShotParts(task.out, *task.edges, shot.frames).write(frames, shot.fps, shot.width, shot.height)
     return str(task.out)
 

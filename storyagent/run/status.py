@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from storyagent import cache
 from storyagent.errors import StoryagentError
@@ -34,8 +34,7 @@ def film_folder(path: Path) -> Path:
 
 def shot_statuses(film_dir: Path) -> list[ShotStatus]:
     board = Storyboard.load(film_dir / cache.STORYBOARD)
-    timeline_file = film_dir / cache.TIMELINE
-    timeline = Timeline.model_validate_json(timeline_file.read_text(encoding="utf-8")) if timeline_file.exists() else None
+    timeline = _last_timeline(film_dir)
     last_action = {a.name: a.action for a in catalogue.artifacts(film_dir) if a.kind == "shot"}
     options = RunOptions.model_validate(stored_options(film_dir))  # what the film was made with, not the defaults
     statuses = []
@@ -53,3 +52,19 @@ def shot_statuses(film_dir: Path) -> list[ShotStatus]:
         else:
             statuses.append(ShotStatus(shot_id=shot.id, state="not rendered"))
     return statuses
+
+
+def _last_timeline(film_dir: Path) -> Timeline | None:
+    """The timeline the last run wrote, None before the first; the run writes it, so a broken one is
+    the run's to write again, and status says so instead of guessing."""
+    path = film_dir / cache.TIMELINE
+    try:
+        return Timeline.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except ValidationError as error:
+        raise StoryagentError(f"{path} is unreadable ({error.errors()[0]['msg']}); `storyagent render "
+                              f"{film_dir / cache.STORYBOARD}` writes it again") from None
+    except OSError as error:
+        raise StoryagentError(f"{path} is unreadable ({error.strerror}); `storyagent render "
+                              f"{film_dir / cache.STORYBOARD}` writes it again") from None
