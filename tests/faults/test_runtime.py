@@ -426,9 +426,9 @@ def test_a_plug_in_that_does_not_import_is_named_and_the_others_still_work(tmp_p
 @pytest.mark.parametrize(("mode", "words"), [
     ("raise", ["shot a2", "bad renderer failed", "ValueError: the model said no", "errors/a2.txt"]),
     pytest.param("memory", ["shot a2", "out of memory"], marks=pytest.mark.slow),
-    ("short", ["shot a2", "gave 13 frames, not the 16"]),
+    pytest.param("short", ["shot a2", "gave 13 frames, not the 16"], marks=pytest.mark.slow),
     pytest.param("long", ["shot a2", "more than the 16 frames"], marks=pytest.mark.slow),
-    ("abort", ["a render worker died", "run the same command again"]),
+    pytest.param("abort", ["a render worker died", "run the same command again"], marks=pytest.mark.slow),
 ])
 def test_a_renderer_that_misbehaves_is_one_line_naming_the_shot(tmp_path: Path, plugins, mode: str,
                                                                   words: list[str]) -> None:
