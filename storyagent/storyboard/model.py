@@ -464,6 +464,8 @@ class Storyboard(_Model):
     def load(cls, path: str | os.PathLike[str]) -> "Storyboard":
         path = Path(path)
         try:
+            if path.exists() and not path.is_file():  # reading a pipe or a device would wait for ever
+                raise StoryboardError(f"{path}: not a regular file; give a storyboard JSON file")
             raw = path.read_bytes()
         except OSError as err:
             raise StoryboardError(f"{path}: cannot read: {err.strerror or err}") from None
