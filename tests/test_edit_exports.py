@@ -9,14 +9,9 @@ import re
 import opentimelineio as otio
 import pytest
 
-from storyagent.export.otio import (
-    FilmInfo,
-    build_otio,
-    write_contact_sheet_pdf,
-    write_edl,
-    write_film_manifest,
-    write_otio,
-)
+from storyagent.export.contact_sheet import write_contact_sheet_pdf
+from storyagent.export.manifest import FilmInfo, write_film_manifest
+from storyagent.export.otio import build_otio, write_edl, write_otio
 from tests.helpers import edit_synthetic as syn
 
 

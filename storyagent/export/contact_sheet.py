@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from storyagent.cache import atomic_path, reusable, seal, source_version
+from storyagent.errors import RenderError
 from storyagent.export import Exporter, ExportJob
-from storyagent.export.otio import write_contact_sheet_pdf
 from storyagent.plugins import NoOptions
 from storyagent.storyboard import NARRATOR, Shot, Storyboard
 
@@ -116,3 +116,25 @@ def clip_middle_frame(clip: Path, width: int, height: int) -> np.ndarray:
     with VideoFileClip(str(clip), audio=False, target_resolution=(width, height)) as video:
         frame = video.get_frame(video.duration / 2)
     return np.ascontiguousarray(frame[:height, :width, :3], dtype=np.uint8)
+
+
+def write_contact_sheet_pdf(png: Path, out: Path, *, title: str = "") -> Path:
+    """The contact sheet image (from `write_contact_sheet`) as a one-page
+    PDF for printing and sharing: the page has the image's proportions at 96 dpi."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    png = Path(png)
+    if not png.is_file():
+        raise RenderError(f"{png}: contact sheet image not found")
+    with Image.open(png) as image:
+        width, height = image.size
+    pdf = FPDF(unit="pt", format=(width * 0.75, height * 0.75))  # 96 px per inch = 0.75 pt per px
+    pdf.set_auto_page_break(False)
+    pdf.set_title(title or "Contact sheet")
+    pdf.set_creator("storyagent")
+    pdf.add_page()
+    pdf.image(str(png), x=0, y=0, w=pdf.w, h=pdf.h)
+    with atomic_path(out) as tmp:  # fpdf writes only to a file name
+        pdf.output(str(tmp))
+    return Path(out)

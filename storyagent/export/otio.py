@@ -1,5 +1,4 @@
-"""Exports beside the film: `timeline.otio` for an editor (NLE), a CMX 3600
-EDL, the contact sheet as PDF, and `film.json`, the record of what made the film.
+"""The edit for an editor (NLE): `timeline.otio`, and a CMX 3600 EDL.
 
 The OTIO timeline mirrors the film exactly: one video track of the shot clip
 files (cards as generator clips), dissolves and wipes as transitions, fades as
@@ -10,30 +9,14 @@ from __future__ import annotations
 
 import copy
 import os
-import platform
-import subprocess
-from collections.abc import Callable
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
-from pydantic import BaseModel, Field
-
-from storyagent.cache import atomic_path, source_version
+from storyagent.cache import atomic_path, source_version, write_text_atomic
 from storyagent.errors import RenderError
 from storyagent.export import Exporter, ExportJob
-from storyagent.media.video import ffmpeg_exe
 from storyagent.plugins import NoOptions
 from storyagent.storyboard import TransitionKind
 from storyagent.timeline import ShotPlacement, Timeline, VoicePlacement
-
-# Libraries whose version changes what the film looks or sounds like.
-KEY_LIBRARIES = [
-    "storyagent", "pydantic", "numpy", "scipy", "skia-python", "pillow", "langgraph", "openai", "moviepy",
-    "imageio-ffmpeg", "opentimelineio", "otio-cmx3600-adapter", "pysubs2", "pyloudnorm", "piper-tts",
-    "onnxruntime", "espeakng-loader", "pretty_midi", "torch", "diffusers", "transformers",
-]
-
 
 # -- OpenTimelineIO -----------------------------------------------------------------
 
@@ -102,7 +85,9 @@ def save_otio(film, out: Path) -> Path:
     """An OTIO timeline (from `build_otio`, relative to `out`'s folder) written as `.otio`."""
     import opentimelineio as otio
 
-    return _write_atomic(Path(out), lambda tmp: otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json"))
+    with atomic_path(out) as tmp:  # the adapter writes only to a file name
+        otio.adapters.write_to_file(film, str(tmp), adapter_name="otio_json")
+    return Path(out)
 
 
 # Frame rates SMPTE timecode (and so a CMX 3600 EDL) can express.
@@ -124,7 +109,7 @@ def write_edl(film, out: Path) -> Path:
         text = otio.adapters.write_to_string(picture, adapter_name="cmx_3600", rate=rate)
     except (otio.exceptions.OTIOError, ValueError) as err:
         raise RenderError(f"{out.name}: cannot write the EDL: {err}") from None
-    return _write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return write_text_atomic(out, text)
 
 
 def _video_track(otio, timeline: Timeline, shot_clips: dict[str, Path], url):
@@ -242,77 +227,3 @@ def _range(otio, start: float, seconds: float, fps: int):
     return otio.opentime.TimeRange(
         otio.opentime.RationalTime.from_seconds(start, fps), otio.opentime.RationalTime.from_seconds(seconds, fps)
     )
-
-
-def _write_atomic(out: Path, write: Callable[[Path], object]) -> Path:
-    """Let `write` fill a temporary file (some writers only take a file name), then move it into place."""
-    with atomic_path(out) as tmp:
-        write(tmp)
-    return Path(out)
-
-
-# -- contact sheet ------------------------------------------------------------------
-
-
-def write_contact_sheet_pdf(png: Path, out: Path, *, title: str = "") -> Path:
-    """The contact sheet image (from `storyagent.export.contact_sheet`) as a one-page
-    PDF for printing and sharing: the page has the image's proportions at 96 dpi."""
-    from fpdf import FPDF
-    from PIL import Image
-
-    png = Path(png)
-    if not png.is_file():
-        raise RenderError(f"{png}: contact sheet image not found")
-    with Image.open(png) as image:
-        width, height = image.size
-    pdf = FPDF(unit="pt", format=(width * 0.75, height * 0.75))  # 96 px per inch = 0.75 pt per px
-    pdf.set_auto_page_break(False)
-    pdf.set_title(title or "Contact sheet")
-    pdf.set_creator("storyagent")
-    pdf.add_page()
-    pdf.image(str(png), x=0, y=0, w=pdf.w, h=pdf.h)
-    return _write_atomic(Path(out), lambda tmp: pdf.output(str(tmp)))
-
-
-# -- film.json ------------------------------------------------------------------------
-
-
-class FilmInfo(BaseModel):
-    """What made a film: enough to reproduce it or explain how it looks."""
-
-    title: str
-    premise: str = ""
-    planner: str = Field(description="Planner that wrote the storyboard (template, llm:<model>, or 'edited').")
-    renderer: str = Field(description="Shot renderer backend.")
-    voice_engine: str = Field(description="TTS engine (and voice) used for the lines.")
-    duration: float = Field(description="Film length in seconds.")
-    frame_count: int
-    fps: int
-    width: int
-    height: int
-    seeds: dict[str, int] = Field(default_factory=dict, description="Seeds by what they fix (film, character ids, ...).")
-    stage_seconds: dict[str, float] = Field(default_factory=dict, description="Wall seconds spent in each stage.")
-    paths: dict[str, str] = Field(default_factory=dict, description="Outputs, relative to the film folder.")
-    versions: dict[str, str] = Field(default_factory=lambda: library_versions())
-    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-
-
-def library_versions() -> dict[str, str]:
-    """Python, ffmpeg and the installed key libraries (without importing them)."""
-    versions = {"python": platform.python_version()}
-    for name in KEY_LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    try:
-        first = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True, check=False).stdout.split("\n", 1)[0]
-        versions["ffmpeg"] = first.split()[2] if first.startswith("ffmpeg version") else first
-    except (OSError, IndexError):
-        pass
-    return versions
-
-
-def write_film_manifest(path: Path, info: FilmInfo) -> Path:
-    """`film.json`, written atomically."""
-    return _write_atomic(Path(path), lambda tmp: tmp.write_text(info.model_dump_json(indent=2) + "\n", encoding="utf-8"))

@@ -366,7 +366,7 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
 
 def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: Path, options: RunOptions) -> dict[str, Path]:
     from storyagent.export import ExportJob, export_all
-    from storyagent.export.otio import FilmInfo, write_film_manifest
+    from storyagent.export.manifest import FilmInfo, write_film_manifest
 
     clips = {shot_id: cache.resolve(path, film_dir) for shot_id, path in state["clips"].items()}
     # Voice lines go on their own track line by line, so the voice stem is left out here.
