@@ -83,6 +83,19 @@ def test_a_crashed_run_resumes_where_it_stopped(monkeypatch: pytest.MonkeyPatch,
     assert rec.calls == ["edit", "export"], f"finished stages ran again: {rec.calls} after {first}"
 
 
+def test_a_resumed_run_counts_the_shots_it_still_has_to_render(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    failing = Storyboard.load(SOUTH).shots()[0].id
+    Recorder(monkeypatch, fail_once=f"render:{failing}")
+    with pytest.raises(RenderError):
+        film.make("polar bear visits penguins", tmp_path / "f", jobs=1)
+    events: list[dict] = []
+    film.make("polar bear visits penguins", tmp_path / "f", jobs=1, progress=events.append)
+    totals = [event["total"] for event in events if event.get("stage") == "render" and event.get("event") == "total"]
+    shots = [event for event in events if event.get("stage") == "render" and event.get("event") == "shot"]
+    assert totals == [len(shots)] and shots, f"the bar counts {totals} for {len(shots)} shots rendered on resume"
+
+
 def test_an_unchanged_finished_film_is_not_made_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     rec = Recorder(monkeypatch)
     film.make("polar bear visits penguins", tmp_path / "f")

@@ -211,9 +211,11 @@ def _run(inputs: dict[str, Any], film_dir: Path, options: RunOptions, progress: 
         waiting = bool(snapshot.next) and any(task.interrupts for task in snapshot.tasks)
         if waiting:
             return _result(film_dir, snapshot.values, stopped_for_review=True)
-        if _unfinished(snapshot):
+        if unfinished := _unfinished(snapshot):
             if not planned_now:
-                emit({"event": "resume", "next": _unfinished(snapshot)})
+                emit({"event": "resume", "next": unfinished})
+            if shots_left := unfinished.count("render_shot"):  # the time stage that counts them ran before the stop
+                emit({"stage": "render", "event": "total", "total": shots_left})
             stream_input = None  # crashed earlier: carry on from the last checkpoint
         elif _finished(snapshot.values, film_dir):
             emit({"event": "up-to-date"})
