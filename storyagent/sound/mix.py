@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel
 from scipy.signal import resample_poly
 
+from storyagent import cache
 from storyagent.cache import (
     STEM_CACHE,
     atomic_path,
@@ -84,17 +85,17 @@ def mix(timeline: Timeline, board: Storyboard, out_dir: Path, sr: int = 48000, s
     out_dir.mkdir(parents=True, exist_ok=True)
     n = round(timeline.duration * sr)
     with scratch_dir(out_dir, "mix") as scratch:
-        raw, raw_lufs, synth = render_stems(timeline, board, n, sr, seed, music_synth, out_dir / "music.mid", scratch)
+        raw, raw_lufs, synth = render_stems(timeline, board, n, sr, seed, music_synth, out_dir / cache.MUSIC_MIDI, scratch)
         voice_gain = _level_gain(raw_lufs["voice"], VOICE_LUFS)
         voice, voice_lufs, speech_reference = compress_voice(raw["voice"], voice_gain, n, sr, scratch)
         gains = {"voice": _level_gain(voice_lufs, VOICE_LUFS),  # compressed from a known level, then made up
                  "music": _level_gain(raw_lufs["music"], MUSIC_LUFS),
                  "effects": _level_gain(raw_lufs["effects"], EFFECTS_LUFS)}
         stems, total_lufs = level_and_duck({**raw, "voice": voice}, gains, speech_reference, n, sr, scratch)
-        paths = {"mix": out_dir / "mix.wav", **{name: out_dir / "stems" / f"{name}.wav" for name in STEMS}}
+        paths = {"mix": out_dir / cache.MIX, **{name: out_dir / cache.STEMS / f"{name}.wav" for name in STEMS}}
         lufs, peak_db = write_finished(stems, total_lufs, n, sr, paths)
     return MixResult(
-        mix=paths["mix"], stems={name: paths[name] for name in STEMS}, music_midi=out_dir / "music.mid",
+        mix=paths["mix"], stems={name: paths[name] for name in STEMS}, music_midi=out_dir / cache.MUSIC_MIDI,
         duration=n / sr, sample_rate=sr, loudness_lufs=round(lufs, 2), true_peak_dbtp=round(peak_db, 2),
         music_synth=synth,
     )
