@@ -17,7 +17,7 @@ def test_plan_writes_a_storyboard_that_lints_clean(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "scenes" in result.stdout and str(out) in result.stdout.replace("\n", "")
     board = Storyboard.load(out)
-    assert board.target_duration == 60 and board.premise == "polar bear visits penguins"
+    assert board.target_duration == 60 and board.premise.text == "polar bear visits penguins"
     assert out.read_text(encoding="utf-8") == board.to_json(), "saved canonical"
     lint = storyagent("lint", str(out), "--json")
     assert lint.returncode == 0 and [i for i in json.loads(lint.stdout) if i["level"] == "error"] == []

@@ -35,6 +35,7 @@ from storyagent.planners.premise import detect_language
 from storyagent.planners.timing import MIN_SHOT, fit_durations, frame_transitions, seconds_needed
 from storyagent.plugins import NoOptions
 from storyagent.storyboard import (
+    PremiseReading,
     BiomeName,
     Camera,
     CameraAngle,
@@ -571,7 +572,7 @@ def _assemble(premise: str, language: str, options: PlanOptions, outline: Outlin
     board = Storyboard(
         title=outline.title.strip()[:200] or premise[:200],
         logline=outline.logline[:1000],
-        premise=premise,
+        premise=PremiseReading(text=premise),
         language=language,
         target_duration=options.duration,
         characters=characters,

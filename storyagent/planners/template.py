@@ -30,6 +30,7 @@ from storyagent.planners.timing import MIN_SHOT, fit_durations, frame_transition
 from storyagent.plugins import NoOptions
 from storyagent.resources import TEMPLATES
 from storyagent.storyboard import (
+    PremiseReading,
     Camera,
     CameraAngle,
     CameraMovement,
@@ -445,7 +446,7 @@ def _film(story: Story, options: PlanOptions, rng: random.Random) -> Storyboard:
     return Storyboard(
         title=title if language == "zh" else _title_case(title),
         logline=_fill(rng.choice(getattr(story.arc.logline, language)), story, dest),
-        premise=story.premise.text,
+        premise=PremiseReading(text=story.premise.text),
         language=language,
         target_duration=options.duration,
         characters=_characters(story, rng),

@@ -82,11 +82,11 @@ def render(storyboard: Storyboard | str | Path, out_dir: str | Path | None = Non
         own_folder = Path(storyboard).absolute().parent
         film_dir = Path(out_dir) if out_dir is not None else own_folder
         if film_dir.absolute() != own_folder:
-            _refuse_another_film(film_dir, board.premise)
+            _refuse_another_film(film_dir, board.premise.text)
         if Path(film_dir, cache.STORYBOARD).absolute() != Path(storyboard).absolute():
             seen = None  # the folder's storyboard.json is not the file rendered: kept as .v<N> if replaced
     run_options = effective_options(film_dir, RunOptions.given(**options))
-    return _run({"premise": board.premise, "source": "storyboard", "storyboard": board.model_dump(mode="json")},
+    return _run({"premise": board.premise.text, "source": "storyboard", "storyboard": board.model_dump(mode="json")},
                 film_dir, run_options, progress, seen=seen)
 
 
@@ -98,6 +98,8 @@ def _refuse_another_film(film_dir: Path, premise: str) -> None:
         return
     try:
         theirs = json.loads((film_dir / cache.STORYBOARD).read_text(encoding="utf-8")).get("premise")
+        if isinstance(theirs, dict):  # schema 4 keeps the text inside the premise reading
+            theirs = theirs.get("text")
     except (OSError, ValueError, AttributeError):
         theirs = None
     if theirs != premise:

@@ -374,7 +374,7 @@ def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: P
     exports = export_all(ExportJob(board=board, timeline=timeline, clips=clips, stems=stems, film_dir=film_dir))
     info = FilmInfo(
         title=board.title,
-        premise=board.premise,
+        premise=board.premise.text,
         planner=options.planner if state.get("source") == "premise" else "storyboard",
         renderer=renderer_name(board, options),
         voice_engine=options.voice_engine or "auto",

@@ -5,6 +5,7 @@ malformed file into one line with its JSON path."""
 from storyagent.storyboard.files import MIGRATIONS, SCHEMA_VERSION, migrate, save_keeping_previous
 from storyagent.storyboard.model import (
     NARRATOR,
+    Age,
     BiomeName,
     Camera,
     CameraAngle,
@@ -16,13 +17,19 @@ from storyagent.storyboard.model import (
     Mood,
     Motion,
     OnScreen,
+    PremiseCharacter,
+    PremiseReading,
+    PremiseThing,
     RenderSettings,
     Scene,
     ScreenDirection,
     Shot,
     ShotSize,
     SoundCue,
+    Stature,
     Storyboard,
+    StoryKind,
+    Threat,
     TimeOfDay,
     Transition,
     TransitionKind,
@@ -34,7 +41,8 @@ from storyagent.storyboard.model import (
 from storyagent.storyboard.problems import describe_validation_error, json_path
 
 __all__ = [
-    "MIGRATIONS", "NARRATOR", "SCHEMA_VERSION", "BiomeName", "Camera", "CameraAngle", "CameraMovement", "Character",
+    "MIGRATIONS", "NARRATOR", "SCHEMA_VERSION", "Age", "PremiseCharacter", "PremiseReading", "PremiseThing",
+    "Stature", "StoryKind", "Threat", "BiomeName", "Camera", "CameraAngle", "CameraMovement", "Character",
     "Facing", "Line", "Location", "Mood", "Motion", "OnScreen", "RenderSettings", "Scene", "ScreenDirection", "Shot",
     "ShotSize", "SoundCue", "Storyboard", "TimeOfDay", "Transition", "TransitionKind", "Visual", "Voice", "Weather",
     "describe_validation_error", "json_path", "json_schema", "migrate", "save_keeping_previous",

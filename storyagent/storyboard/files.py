@@ -19,7 +19,7 @@ from storyagent.storyboard.problems import json_path
 if TYPE_CHECKING:
     from storyagent.storyboard.model import Storyboard
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 # -- reading ---------------------------------------------------------------------
@@ -152,12 +152,21 @@ def _free_version(path: Path) -> Path:
 
 # -- schema versions -------------------------------------------------------
 
+def _premise_as_reading(doc: dict[str, Any]) -> dict[str, Any]:
+    text = doc.get("premise", "")
+    if isinstance(text, str):
+        doc["premise"] = {"text": text} if text else {}
+    return doc
+
+
 # MIGRATIONS[n] turns a version-n document (a dict) into a version n+1 document.
 # Add one function per format change so today's files still open tomorrow.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: lambda doc: doc,  # 2 added `visual.count`; its default, one, is what version 1 drew
     2: lambda doc: doc,  # 3 added `narrator`, the narration's voice; the cast fills it in
+    3: _premise_as_reading,  # 4 reads the premise into a structure; the text is kept
 }
+
 
 
 def migrate(data: dict[str, Any], source: str = "<storyboard>") -> dict[str, Any]:

@@ -333,6 +333,11 @@ class OnScreen(_Model):
     direction: ScreenDirection = Field(
         default=ScreenDirection.NEUTRAL, description="Screen direction of travel or gaze (keep it for travel)."
     )
+    progress: float | None = Field(
+        default=None, ge=0, le=1,
+        description="For a thing being built, grown or worn away: how much of it stands, from 0 (nothing yet) "
+        "to 1 (whole), drawn from the ground up; empty means whole.",
+    )
 
 
 class Camera(_Model):
@@ -406,13 +411,108 @@ class RenderSettings(_Model):
     fps: Fps = 24
 
 
+class StoryKind(_Vocabulary):
+    """The kind of story a premise tells; it chooses the story arc."""
+
+    QUEST = "quest", "travel to reach a place or someone (visit, go, fly to, cross)"
+    BUILD = "build", "make something, shown stage by stage (build, bake, paint, plant)"
+    SEARCH = "search", "look for someone or something lost, and find it"
+    RESCUE = "rescue", "save or help someone in trouble"
+    RACE = "race", "a contest against a rival or the clock"
+    LEARN = "learn", "learn a skill or join a group (learn to fly, join the choir)"
+    SURVIVE = "survive", "weather a storm or a danger together"
+    BEFRIEND = "befriend", "meet someone and become friends"
+    DAY = "day", "an ordinary day and what happens in it"
+
+
+class Threat(_Vocabulary):
+    """What stands in the way, as the picture shows it."""
+
+    SUN = "sun", "the sun rises and warms: what is cold melts"
+    STORM = "storm", "wind, rain or snow and thunder"
+    NIGHT = "night", "night falls"
+    COLD = "cold", "cold and snow"
+    RAIN = "rain", "rain that spoils things"
+    FOG = "fog", "fog that hides the way"
+    DISTANCE = "distance", "a long way: mountains and seas between"
+    RIVAL = "rival", "someone who competes or stands in the way"
+    FEAR = "fear", "the hero's own fear or shyness"
+    TIME = "time", "a deadline: it must be done before a moment"
+
+
+class Age(_Vocabulary):
+    """How old a character is."""
+
+    YOUNG = "young", "a child or a cub"
+    GROWN = "grown", "grown up"
+    OLD = "old", "old, grey"
+
+
+class Stature(_Vocabulary):
+    """A character's size against others of its kind."""
+
+    LITTLE = "little", "smaller than usual for its kind"
+    BIG = "big", "bigger than usual for its kind"
+
+
+class PremiseCharacter(_Model):
+    """Someone the premise names."""
+
+    name: NonBlank = Field(description="The premise's words for them: 'lighthouse keeper', 'robots', '小熊猫'.")
+    kind: Name | None = Field(default=None, max_length=100, description="The world creature they are drawn as "
+                              "('red panda', 'person'); empty means not known to the world data.")
+    count: int = Field(default=1, ge=1, le=50, description="How many: 'two robots' is 2; a group ('penguins') is 4.")
+    age: Age | None = Field(default=None, description=Age.__doc__ or "")
+    stature: Stature | None = Field(default=None, description=Stature.__doc__ or "")
+    traits: list[NonBlank] = Field(default_factory=list, description="Words of character: 'shy', 'brave'.")
+    relation: Text = Field(default="", description="Who they are to another: 'grandfather of the red panda'.")
+    role: Literal["hero", "companion", "other"] = Field(
+        default="hero", description="hero: whom the story follows; companion: goes along; other: met, helped, raced.")
+    shown_as: Id | None = Field(default=None, description="Id of the storyboard character that plays them "
+                                "(the planner fills it).")
+
+
+class PremiseThing(_Model):
+    """A place or a prop the premise names."""
+
+    name: NonBlank = Field(description="The premise's words for it: 'kite', 'bamboo forest', '竹林'.")
+    kind: Name | None = Field(default=None, max_length=100, description="The world place or thing it is drawn as; "
+                              "empty means not known to the world data.")
+    shown_as: Name | None = Field(default=None, max_length=200, description="The location id, character id or prop "
+                                  "that shows it (the planner fills it).")
+
+
+class PremiseReading(_Model):
+    """What the planner understood of the premise. Edit it, then run `storyagent plan` on the storyboard file
+    to plan again from what you wrote here; with `story` empty the premise text is read again."""
+
+    text: Text = Field(default="", description="The one line the film was made from.")
+    story: StoryKind | None = Field(default=None, description=StoryKind.__doc__ or "")
+    characters: list[PremiseCharacter] = Field(default_factory=list, description="Who the premise names, hero first.")
+    action: Text = Field(default="", description="The goal or main action as a verb phrase, in the premise's "
+                         "language: 'build a snowman', 'weather a storm', '寻找丢失的风筝'.")
+    verb: Name | None = Field(default=None, max_length=60, description="The action's English verb in its base "
+                              "form ('build', 'search'); shots about the goal show it.")
+    target: Name | None = Field(default=None, max_length=200, description="What the action is done to, as an "
+                                "English noun: 'snowman', 'kite', 'choir'.")
+    obstacle: Text = Field(default="", description="What stands in the way, in the premise's words: "
+                           "'before the sun melts it'.")
+    threat: Threat | None = Field(default=None, description=Threat.__doc__ or "")
+    places: list[PremiseThing] = Field(default_factory=list, description="Places the premise names, in order.")
+    props: list[PremiseThing] = Field(default_factory=list, description="Things the premise names that matter.")
+    weather: Weather | None = Field(default=None, description="Weather the premise names.")
+    time_of_day: TimeOfDay | None = Field(default=None, description="Time of day the premise names.")
+    notes: list[Text] = Field(default_factory=list, description="What could not be used, or is drawn as its "
+                              "nearest kind.")
+
+
 class Storyboard(_Model):
     """A short film, scene by scene and shot by shot."""
 
-    schema_version: Literal[3] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
+    schema_version: Literal[4] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
     title: NonBlank = Field(description="Title of the film.")
     logline: Text = Field(default="", description="The story in one sentence.")
-    premise: Text = Field(default="", description="The one line the film was made from.")
+    premise: PremiseReading = Field(default_factory=PremiseReading, description=PremiseReading.__doc__ or "")
     language: Literal["en", "zh"] = Field(default="en", description="Language of narration and dialogue.")
     target_duration: Seconds = Field(default=90.0, description="Intended film length in seconds.")
     style: Text = Field(default="flat vector storybook", description="Visual style, in words.")

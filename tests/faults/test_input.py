@@ -104,9 +104,11 @@ def test_duplicate_keys_name_the_key_and_its_path(example: dict) -> None:
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_not_json(example: dict, constant: str) -> None:
     example["target_duration"] = "HERE"
-    message = _error(json.dumps(example, indent=2).replace('"HERE"', constant))
+    text = json.dumps(example, indent=2)
+    line = text[: text.index('"HERE"')].count("\n") + 1
+    message = _error(text.replace('"HERE"', constant))
     assert f"invalid JSON: {constant} is not a JSON number" in message
-    assert message.startswith("board.json:7:")  # line of target_duration
+    assert message.startswith(f"board.json:{line}:")  # the line of target_duration
 
 
 def test_a_byte_order_mark_and_utf16_are_read(example: dict) -> None:
@@ -286,7 +288,7 @@ def test_an_unknown_voice_engine_is_an_error_not_a_recast(example_board: Storybo
 
 def test_terminal_escapes_and_control_characters_never_reach_a_name() -> None:
     board = plan("a \x1b[31mred\x1b[0m fox\x00 visits \x1b]0;title\x07penguins\x7f", planner="template")
-    texts = [board.title, board.premise, *(c.name for c in board.characters)]
+    texts = [board.title, board.premise.text, *(c.name for c in board.characters)]
     assert not any(ch in text for text in texts for ch in "\x1b\x00\x07\x7f[")
     assert readable_premise("a \x1b[1;31mred\x1b[0m fox") == "a red fox"
 
