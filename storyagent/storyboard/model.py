@@ -194,6 +194,7 @@ class Motion(_Vocabulary):
     LOOK = "look", "looks around"
     TALK = "talk", "speaks, small gestures"
     DANCE = "dance", "dances or celebrates"
+    WORK = "work", "busy hands: builds, digs, mends, paints"
 
 
 class Mood(_Vocabulary):

@@ -168,4 +168,7 @@ def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
         beat = math.sin(2 * math.pi * (seconds * 1.0 + phase))
         bounce = abs(math.sin(2 * math.pi * (seconds * 1.0 + phase)))
         return Pose(x, 0.1 * h * bounce, depth, 1 if beat > 0 else -1, tilt=10 * beat)
+    if motion == Motion.WORK:  # bends to the work and straightens, a stroke a little under a second
+        stroke = (1 + math.sin(2 * math.pi * (seconds * 1.3 + phase))) / 2
+        return Pose(x, 0.0, depth, facing, squash=0.94 + 0.05 * stroke, tilt=9 * facing * stroke)
     return Pose(x, 0.0, depth, facing, squash=1 + 0.015 * breath)  # idle: breathing
