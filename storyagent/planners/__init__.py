@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from storyagent.errors import BackendError, PlanError, PremiseError
 from storyagent.plugins import Backend, Registry
-from storyagent.storyboard import Storyboard, describe_validation_error
+from storyagent.storyboard import PremiseReading, Storyboard, describe_validation_error
 from storyagent.storyboard.language import script, shown, undrawable
 
 MAX_PREMISE = 2000  # characters: a line or a short paragraph
@@ -52,7 +52,9 @@ class Planner(Backend, Protocol):
 
     def __init__(self, options: Any) -> None: ...
 
-    def plan(self, premise: str, options: PlanOptions) -> Storyboard: ...
+    def plan(self, premise: PremiseReading, options: PlanOptions) -> Storyboard:
+        """Plan from the premise's reading; a reading with no `story` is read from its text first."""
+        ...
 
 
 PLANNERS: Registry[Planner] = Registry("planner", "storyagent.planners")
@@ -80,13 +82,17 @@ def get_planner(name: str, options: PlanOptions) -> Planner:
     return PLANNERS.get(chosen)(PLANNERS.options(chosen, {}))
 
 
-def plan(premise: str, **options: Any) -> Storyboard:
-    """Plan a storyboard from one line. Options: see `PlanOptions`."""
+def plan(premise: str | PremiseReading, **options: Any) -> Storyboard:
+    """Plan a storyboard from one line, or from a premise reading a director edited
+    (`board.premise`). Options: see `PlanOptions`."""
     try:
         opts = PlanOptions(**options)
     except ValidationError as err:
         raise PlanError(f"plan options: {describe_validation_error(err, PlanOptions)}") from None
-    return get_planner(opts.planner, opts).plan(readable_premise(premise), opts)
+    if isinstance(premise, str):
+        premise = PremiseReading(text=premise)
+    reading = premise.model_copy(update={"text": readable_premise(premise.text)})
+    return get_planner(opts.planner, opts).plan(reading, opts)
 
 
 # Terminal escape sequences (colours, cursor moves, titles) pasted with a premise: CSI, OSC and two-byte ones.

@@ -180,11 +180,11 @@ class LLMPlanner(Planner):
     def __init__(self, options: NoOptions) -> None:
         pass
 
-    def plan(self, premise: str, options: PlanOptions) -> Storyboard:
-        session = _Session(options, premise)
+    def plan(self, premise: PremiseReading, options: PlanOptions) -> Storyboard:
+        session = _Session(options, premise.text)
         outline = session.outline()
         scenes = [session.shots(outline, scene, i == len(outline.scenes) - 1) for i, scene in enumerate(outline.scenes)]
-        board = _assemble(premise, session.language, options, outline, scenes)
+        board = _assemble(premise.text, session.language, options, outline, scenes)
         board = session.polish(board)
         problems = [issue for issue in lint(board) if issue.level == "error"]
         if problems:

@@ -211,9 +211,9 @@ class TemplatePlanner(Planner):
     def __init__(self, options: NoOptions) -> None:
         pass
 
-    def plan(self, premise: str, options: PlanOptions) -> Storyboard:
-        rng = random.Random(_seed(premise, options.seed))
-        understood = understand(premise, options.language)
+    def plan(self, premise: PremiseReading, options: PlanOptions) -> Storyboard:
+        rng = random.Random(_seed(premise.text, options.seed))
+        understood = understand(premise.text, options.language)
         language = options.language or understood.language
         story = _cast_story(understood, language, options.seed, rng)
         story.beats = _keep_beats(story.beats, options.duration)
