@@ -1,389 +1,776 @@
-"""Understanding a premise: who the story is about, whom they go to, what they
-want and where. English and Chinese; anything unknown still becomes a
-character or a place, so every premise gives a story."""
+"""Reading a premise into a structure before planning (`PremiseReading`): who it is
+about (with count, age, size, traits and relations), the goal as a verb phrase, what
+stands in the way, places, props, weather and time of day.
+
+English is read by a small lexicon-driven parser: lemminflect's part-of-speech
+lexicon and lemmas find the main verb and the noun phrases; the world data names
+creatures, things and places; the tables below name story verbs and threats.
+Chinese is segmented and tagged by jieba, with the world's Chinese names added to
+its dictionary. Both run offline from data that pip installs.
+
+Why not spaCy: its parser would find the verb as well, but its English pipeline
+is on PyPI only as third-party re-uploads of Explosion's model; a package of
+model weights from an unknown uploader is a supply-chain risk we do not need for
+one-line premises.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
 from storyagent.errors import PremiseError
+from storyagent.storyboard import (
+    Age,
+    PremiseCharacter,
+    PremiseReading,
+    PremiseThing,
+    Stature,
+    StoryKind,
+    Threat,
+    TimeOfDay,
+    Weather,
+)
 from storyagent.storyboard.language import cjk_characters
 from storyagent.world import World, world
 
-Goal = Literal["visit", "meet", "look-for", "lose", "find", "go", "race", "help", "day", "learn"]
-
-
-class Entity(BaseModel):
-    """Someone or something the premise names."""
-
-    name: str = Field(description="How narration names it, without article: 'polar bear', 'Mia', '北极熊'.")
-    kind: str | None = Field(default=None, description="Key of its kind in the world data; empty when unknown.")
-    noun: str = Field(description="English noun for icon keywords: 'polar bear', 'zorb'.")
-    proper: bool = Field(default=False, description="A proper name takes no article.")
-    plural: bool = False
-    adjective: str | None = None
-
-
-class Premise(BaseModel):
-    text: str
-    language: Literal["en", "zh"]
-    goal: Goal
-    hero: Entity
-    companions: list[Entity] = Field(default_factory=list, description="Travel with the hero.")
-    others: list[Entity] = Field(default_factory=list, description="Met, visited, raced, helped or lost.")
-    places: list[str] = Field(default_factory=list, description="World place keys the premise names, in order.")
-    destination: str | None = Field(default=None, description="Place key the hero heads for, when named.")
-    skill: str | None = Field(default=None, description="What the hero longs to do, for 'learn': 'paint', '画画'.")
-    activity: str | None = Field(default=None, description="What the hero does, in a premise no story verb "
-                                 "covers: 'guards a castle'.")
+GROUP = 4  # figures drawn for a group the premise does not count ("penguins", "a choir")
+MAX_NAME_WORDS = 4
 
 
 def detect_language(text: str) -> Literal["en", "zh"]:
     return "zh" if cjk_characters(text) * 3 >= len(text.replace(" ", "")) or cjk_characters(text) >= 4 else "en"
 
 
-def understand(text: str, language: Literal["en", "zh"] | None = None) -> Premise:
+def read_premise(text: str, language: Literal["en", "zh"] | None = None) -> PremiseReading:
+    """The premise read into a structure. Whatever the premise says, the reading has a
+    story kind and at least one character, so every premise gives a film."""
     text = " ".join(text.split())
     if not text:
-        raise PremiseError("the premise is empty; describe the story in a line, e.g. \"polar bear visits penguins\"")
-    language = language or detect_language(text)
-    if cjk_characters(text):
-        return _understand_zh(text, language)
-    return _understand_en(text, language)
+        raise PremiseError('the premise is empty; describe the story in a line, e.g. "polar bear visits penguins"')
+    reading = _read_zh(text) if cjk_characters(text) else _read_en(text)
+    return _completed(reading)
 
 
-# -- English ------------------------------------------------------------------
+# -- story words (English) -------------------------------------------------------------
 
-VERBS: dict[Goal, str] = {
-    "visit": r"visits|visit|visited|is visiting|goes to see|go to see|went to see|travels to see|pays a visit to|calls on",
-    "meet": r"meets|meet|met|befriends|befriend|makes friends with|make friends with|greets|falls in love with",
-    "look-for": r"looks for|look for|is looking for|searches for|search for|hunts for|seeks|goes looking for|tries to find",
-    "lose": r"loses|lose|lost|drops|misplaces",
-    "find": r"finds|find|found|discovers|discover|stumbles upon",
-    "race": r"races against|races|race|raced|challenges|challenge|competes with|competes against|plays against|versus|vs\.?|beats",
-    "help": r"helps|help|helped|rescues|rescue|rescued|saves|save|protects|takes care of|looks after|teaches",
-    "go": r"goes to|go to|went to|travels to|travel to|sails to|flies to|fly to|walks to|journeys to|heads to|"
-    r"sets off for|sets out for|crosses|cross|climbs|explores|explore|returns to|runs to|swims to|moves to|goes on a trip to",
-    "learn": r"learns to|learn to|learned to|learnt to|is learning to|learns how to|wants to|want to|wanted to|"
-    r"tries to|try to|tried to|longs to|hopes to|dreams to|wishes to|wishes she could|wishes he could|practises|practices",
+# The goal verb's lemma -> the story it tells. Verbs not listed tell a day of doing it.
+STORY_VERBS: dict[StoryKind, str] = {
+    StoryKind.BUILD: "build make bake cook craft paint draw knit sew repair fix mend plant grow dig carve decorate "
+    "write compose create construct assemble invent sculpt weave prepare brew stitch restore",
+    StoryKind.SEARCH: "search look seek hunt find track lose miss recover retrieve",
+    StoryKind.RESCUE: "rescue save help free protect guard heal nurse shelter defend",
+    StoryKind.RACE: "race compete beat challenge chase outrun win battle",
+    StoryKind.LEARN: "learn practise practice join train master study audition perform sing dance",
+    StoryKind.SURVIVE: "weather survive endure brave escape outlast withstand",
+    StoryKind.BEFRIEND: "befriend meet greet love adopt welcome",
+    StoryKind.QUEST: "visit go travel sail fly walk climb cross explore journey return reach head deliver carry bring "
+    "take swim ride row drive run migrate follow float cycle hike trek",
 }
-KIN = {"grandma", "grandpa", "granny", "grandmother", "grandfather", "mum", "mom", "dad", "papa", "mama"}
-MAX_WORD = 24  # letters kept of one word of a name, so a runaway premise still gives a readable title
-DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "some", "one", "this", "that",
-               "these", "those", "two", "three", "many", "all", "every", "once", "upon", "time", "there", "was"}
-ADJECTIVES = {"little", "big", "old", "young", "lonely", "brave", "tiny", "small", "curious", "shy", "clever", "lazy",
-              "grumpy", "happy", "sad", "lost", "hungry", "sleepy", "giant", "baby", "wise", "kind", "fast", "slow",
-              "proud", "gentle", "clumsy", "friendly", "new", "best", "missing", "magic", "golden", "tired", "white"}
-# Everyday actions the story verbs above do not cover. In a premise with none of those verbs, the first
-# of these ends the subject: "a dragon guards a castle" is about a dragon, not a "dragon guards".
-ACTIONS = ("learn paint build guard sing dance play dream want try teach bake cook draw write read sleep wake "
-           "live work fight save protect chase catch hide grow plant dig fix make build sail climb jump eat drink "
-           "discover invent open close carry bring share watch wait wish hope need like love hate fear miss "
-           "escape follow lead count collect deliver care celebrate wonder imagine become turn start begin").split()
-ACTION_FORMS = r"(?:" + "|".join(sorted({f"{a}{end}" for a in ACTIONS for end in ("", "s", "es", "ed", "d", "ing")},
-                                        key=len, reverse=True)) + r")"
-STOP_WORDS = r"\b(?:in|at|on|across|through|over|from|to|near|under|by|during|because|who|which|when|after|before|" \
-             r"while|for|so|but|with|into|far|and then)\b|[.;:!?]"
-STOPS = STOP_WORDS + "|,"
-TOGETHER = r"go|goes|went|travel|travels|sail|sails|fly|flies|walk|walks|head|heads|set off|set out|journey|" \
-           r"journeys|run|runs|swim|swims|explore|explores|climb|climbs|cross|crosses"
+STORY_OF_VERB = {verb: kind for kind, verbs in STORY_VERBS.items() for verb in verbs.split()}
+# Verbs whose "to ..." says what the story is really about: "wants to join the choir".
+LONGING = {"want", "try", "hope", "wish", "long", "dream", "decide", "need", "plan", "learn", "set", "promise",
+           "love", "like", "refuse", "attempt", "must", "have", "start", "begin", "vow", "help"}
+PHRASAL = {("look", "for"): "search", ("look", "after"): "protect", ("set", "off"): "travel", ("set", "out"): "travel",
+           ("make", "friends"): "befriend", ("search", "for"): "search", ("hunt", "for"): "search",
+           ("go", "looking"): "search", ("ride", "out"): "weather", ("get", "through"): "survive",
+           ("take", "care"): "protect", ("put", "on"): "perform", ("clean", "up"): "clean"}
+AUXILIARIES = {"is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "can", "could",
+               "must", "should", "shall", "may", "might", "does", "do", "did", "gets", "get", "go", "goes"}
+DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "some", "this", "that", "these",
+               "those", "every", "all", "each", "many", "several", "few"}
+POSSESSIVES = {"his", "her", "their", "its", "my", "our", "your"}
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10, "eleven": 11, "twelve": 12, "twin": 2, "twins": 2, "pair": 2, "couple": 2, "dozen": 12}
+GROUP_NOUNS = {"flock", "herd", "pack", "school", "colony", "family", "group", "band", "team", "crew", "gang", "pod",
+               "swarm", "troop", "choir", "orchestra", "class", "club", "troupe", "tribe", "village", "crowd", "litter"}
+# Group nouns that are the goal's object stand for a group of the place's creatures: "join the reef choir".
+AGES = {"old": Age.OLD, "elderly": Age.OLD, "aged": Age.OLD, "ancient": Age.OLD, "grey": Age.OLD, "young": Age.YOUNG,
+        "baby": Age.YOUNG, "little": Age.YOUNG, "tiny": Age.YOUNG, "newborn": Age.YOUNG, "teenage": Age.YOUNG}
+STATURES = {"little": Stature.LITTLE, "tiny": Stature.LITTLE, "small": Stature.LITTLE, "wee": Stature.LITTLE,
+            "big": Stature.BIG, "giant": Stature.BIG, "huge": Stature.BIG, "enormous": Stature.BIG,
+            "great": Stature.BIG, "large": Stature.BIG}
+YOUNG_NOUNS = {"girl", "boy", "child", "kid", "baby", "granddaughter", "grandson", "grandchild", "cub", "puppy",
+               "kitten", "chick", "duckling", "calf", "foal", "lamb", "bunny", "sister", "brother", "daughter", "son"}
+OLD_NOUNS = {"grandpa", "grandma", "grandfather", "grandmother", "granny", "grandad", "grandpa's", "elder"}
+KIN = {"grandpa", "grandma", "granny", "grandad", "grandfather", "grandmother", "mum", "mom", "dad", "papa", "mama",
+       "mother", "father", "sister", "brother", "aunt", "uncle", "granddaughter", "grandson", "daughter", "son",
+       "cousin", "grandchild", "baby"}
+PEOPLE_SUFFIXES = ("er", "or", "ist", "ian", "man", "woman", "person", "keeper", "maker", "smith")
+NOT_PEOPLE = {"water", "weather", "paper", "river", "tower", "winter", "summer", "flower", "letter", "ladder",
+              "corner", "thunder", "silver", "dinner", "supper", "sweater", "computer", "harbor", "door", "floor",
+              "anchor", "mirror", "tractor", "helicopter", "timber", "border", "number", "hammer", "poster", "sticker",
+              "sculpture", "cucumber", "spider", "monster", "oyster", "lobster", "hamster", "rooster", "otter",
+              "beaver", "tiger", "panther", "leopard", "butter", "color", "colour", "cover", "power", "order",
+              "flour", "hour", "cellar", "calendar", "gutter", "shower", "scooter", "heater", "locker", "diaper"}
+THREAT_WORDS: list[tuple[Threat, str]] = [
+    (Threat.STORM, r"storms?|thunder\w*|hurricane|typhoon|gale|tempest|lightning|cyclone|tornado"),
+    (Threat.SUN, r"sun|melts?|melting|heat|hot|summer|thaw\w*"),
+    (Threat.NIGHT, r"night\w*|dark\w*|bedtime|nightfall|sundown|sunset"),
+    (Threat.COLD, r"cold|freez\w*|blizzard|winter|frost\w*|ice storm|snowstorm"),
+    (Threat.RAIN, r"rain|rainy|raining|rainstorm|flood\w*|downpour"),
+    (Threat.FOG, r"fog\w*|mist\w*"),
+    (Threat.RIVAL, r"rivals?|bully|bullies|versus|vs\.?|against"),
+    (Threat.FEAR, r"shy|afraid|scared|fear\w*|nervous|timid|frightened|worried"),
+    (Threat.DISTANCE, r"far|faraway|far-away|across the world|long way|distant|other side"),
+    (Threat.TIME, r"before|tide|deadline|in time|leaves|closes|ends|tomorrow|morning|clock|runs out|starts"),
+]
+OBSTACLE_START = r"\b(?:before|until|till|while|during|despite|although|though|even though|in spite of|as soon as|" \
+                 r"when|against the clock|but)\b"
+WEATHER_WORDS = {Weather.STORM: r"storms?|thunder|thunderstorms?|hurricane|typhoon|gale|tempest|lightning|blizzard|"
+                 r"snowstorm", Weather.RAIN: r"rain|rainy|raining|rainstorm|drizzle|downpour|puddles?",
+                 Weather.SNOW: r"snow|snowy|snowing|snowfall|snowflakes?|winter|frost|frosty",
+                 Weather.FOG: r"fog\w*|mist\w*", Weather.CLOUDY: r"cloudy|grey sky|overcast"}
+TIME_WORDS = {TimeOfDay.NIGHT: r"night\w*|midnight|moonlight|dark|bedtime|stars", TimeOfDay.DAWN: r"dawn|sunrise|morning",
+              TimeOfDay.DUSK: r"dusk|sunset|evening|twilight"}
+FILLER = {"together", "again", "alone", "today", "tonight", "once", "at", "last", "finally", "all", "day", "long",
+          "secretly", "quickly", "slowly", "happily", "bravely", "carefully"}
 
 
-def _understand_en(text: str, language: Literal["en", "zh"]) -> Premise:
+# -- the reading in progress -------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    text: str
+    language: Literal["en", "zh"]
+    story: StoryKind = StoryKind.DAY
+    characters: list[PremiseCharacter] = field(default_factory=list)
+    action: str = ""
+    verb: str | None = None
+    target: str | None = None
+    obstacle: str = ""
+    threat: Threat | None = None
+    places: list[PremiseThing] = field(default_factory=list)
+    props: list[PremiseThing] = field(default_factory=list)
+    weather: Weather | None = None
+    time_of_day: TimeOfDay | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def add_character(self, character: PremiseCharacter) -> None:
+        if not any(c.name == character.name and c.role == character.role for c in self.characters):
+            self.characters.append(character)
+
+    def add_place(self, name: str, kind: str | None) -> None:
+        if kind and any(p.kind == kind for p in self.places) or any(p.name == name for p in self.places):
+            return
+        self.places.append(PremiseThing(name=name, kind=kind))
+
+    def add_prop(self, name: str, kind: str | None) -> None:
+        if not any(p.name == name for p in self.props):
+            self.props.append(PremiseThing(name=name, kind=kind))
+
+
+def _completed(r: _Reading) -> PremiseReading:
+    if not r.characters:
+        r.characters.append(PremiseCharacter(name="friend" if r.language == "en" else "小伙伴", kind="friend"))
+        r.notes.append("the premise names nobody: the story follows a friend")
+    heroes = [c for c in r.characters if c.role != "other"]
+    if not heroes:
+        r.characters[0] = r.characters[0].model_copy(update={"role": "hero"})
+    if r.story in (StoryKind.RACE, StoryKind.BEFRIEND, StoryKind.RESCUE) and not any(c.role == "other" for c in r.characters):
+        companions = [c for c in r.characters if c.role == "companion"]
+        if companions:  # "the tortoise and the hare race": rivals, not fellow travellers
+            r.characters = [c.model_copy(update={"role": "other"}) if c is companions[0] else c for c in r.characters]
+    if r.story == StoryKind.BUILD and r.target:  # what is built is a prop, even a snowman
+        built = [c for c in r.characters if c.role == "other" and c.kind == r.target]
+        for character in built:
+            r.characters.remove(character)
+            r.add_prop(character.name, character.kind)
+    if r.threat is None and any(c.traits for c in r.characters if c.role == "hero"):
+        shy = {"shy", "afraid", "scared", "timid", "nervous", "frightened"}
+        if any(t in shy for c in r.characters for t in c.traits):
+            r.threat = Threat.FEAR
+    return PremiseReading(text=r.text, story=r.story, characters=r.characters, action=r.action, verb=r.verb,
+                          target=r.target, obstacle=r.obstacle, threat=r.threat, places=r.places, props=r.props,
+                          weather=r.weather, time_of_day=r.time_of_day, notes=r.notes)
+
+
+# -- English ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    lower: str
+
+
+@lru_cache(maxsize=1)
+def _lexicon():
+    import lemminflect  # ~0.3 s to load its tables: once, and only when a premise is read
+
+    return lemminflect
+
+
+def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    return _lexicon().getAllLemmas(word)
+
+
+def _verb_lemma(word: str) -> str | None:
+    lemmas = _lemmas(word.lower()).get("VERB")
+    if lemmas:
+        return lemmas[0]
+    if word.lower() in STORY_OF_VERB:
+        return word.lower()
+    return None
+
+
+def _is_noun(word: str, w: World) -> bool:
+    lower = word.lower()
+    lemmas = _lemmas(lower)
+    return bool("NOUN" in lemmas or "PROPN" in lemmas or not lemmas or _kind_of([lower], w) or lower in NUMBERS)
+
+
+def _words(text: str) -> list[_Word]:
+    return [_Word(m.group(), m.group().lower()) for m in re.finditer(r"[A-Za-z][\w'-]*|\d+", text)]
+
+
+def _read_en(text: str) -> _Reading:
     w = world()
+    r = _Reading(text=text, language="en")
     sentence = _main_sentence(text)
-    places = _places_en(text, w)
-    day = re.match(r"^(?:a|one) day in the life of (?P<a>.+)$", sentence, re.I)
-    if day:
-        return Premise(text=text, language=language, goal="day", hero=_entity_en(day["a"], w), places=places)
-    together = re.match(rf"^(?P<a>.+?) and (?P<b>.+?) (?:{TOGETHER})(?: (?:to|for|across|into|through|on a trip to))? (?P<z>.+)$",
-                        sentence, re.I)
-    if together and _content(together["a"]) and _content(together["b"]):
-        travellers = _entities_en(together["a"], w) + (_entities_en(together["b"], w) or [_entity_en(together["b"], w)])
-        return Premise(text=text, language=language, goal="go", hero=travellers[0], companions=travellers[1:], places=places,
-                       destination=_place_en(together["z"], w))
-    for goal, start, verb_end in _verb_matches(sentence):
-        subject, rest = sentence[:start].strip(), sentence[verb_end:].strip()
-        if not _content(subject):
-            continue
-        subjects = _entities_en(subject, w) or [_entity_en(subject, w)]
-        hero, companions, others = subjects[0], subjects[1:], []
-        if goal in ("meet", "race"):  # "the tortoise and the hare race": rivals, not fellow travellers
-            companions, others = [], companions
-        if goal == "learn":
-            skill = re.split(STOP_WORDS, rest, maxsplit=1, flags=re.I)[0].strip(" ,")
-            if not _content(skill):
-                continue
-            skill = " ".join(skill.split()[:6])
-            return Premise(text=text, language=language, goal=goal, hero=hero, companions=companions, places=places,
-                           others=_free_mentions(rest, w, exclude={hero.noun}), skill=skill,
-                           destination=places[-1] if places else w.place_to_practise(skill))
-        destination = None
-        if rest and goal in ("go", "visit") and _place_en(rest, w) and not _has_being(rest, w):
-            destination = _place_en(rest, w)
-        elif rest:
-            others += _entities_en(rest, w)
-        if goal == "go" and others and not destination:
-            goal = "visit"
-        if not others and goal in ("meet", "race", "help", "visit"):
-            others = _free_mentions(text, w, exclude={hero.noun})
-        return Premise(text=text, language=language, goal=goal, hero=hero, companions=companions, others=others,
-                       places=places, destination=destination)
-    return _free_en(text, language, w, places)
+    clause, r.obstacle = _split_obstacle(sentence)
+    words = _words(clause)
+    verb_at = _main_verb(words, w)
+    subject = words[:verb_at] if verb_at is not None else words
+    for character in _noun_phrases(subject, w, role="hero"):
+        r.add_character(character)
+    if verb_at is not None:
+        _read_predicate(words[verb_at:], r, w)
+    _read_scene_words(text, r, w)
+    _read_threat(text, r)
+    return r
 
 
 def _main_sentence(text: str) -> str:
-    """The first sentence that names an action; a paragraph's first line sets the story."""
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
-    for sentence in sentences:
-        if any(re.search(rf"\b(?:{pattern})\b", sentence, re.I) for pattern in VERBS.values()):
-            return sentence.rstrip(".!?")
-    return sentences[0].rstrip(".!?")
+    return sentences[0].rstrip(".!?") if sentences else text
 
 
-def _verb_matches(sentence: str) -> list[tuple[Goal, int, int]]:
-    found = []
-    for goal, pattern in VERBS.items():
-        for match in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", sentence, re.I):
-            found.append((goal, match.start(), match.end()))
-    return sorted(found, key=lambda item: (item[1], -(item[2] - item[1])))
+def _split_obstacle(sentence: str) -> tuple[str, str]:
+    """'two robots build a snowman before the sun melts it' -> the clause and 'before the sun melts it'."""
+    match = re.search(OBSTACLE_START, sentence, re.I)
+    if not match or match.start() == 0:
+        return sentence, ""
+    return sentence[: match.start()].rstrip(" ,"), sentence[match.start():].strip(" ,.")
 
 
-def _content(phrase: str) -> bool:
-    words = [w.lower() for w in re.findall(r"[\w'-]+", phrase)]
-    return any(w not in DETERMINERS and w not in ADJECTIVES for w in words)
-
-
-def _entities_en(phrase: str, w: World) -> list[Entity]:
-    head = re.split(STOP_WORDS, phrase, maxsplit=1, flags=re.I)[0]  # "a fox, a rabbit and an owl" stays whole
-    parts = [p for p in re.split(r",|\band\b|&", head, flags=re.I) if _content(p)]
-    return [_entity_en(p, w) for p in parts]
-
-
-def _entity_en(phrase: str, w: World) -> Entity:
-    phrase = re.split(STOPS, phrase, maxsplit=1, flags=re.I)[0] or phrase
-    words = re.findall(r"[A-Za-z][\w'-]*|[^\W\d_]+", phrase)
-    named = bool(words) and words[0][:1].isupper() and words[0].lower() in KIN  # "Grandma bakes a cake"
-    while words and words[0].lower() in DETERMINERS:
-        words.pop(0)
-    adjectives = []
-    while len(words) > 1 and words[0].lower() in ADJECTIVES:
-        adjectives.append(words.pop(0).lower())
-    words = [word.removesuffix("'s")[:MAX_WORD] for word in words] or ["friend"]
-    kind, plural, at = _kind_en(words, w)
-    inner = [i for i, word in enumerate(words) if word.lower() in DETERMINERS]
-    if inner and not kind:  # "print your system prompt" -> "system prompt"
-        words = words[inner[-1] + 1 :] or ["friend"]
-    proper_words = [word for word in words[:at] if word[:1].isupper() and word.lower() not in w.kinds]
-    adjective = adjectives[0] if adjectives else None
-    if kind and proper_words:  # "Rex the dog": a named creature
-        return Entity(name=" ".join(proper_words), kind=kind, noun=kind, proper=True, adjective=adjective)
-    if kind and named:
-        return Entity(name=words[0], kind=kind, noun=kind, proper=True, adjective=adjective)
-    if kind:
-        noun_words = _before_a_verb(words[at:])  # "a fox naps" is about a fox
-        name = " ".join(word.lower() for word in noun_words[-3:])
-        return Entity(name=name, kind=kind, noun=kind, plural=plural, adjective=adjective)
-    words = _before_a_verb(words)[-3:]
-    if words[0][:1].isupper():
-        return Entity(name=" ".join(words), kind="person", noun="person", proper=True, adjective=adjective)
-    noun = " ".join(word.lower() for word in words)
-    return Entity(name=noun, noun=_singular(noun), plural=noun != _singular(noun), adjective=adjective)
-
-
-def _before_a_verb(words: list[str]) -> list[str]:
-    """An unknown noun ends where a verb the lists do not know begins: after a
-    singular word, a lower-case word in -s reads as one ("a little cloud cries")."""
+def _main_verb(words: list[_Word], w: World) -> int | None:
+    """Where the predicate starts: the first word that can be a verb, right after a noun of the
+    subject, in a form that agrees with it ('a seagull weather' is no verb; 'two robots build' is)."""
+    plural_subject = False
     for i in range(1, len(words)):
         word, before = words[i], words[i - 1]
-        if (word.islower() and word.endswith("s") and not word.endswith(("ss", "us", "is"))
-                and not before.lower().endswith("s")):
-            return words[:i]
-    return words
+        if word.lower in ("and", "&", "with") or before.lower in ("and", "with"):
+            plural_subject = plural_subject or word.lower in ("and", "&")
+            continue
+        if word.lower in ("named", "called"):
+            continue
+        if before.lower in ("named", "called"):
+            continue
+        if word.lower in AUXILIARIES and _is_noun(before.text, w):
+            return i
+        if before.lower in DETERMINERS or before.lower in NUMBERS or not _is_noun(before.text, w):
+            continue
+        if _kind_of([before.lower, word.lower], w) or _place_alias(f"{before.lower} {word.lower}", w):
+            continue  # 'polar bear', 'coral reef': one name
+        lemma = _verb_lemma(word.text)
+        if lemma is None or (word.text[:1].isupper() and i > 0):
+            continue
+        plural = plural_subject or _plural_noun(before.lower, w) or any(x.lower in NUMBERS for x in words[:i])
+        if plural or word.lower != lemma or lemma in ("must", "can") or word.lower.endswith("ed"):
+            return i
+    return None
 
 
-def _kind_en(words: list[str], w: World) -> tuple[str | None, bool, int]:
-    """The longest run of words naming a known kind: (kind, plural?, index where it starts)."""
-    lowered = [word.lower() for word in words]
-    for size in (3, 2, 1):
-        for start in range(len(lowered) - size, -1, -1):
-            candidate = " ".join(lowered[start : start + size])
-            for key, kind in w.kinds.items():
-                if candidate == key:
-                    return key, False, start
-                if candidate == kind.plural:
-                    return key, kind.plural != key, start
-    return None, False, 0
+def _plural_noun(word: str, w: World) -> bool:
+    kind = _kind_of([word], w)
+    if kind and w.creatures[kind].plural == word and word != kind:
+        return True
+    lemmas = _lemmas(word).get("NOUN")
+    return bool(lemmas and lemmas[0] != word and word.endswith("s"))
+
+
+def _read_predicate(words: list[_Word], r: _Reading, w: World) -> None:
+    i = 0
+    while i < len(words) and words[i].lower in AUXILIARIES and i + 1 < len(words) and _verb_lemma(words[i + 1].text):
+        i += 1  # 'is looking for', 'will build'
+    lemma = _verb_lemma(words[i].text) or words[i].lower
+    # 'wants to join', 'tries to build', 'learns to fly': the story is the second verb's
+    while lemma in LONGING and i + 2 < len(words) and words[i + 1].lower == "to" and _verb_lemma(words[i + 2].text):
+        if lemma == "learn":
+            r.story = StoryKind.LEARN
+        if lemma in ("want", "hope", "wish", "long", "dream"):
+            r.notes.append(f"the hero longs to: {' '.join(x.text for x in words[i + 2:])}")
+        i += 2
+        lemma = _verb_lemma(words[i].text) or words[i].lower
+    rest = words[i + 1:]
+    helped = _helped_then(rest, w) if lemma == "help" else None
+    if helped is not None:  # 'helps grandma bake a cake': a story of baking, with grandma
+        for character in _noun_phrases(rest[:helped], w, role="companion"):
+            r.add_character(character)
+        _read_predicate(rest[helped:], r, w)
+        return
+    particle = rest[0].lower if rest else ""
+    verb = PHRASAL.get((lemma, particle), lemma)
+    if (lemma, particle) in PHRASAL:
+        rest = rest[1:]
+        if particle == "friends" and rest and rest[0].lower == "with":
+            rest = rest[1:]
+    r.verb = verb
+    if r.story != StoryKind.LEARN:
+        r.story = STORY_OF_VERB.get(verb, StoryKind.DAY)
+    r.action = " ".join([lemma, *(x.text for x in words[i + 1:] if x.lower not in FILLER)])
+    _read_object(rest, r, w)
+
+
+def _helped_then(words: list[_Word], w: World) -> int | None:
+    """Where the helped one's own verb starts: 'grandma bake a cake' -> 1."""
+    for i in range(1, min(len(words), 5)):
+        if words[i].lower == "to" and i + 1 < len(words):
+            return i + 1
+        lemma = _verb_lemma(words[i].text)
+        if lemma and lemma in STORY_OF_VERB and words[i].lower == lemma and _beings(words[:i], w):
+            return i
+    return None
+
+
+def _read_object(words: list[_Word], r: _Reading, w: World) -> None:
+    """The goal's object and the phrases after it: whom, what, where."""
+    for preposition, phrase in _phrases(words):
+        if not phrase:
+            continue
+        head = phrase[-1].lower
+        place = _place_in(phrase, w)
+        if _weather_of(head):
+            r.weather = r.weather or _weather_of(head)
+            r.threat = r.threat or (Threat.STORM if _weather_of(head) == Weather.STORM else None)
+            r.target = r.target or head
+            continue
+        if preposition in ("in", "at", "on", "across", "through", "over", "into", "around", "under", "near", "to",
+                           "from", "inside", "beyond") and place and not _beings(phrase, w):
+            r.add_place(" ".join(x.lower for x in phrase if x.lower not in DETERMINERS), place)
+            r.target = r.target or (place and preposition in ("to", "into") and _place_word(phrase, w)) or None
+            continue
+        group = head in GROUP_NOUNS or (len(phrase) > 1 and phrase[-2].lower in GROUP_NOUNS and phrase[-1].lower == "of")
+        beings = _beings(phrase, w)
+        if group and not beings:
+            natives = _natives(phrase, r, w)
+            r.add_character(PremiseCharacter(name=head, kind=natives, count=GROUP, role="other"))
+            if natives:
+                r.notes.append(f"the {head} is drawn as a group of {w.creatures[natives].plural}")
+            if place:
+                r.add_place(" ".join(x.lower for x in phrase if x.lower not in DETERMINERS and x.lower != head), place)
+            r.target = r.target or head
+            continue
+        if beings and r.story == StoryKind.BUILD and not preposition:  # what is built is a thing: a snowman
+            beings = False
+        if beings:
+            role = "companion" if preposition == "with" and r.story not in (StoryKind.RACE, StoryKind.BEFRIEND) else "other"
+            for character in _noun_phrases(phrase, w, role=role):
+                r.add_character(character)
+                r.target = r.target or (None if role == "companion" else _english_name(character, w))
+            continue
+        noun = _thing_name(phrase, w)
+        if noun:
+            kind = _kind_of([noun], w) or _kind_of([head], w)
+            r.add_prop(noun, kind)
+            r.target = r.target or noun
+            if place:
+                r.add_place(place, place)
+
+
+def _phrases(words: list[_Word]) -> list[tuple[str, list[_Word]]]:
+    """The words after a verb cut at prepositions and 'and': [('', 'a snowman'), ('in', 'the park')]."""
+    out: list[tuple[str, list[_Word]]] = [("", [])]
+    prepositions = {"in", "at", "on", "across", "through", "over", "into", "around", "under", "near", "to", "from",
+                    "for", "with", "of", "inside", "beyond", "and", "by", "up", "down", "along", "past", "toward",
+                    "towards", "onto", "behind", "after"}
+    for word in words:
+        if word.lower in prepositions and not (word.lower == "of" and out[-1][1] and out[-1][1][-1].lower in GROUP_NOUNS):
+            out.append((word.lower if word.lower != "and" else out[-1][0], []))
+        elif word.lower not in FILLER:
+            out[-1][1].append(word)
+    return out
+
+
+def _noun_phrases(words: list[_Word], w: World, role: str) -> list[PremiseCharacter]:
+    """Characters named in a run of words: 'an old lighthouse keeper and a seagull' -> two."""
+    parts: list[list[_Word]] = [[]]
+    for word in words:
+        if word.lower in ("and", "&", ",", "with", "plus"):
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    found: list[PremiseCharacter] = []
+    for part in parts:
+        character = _character(part, w, role, found)
+        if character:
+            found.append(character)
+            role = "companion" if role == "hero" else role
+    return found
+
+
+def _character(words: list[_Word], w: World, role: str, before: list[PremiseCharacter]) -> PremiseCharacter | None:
+    words = [x for x in words if x.lower not in FILLER and x.lower not in ("named", "called")]
+    count, age, stature, traits, relation = 1, None, None, [], ""
+    owner = None
+    rest: list[_Word] = []
+    for at, word in enumerate(words):
+        lower = word.lower
+        if lower in POSSESSIVES:
+            owner = before[-1] if before else None
+        elif lower in NUMBERS and at + 1 < len(words):
+            count = NUMBERS[lower]
+        elif re.fullmatch(r"\d+", lower):
+            count = min(50, int(lower))
+        elif lower in DETERMINERS or lower == "of":
+            continue
+        elif not rest and (lower in AGES or lower in STATURES) and at + 1 < len(words):
+            age = age or AGES.get(lower)
+            stature = stature or STATURES.get(lower)
+        elif not rest and at + 1 < len(words) and "ADJ" in _lemmas(lower) and not _kind_of([lower, words[at + 1].lower], w):
+            traits.append(lower)
+        else:
+            rest.append(word)
+    if not rest:
+        return None
+    if rest[0].lower in GROUP_NOUNS and len(rest) > 1:  # 'a flock of sheep'
+        rest = rest[1:]
+        count = max(count, GROUP)
+    proper = [x.text for x in rest if x.text[:1].isupper() and not _kind_of([x.lower], w)]
+    nouns = [x.lower for x in rest]
+    kind = _kind_of(nouns[-3:], w) or _kind_of(nouns[-2:], w) or _kind_of(nouns[-1:], w)
+    name = " ".join(x.text if x.text in proper else x.lower for x in rest[-MAX_NAME_WORDS:])
+    head = nouns[-1]
+    if count == 1 and _plural_noun(head, w):
+        count = GROUP
+    singular = w.creatures[kind].key if kind else _singular(head)
+    if kind is None and (_person_word(singular) or proper):
+        kind = "person"
+    if kind and w.creatures[kind].thing:
+        return None
+    if kind is None and not _is_noun(head, w):
+        return None
+    if singular in YOUNG_NOUNS and age is None:
+        age = Age.YOUNG
+    if singular in OLD_NOUNS and age is None:
+        age = Age.OLD
+    if owner is not None:
+        relation = f"{singular} of {owner.name}"
+    elif singular in KIN and before:
+        relation = f"{singular} of {before[0].name}"
+    return PremiseCharacter(name=name, kind=kind, count=count, age=age, stature=stature, traits=traits,
+                            relation=relation, role=role)
+
+
+def _person_word(noun: str) -> bool:
+    return noun in KIN or noun in YOUNG_NOUNS or (noun.endswith(PEOPLE_SUFFIXES) and noun not in NOT_PEOPLE)
 
 
 def _singular(noun: str) -> str:
-    if noun.endswith("ies"):
-        return noun[:-3] + "y"
-    if noun.endswith(("ches", "shes", "xes")):
-        return noun[:-2]
-    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    lemmas = _lemmas(noun).get("NOUN")
+    return lemmas[0] if lemmas else noun
 
 
-def _places_en(text: str, w: World) -> list[str]:
-    found: list[tuple[int, str]] = []
+def _beings(words: list[_Word], w: World) -> bool:
+    nouns = [x.lower for x in words if x.lower not in DETERMINERS]
+    if not nouns:
+        return False
+    kind = _kind_of(nouns[-3:], w) or _kind_of(nouns[-2:], w) or _kind_of(nouns[-1:], w)
+    if kind:
+        return not w.creatures[kind].thing
+    head = _singular(nouns[-1])
+    return _person_word(head) or any(x.text[:1].isupper() for x in words if x.lower not in DETERMINERS)
+
+
+def _thing_name(words: list[_Word], w: World) -> str | None:
+    nouns = [x.lower for x in words if _kind_of([x.lower], w) or x.lower not in DETERMINERS and x.lower not in AGES
+             and x.lower not in STATURES and _noun_not_modifier(x.lower)]
+    nouns = [n for n in nouns if n not in NUMBERS]
+    if not nouns or not _is_noun(nouns[-1], w):
+        return None
+    kind = _kind_of(nouns[-2:], w)
+    if kind:
+        return kind
+    return " ".join([*nouns[-2:-1], _singular(nouns[-1])])
+
+
+def _noun_not_modifier(word: str) -> bool:
+    """'kite', 'bike' (nouns that can be verbs) but not 'lost', 'leaky' or 'red' before a noun."""
+    lemmas = _lemmas(word)
+    return "NOUN" in lemmas and "ADJ" not in lemmas or not lemmas
+
+
+def _natives(words: list[_Word], r: _Reading, w: World) -> str | None:
+    """Who a group is made of: the creatures of the place named with it ('the reef choir': fish),
+    else the hero's own kind."""
+    place = _place_in(words, w) or (r.places[0].kind if r.places else None)
+    if place:
+        living = [key for key, c in w.kinds.items() if c.home == place and not c.thing]
+        if living:
+            return living[0]
+    heroes = [c.kind for c in r.characters if c.role == "hero" and c.kind and c.kind not in ("person", "friend")]
+    return heroes[0] if heroes else None
+
+
+def _english_name(character: PremiseCharacter, w: World) -> str:
+    return w.creatures[character.kind].key if character.kind and character.kind != "person" else _singular(character.name.split()[-1])
+
+
+def _kind_of(words: list[str], w: World) -> str | None:
+    """The creature or thing the words name together ('sea turtle', 'penguins')."""
+    if not words:
+        return None
+    candidate = " ".join(words)
+    for key, creature in w.creatures.items():
+        if candidate == key or candidate == creature.plural:
+            return key
+    return None
+
+
+def _place_alias(phrase: str, w: World) -> str | None:
     for key, place in w.places.items():
-        for alias in place.aliases:
-            match = re.search(rf"\b{re.escape(alias)}\b", text, re.I)
-            if match:
-                found.append((match.start(), key))
-    return list(dict.fromkeys(key for _, key in sorted(found)))
+        if phrase in place.aliases:
+            return key
+    return None
 
 
-def _place_en(phrase: str, w: World) -> str | None:
-    places = _places_en(phrase, w)
-    return places[0] if places else None
+def _place_in(words: list[_Word], w: World) -> str | None:
+    lowered = [x.lower for x in words]
+    for size in (3, 2, 1):
+        for start in range(len(lowered) - size + 1):
+            found = _place_alias(" ".join(lowered[start:start + size]), w)
+            if found:
+                return found
+    return None
 
 
-def _has_being(phrase: str, w: World) -> bool:
-    words = re.findall(r"[\w'-]+", phrase)
-    return _kind_en(words, w)[0] is not None
+def _place_word(words: list[_Word], w: World) -> str | None:
+    return " ".join(x.lower for x in words if x.lower not in DETERMINERS) or None
 
 
-def _free_mentions(text: str, w: World, exclude: set[str]) -> list[Entity]:
-    """Known creatures and things named anywhere in the text, in order."""
-    hits: list[tuple[int, Entity]] = []
+def _weather_of(word: str) -> Weather | None:
+    for weather, pattern in WEATHER_WORDS.items():
+        if re.fullmatch(pattern, word, re.I):
+            return weather
+    return None
+
+
+def _read_scene_words(text: str, r: _Reading, w: World) -> None:
+    """Places, creatures, things, weather and time named anywhere in the text."""
     lowered = text.lower()
-    for key, kind in sorted(w.kinds.items(), key=lambda item: -len(item[0])):
-        if key in exclude:
-            continue
-        for form in (kind.plural, key):
-            match = re.search(rf"\b{re.escape(form)}\b", lowered)
-            if match and not any(start <= match.start() < start + len(e.name) for start, e in hits):
-                hits.append((match.start(), Entity(name=form, kind=key, noun=key, plural=form != key)))
+    # 'sea turtle' names no sea; a 'lighthouse keeper' keeps a lighthouse
+    taken = [(m.start(), m.end()) for c in r.characters if " " in c.name and c.kind != "person"
+             for m in re.finditer(re.escape(c.name.lower()), lowered)]
+    for key, place in sorted(w.places.items(), key=lambda item: -max(len(a) for a in item[1].aliases)):
+        for alias in sorted(place.aliases, key=len, reverse=True):
+            match = re.search(rf"\b{re.escape(alias)}\b", lowered)
+            if match and not any(a <= match.start() < b for a, b in taken):
+                taken.append((match.start(), match.end()))
+                r.add_place(alias, key)
                 break
-    return [entity for _, entity in sorted(hits, key=lambda item: item[0])]
+    r.places.sort(key=lambda p: lowered.find(p.name) if p.name in lowered else len(lowered))
+    named = {c.name for c in r.characters} | {c.kind for c in r.characters if c.kind}
+    for key, creature in sorted(w.creatures.items(), key=lambda item: -len(item[0])):
+        for form in (creature.plural, key):
+            if not form or not re.search(rf"\b{re.escape(form)}\b", lowered):
+                continue
+            if any(form in n or n in form for n in named) or any(form in p.name for p in r.places):
+                break
+            if creature.thing:
+                r.add_prop(key, key)
+            elif creature.home:
+                r.add_character(PremiseCharacter(name=form, kind=key, count=GROUP if form != key else 1, role="other"))
+            named.add(form)
+            break
+    for weather, pattern in WEATHER_WORDS.items():
+        if r.weather is None and re.search(rf"\b(?:{pattern})\b", lowered):
+            r.weather = weather
+    for time, pattern in TIME_WORDS.items():
+        if r.time_of_day is None and re.search(rf"\b(?:{pattern})\b", lowered):
+            r.time_of_day = time
 
 
-def _free_en(text: str, language: Literal["en", "zh"], w: World, places: list[str]) -> Premise:
-    """No known story verb: the first named being is the hero, the next ones its friends.
-    When a verb ends the subject, the subject is the hero even if no list knows it, and
-    creatures named after the verb are whom it meets ("a lighthouse keeper adopts a seal")."""
-    first = re.split(rf"\b(?:is|was|are|were|has|had|can|cannot|will|who|that|{ACTION_FORMS})\b|[,.;:!?]",
-                     text, maxsplit=1, flags=re.I)[0]
-    words = first.split()
-    subject = _before_a_verb(words)
-    acted = len(subject) < len(words) or bool(re.match(rf"\s*(?:{ACTION_FORMS})\b", text[len(first):], re.I))
-    named = _entities_en(" ".join(subject), w)  # "Peter and the wolf"
-    if acted and named:
-        after = text[len(" ".join(subject)):]  # `understand` left single spaces, so the subject starts the text
-        met = [e for e in _free_mentions(after, w, exclude={e.noun for e in named}) if not w.kinds[e.kind].thing]
-        mentions = [*named, *met]
-    elif any(e.kind for e in named) or len(named) > 1:
-        mentions = named
-    else:
-        mentions = _free_mentions(text, w, exclude=set())
-    mentions = mentions or named or [_entity_en(text, w)]
-    hero, others = mentions[0], mentions[1:3]
-    return Premise(text=text, language=language, goal="meet" if others else "day", hero=hero, others=others,
-                   places=places, activity=_activity(_main_sentence(text), hero))
+def _read_threat(text: str, r: _Reading) -> None:
+    where = r.obstacle or text
+    for threat, pattern in THREAT_WORDS:
+        if re.search(rf"\b(?:{pattern})\b", where, re.I):
+            r.threat = r.threat or threat
+            break
+    if r.threat is None and r.obstacle:
+        r.threat = Threat.TIME
 
 
-def _activity(sentence: str, hero: Entity) -> str | None:
-    """What the sentence says the hero does, after its name: 'a dragon guards a castle' -> 'guards a castle'."""
-    at = re.search(rf"\b{re.escape(hero.name)}\b", sentence, re.I)
-    if not at:
-        return None
-    rest = re.split(r"[.;:!?]", sentence[at.end():], maxsplit=1)[0].strip(" ,")
-    words = rest.split()
-    if not words or not re.fullmatch(r"[a-z][a-z'-]*", words[0]) or words[0] in ("and", "is", "was", "who", "that"):
-        return None
-    return " ".join(words[:8])
+# -- Chinese --------------------------------------------------------------------------------
 
-
-# -- Chinese --------------------------------------------------------------------
-
-ZH_VERBS: list[tuple[Goal, str]] = [
-    ("learn", r"学会|想学|想要学|学习|梦想着|努力学"),
-    ("day", r"的一天|一天的生活"),
-    ("race", r"比赛|赛跑|挑战|比一比|较量"),
-    ("lose", r"弄丢了|丢了|丢失了|弄丢|丢失"),
-    ("find", r"找到了|找到|发现了|发现"),
-    ("look-for", r"寻找|找寻|去找|在找|找"),
-    ("visit", r"看望|拜访|探望|去看|看看"),
-    ("meet", r"遇见|遇到|认识|结识|邂逅|碰到|交朋友"),
-    ("help", r"帮助|帮忙|拯救|救了|救|照顾"),
-    ("go", r"前往|来到|去|走进|穿越|回到|飞向|游向|出发"),
+ZH_STORY_VERBS: list[tuple[str, str]] = [  # (Chinese verb, English verb): the longest first where they overlap
+    ("寻找", "search"), ("找寻", "search"), ("找到", "find"), ("去找", "search"), ("在找", "search"), ("找", "search"),
+    ("堆", "build"), ("搭", "build"), ("建造", "build"), ("盖", "build"), ("造", "build"), ("做", "make"),
+    ("烤", "bake"), ("织", "knit"), ("画", "paint"), ("种", "plant"), ("修理", "repair"), ("修", "repair"),
+    ("拯救", "rescue"), ("救", "rescue"), ("帮助", "help"), ("帮", "help"), ("保护", "protect"), ("照顾", "protect"),
+    ("比赛", "race"), ("赛跑", "race"), ("挑战", "challenge"), ("加入", "join"), ("学会", "learn"), ("学习", "learn"),
+    ("学", "learn"), ("练习", "practise"), ("度过", "weather"), ("熬过", "weather"), ("躲过", "weather"),
+    ("抵御", "weather"), ("看望", "visit"), ("拜访", "visit"), ("探望", "visit"), ("送", "deliver"), ("认识", "befriend"),
+    ("交朋友", "befriend"), ("结识", "befriend"), ("遇见", "meet"), ("前往", "travel"), ("飞向", "fly"), ("飞往", "fly"),
+    ("飞", "fly"), ("去", "go"), ("穿越", "cross"), ("爬", "climb"), ("登上", "climb"), ("唱歌", "sing"), ("唱", "sing"),
+    ("跳舞", "dance"), ("游", "swim"), ("放", "fly"),
 ]
-ZH_LEADS = r"^(?:从前|很久以前|有一天|有|一只|一个|一头|一条|一位|一群|那只|这只|关于)+"
-ZH_MARKERS = r"和|与|跟|在|去|从|穿越|带着|想要|想|要"
+ZH_COUNTS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+ZH_GROUP = ("一群", "很多", "许多", "一些", "几")
+ZH_OLD = ("老", "年迈的")
+ZH_KIN = {"爷爷": "grandpa", "奶奶": "grandma", "外公": "grandpa", "外婆": "grandma", "姥姥": "grandma", "妈妈": "mother",
+          "爸爸": "father", "哥哥": "brother", "姐姐": "sister", "弟弟": "brother", "妹妹": "sister", "孙女": "granddaughter",
+          "孙子": "grandson"}
+ZH_TRAITS = {"害羞": "shy", "勇敢": "brave", "孤独": "lonely", "好奇": "curious", "胆小": "timid", "聪明": "clever",
+             "懒惰": "lazy", "快乐": "happy", "善良": "kind"}
+ZH_OBSTACLE = r"(?:在|赶在|趁)?([^，。,]*?)(?:之前|以前|前)|直到[^，。,]*|(?:暴风雨|风暴|雷雨)[^，。,]*"
+ZH_THREATS: list[tuple[Threat, str]] = [
+    (Threat.STORM, r"暴风雨|风暴|雷雨|台风|暴风雪|雷"), (Threat.SUN, r"太阳|融化|晒|夏天"), (Threat.NIGHT, r"天黑|夜|黑暗"),
+    (Threat.COLD, r"寒冷|冬天|结冰|冷"), (Threat.RAIN, r"下雨|大雨|洪水"), (Threat.FOG, r"雾"),
+    (Threat.RIVAL, r"比赛|对手|挑战"), (Threat.FEAR, r"害羞|害怕|胆小|紧张"), (Threat.DISTANCE, r"遥远|很远|远方"),
+    (Threat.TIME, r"之前|以前|来不及|赶在"),
+]
+ZH_WEATHER = {Weather.STORM: r"暴风雨|风暴|雷雨|台风|暴风雪", Weather.RAIN: r"下雨|雨", Weather.SNOW: r"雪|冬天",
+              Weather.FOG: r"雾"}
+ZH_TIME = {TimeOfDay.NIGHT: r"夜|晚上|星星|月光", TimeOfDay.DAWN: r"清晨|黎明|早晨|日出", TimeOfDay.DUSK: r"黄昏|傍晚|夕阳"}
 
 
-def _understand_zh(text: str, language: Literal["en", "zh"]) -> Premise:
+@lru_cache(maxsize=1)
+def _segmenter():
+    """jieba's tagger with the world's Chinese names as words (loaded once: ~0.5 s)."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
     w = world()
-    beings = _scan_zh(text, {form: key for key, kind in w.kinds.items() for form in kind.zh})
-    places = _scan_zh(text, {form: key for key, place in w.places.items() for form in place.zh_aliases}, skip=beings)
-    goal, verb_at, verb_end = next(((g, m.start(), m.end()) for g, p in ZH_VERBS for m in [re.search(p, text)] if m),
-                                   ("day", len(text), len(text)))
-    heroes = [b for b in beings if b[0] < verb_at] or []
-    if heroes:
-        hero = _entity_zh(text, heroes[0], w)
-        rest = [b for b in beings if b is not heroes[0]]
-    else:
-        subject = re.sub(ZH_LEADS, "", text[:verb_at]).removesuffix("的故事").removesuffix("故事") or text
-        subject = re.split(ZH_MARKERS, subject, maxsplit=1)[0].strip()
-        hero = Entity(name=_short_zh(subject) or "主人公", noun="hero", proper=True)
-        rest = beings
-    joined = len(heroes) > 1 and re.search(r"和|与|跟", text[heroes[0][0] : heroes[1][0]])
-    companions: list[Entity] = []
-    if joined and goal in ("go", "look-for", "day", "visit") and len(beings) >= 2:
-        companions = [_entity_zh(text, heroes[1], w)]
-        rest = [b for b in rest if b is not heroes[1]]
-    others = [_entity_zh(text, b, w) for b in rest][:3]
-    place_keys = list(dict.fromkeys(key for _, _, key in places))
-    if goal == "learn":
-        skill = re.split(r"[，,。.！!？?]|在|和|跟", text[verb_end:], maxsplit=1)[0].strip()[:12] or "新本领"
-        return Premise(text=text, language=language, goal=goal, hero=hero, companions=companions, others=others,
-                       places=place_keys, skill=skill,
-                       destination=place_keys[-1] if place_keys else w.place_to_practise(skill))
-    if not others and goal != "go":
-        others = _unknown_object_zh(text[verb_at:], [w.places[key].zh for _, _, key in places])
-    destination = None
-    if goal == "go" and place_keys and not others:
-        destination = place_keys[-1]
-    return Premise(text=text, language=language, goal=goal, hero=hero, companions=companions, others=others,
-                   places=place_keys, destination=destination)
+    for creature in w.creatures.values():
+        for name in creature.zh:
+            jieba.add_word(name, tag="n")
+    for place in w.places.values():
+        for name in [place.zh, *place.zh_aliases]:
+            jieba.add_word(name, tag="ns")
+    for verb, _ in ZH_STORY_VERBS:
+        jieba.add_word(verb, tag="v")
+    return jieba.posseg
 
 
-def _unknown_object_zh(after_verb: str, place_names: list[str]) -> list[Entity]:
-    """'寻找丢失的蜂蜜' -> 蜂蜜: the words after the verb, past the last '的'."""
-    tail = re.sub("^(?:" + "|".join(p for _, p in ZH_VERBS) + ")", "", after_verb)
-    tail = re.split(r"[，。！？,.!?]", tail)[0].rsplit("的", 1)[-1].strip()
-    if not tail or any(tail in name for name in place_names):
-        return []
-    return [Entity(name=_short_zh(tail), noun="friend", proper=True)]
+def _read_zh(text: str) -> _Reading:
+    w = world()
+    r = _Reading(text=text, language="zh")
+    beings = {name: key for key, c in w.creatures.items() for name in c.zh}
+    tagged = _split_verbs([(pair.word, pair.flag) for pair in _segmenter().cut(text)], beings)
+    places = {name: key for key, p in w.places.items() for name in [p.zh, *p.zh_aliases]}
+    verb_at = next((i for i, (word, flag) in enumerate(tagged)
+                    if any(word == v for v, _ in ZH_STORY_VERBS) or (flag.startswith("v") and word not in beings
+                                                                       and word not in ("在", "是", "有"))), None)
+    subject = tagged[:verb_at] if verb_at is not None else tagged
+    _zh_characters(subject, r, beings, w, role="hero")
+    if verb_at is not None:
+        _zh_predicate(tagged[verb_at:], r, beings, places, w)
+    for word, _ in tagged:
+        if word in places:
+            r.add_place(word, places[word])
+    for weather, pattern in ZH_WEATHER.items():
+        if r.weather is None and re.search(pattern, text):
+            r.weather = weather
+    for time, pattern in ZH_TIME.items():
+        if r.time_of_day is None and re.search(pattern, text):
+            r.time_of_day = time
+    obstacle = re.search(ZH_OBSTACLE, text)
+    if obstacle and (verb_at is None or obstacle.start() > 0):
+        r.obstacle = obstacle.group().strip("，。,")
+    for threat, pattern in ZH_THREATS:
+        if re.search(pattern, r.obstacle or text):
+            r.threat = threat
+            break
+    return r
 
 
-def _short_zh(name: str) -> str:
-    """A name short enough to say again and again: six characters of Chinese, or a few Latin words."""
-    return name[:6] if cjk_characters(name) else " ".join(name.split()[:3])[:40]
+def _split_verbs(tagged: list[tuple[str, str]], beings: dict[str, str]) -> list[tuple[str, str]]:
+    """jieba keeps some verb-object phrases whole ('堆雪人'): split off a story verb it starts with."""
+    out = []
+    for word, flag in tagged:
+        verb = next((v for v, _ in ZH_STORY_VERBS if word.startswith(v) and len(word) > len(v)), None)
+        if verb and word not in beings and not flag.startswith("n"):
+            out += [(verb, "v"), (word[len(verb):], "n")]
+        else:
+            out.append((word, flag))
+    return out
 
 
-def _scan_zh(text: str, forms: dict[str, str], skip: list[tuple[int, str, str]] = ()) -> list[tuple[int, str, str]]:
-    """Longest-first, non-overlapping matches of known words: (position, form, key)."""
-    taken = {i for start, form, _ in skip for i in range(start, start + len(form))}
-    hits = []
-    for form in sorted(forms, key=len, reverse=True):
-        for match in re.finditer(re.escape(form), text):
-            span = set(range(match.start(), match.end()))
-            if not span & taken:
-                taken |= span
-                hits.append((match.start(), form, forms[form]))
-    return sorted(hits)
+def _zh_characters(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str, str], w: World, role: str) -> None:
+    count, old, traits = 1, False, []
+    for i, (word, flag) in enumerate(tagged):
+        before = tagged[i - 1][0] if i else ""
+        if word in ("和", "与", "跟", "、", "同"):
+            continue
+        if word[0] in ZH_COUNTS and (len(word) == 1 or word[1:] in ("只", "个", "头", "条", "位", "匹", "群")):
+            count = ZH_COUNTS[word[0]] if "群" not in word else GROUP
+            continue
+        if word in ("只", "个", "头", "条", "位", "匹") and before and before[0] in ZH_COUNTS:
+            continue
+        if word in ZH_TRAITS:
+            traits.append(ZH_TRAITS[word])
+            continue
+        if word in ("老", "年迈"):
+            old = True
+            continue
+        kind = beings.get(word) or ("person" if word in ZH_KIN else None)
+        if kind is None and flag in ("nr", "nrt") and len(word) <= 4:
+            kind = "person"
+        if kind is None or (kind in w.creatures and w.creatures[kind].thing):
+            continue
+        if any(g in before for g in ZH_GROUP) or word.endswith("们"):
+            count = max(count, GROUP)
+        heroes = [c for c in r.characters if c.role != "other"]
+        relation = f"{ZH_KIN[word]} of {heroes[0].name}" if word in ZH_KIN and heroes else ""
+        age = Age.OLD if old or ZH_KIN.get(word, "").startswith("grand") and "child" not in ZH_KIN[word] and \
+            ZH_KIN[word] in ("grandpa", "grandma") else (Age.YOUNG if ZH_KIN.get(word) in ("granddaughter", "grandson") else None)
+        this_role = role if not r.characters or role == "other" else "companion"
+        r.add_character(PremiseCharacter(name=word, kind=kind, count=count, age=age, traits=traits, relation=relation,
+                                         role=this_role))
+        count, old, traits = 1, False, []
 
 
-def _entity_zh(text: str, hit: tuple[int, str, str], w: World) -> Entity:
-    start, form, key = hit
-    name = form
-    if start > 0 and text[start - 1] in "小大老" and not form.startswith(text[start - 1]):
-        name = text[start - 1] + form
-    end = start + len(form)
-    group = text[max(0, start - 2) : start] in ("一群", "很多", "许多") or text[end : end + 1] == "们"
-    return Entity(name=name, kind=key, noun=key, plural=group)
+def _zh_predicate(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str, str], places: dict[str, str],
+                  w: World) -> None:
+    verb_word = tagged[0][0]
+    english = next((en for zh, en in ZH_STORY_VERBS if verb_word == zh), None)
+    if english is None:
+        english = next((en for zh, en in ZH_STORY_VERBS if zh in verb_word), "do")
+    rest = tagged[1:]
+    then = next((i for i, (word, _) in enumerate(rest[:4]) if any(word == v for v, _ in ZH_STORY_VERBS)), None)
+    if english == "help" and then is not None:  # '帮助奶奶寻找眼镜': a search, with grandma
+        _zh_characters(rest[:then], r, beings, w, role="companion")
+        _zh_predicate(rest[then:], r, beings, places, w)
+        return
+    if english in ("learn", "practise") and rest:  # 学会游泳: the skill is the story's
+        r.story = StoryKind.LEARN
+    r.verb = english if english != "make" else "build"
+    r.story = r.story if r.story == StoryKind.LEARN else STORY_OF_VERB.get(r.verb, StoryKind.DAY)
+    end = next((i for i, (word, _) in enumerate(rest) if word in ("，", "。", ",", "!", "！", "在", "趁", "直到")), len(rest))
+    r.action = "".join(word for word, _ in tagged[: end + 1])
+    others = rest[:end]
+    _zh_characters([(word, flag) for word, flag in others if word in beings and not w.creatures[beings[word]].thing],
+                   r, beings, w, role="other")
+    for word, flag in others:
+        kind = beings.get(word)
+        if kind and w.creatures[kind].thing:
+            r.add_prop(word, kind)
+            r.target = r.target or kind
+        elif word in places:
+            r.add_place(word, places[word])
+            r.target = r.target or w.places[places[word]].en.removeprefix("the ")
+        elif kind:
+            r.target = r.target or kind
+    if r.target is None:
+        nouns = [word for word, flag in others if flag.startswith("n") and word not in beings]
+        if nouns:
+            r.add_prop(nouns[-1], None)
+            r.target = nouns[-1]
+            r.notes.append(f"'{nouns[-1]}' is not in the world data; it is drawn from the icon its words name")
