@@ -44,6 +44,9 @@ LIGHTS = {
     TimeOfDay.NIGHT: Light((12, 18, 48), (44, 62, 112), (0.5, 0.56, 0.78), None, 0.34, stars=True),
 }
 OVERCAST = (170, 178, 190)
+STORM_CLOUD = (74, 80, 96)  # a storm's sky: dark, low cloud
+LIGHTNING_EVERY = 3.7  # seconds between flashes in a storm
+LIGHTNING_LENGTH = 0.3  # seconds a flash takes to fade
 
 
 def mix(a: RGB, b: RGB, amount: float) -> RGB:
@@ -83,12 +86,13 @@ class Palette:
         grey = {Weather.CLOUDY: 0.45, Weather.FOG: 0.6, Weather.STORM: 0.7, Weather.RAIN: 0.55, Weather.SNOW: 0.35}
         amount = grey.get(self.weather, 0.0)
         # Clouds grey a daylit sky; a night sky stays dark above whatever the weather.
-        overcast_top = mix(OVERCAST, self.light.sky_top, 0.3) if self.light.sun else self.light.sky_top
+        cloud = STORM_CLOUD if self.weather == Weather.STORM else OVERCAST
+        overcast_top = mix(cloud, self.light.sky_top, 0.3) if self.light.sun else self.light.sky_top
         self.sky_top = mix(self.light.sky_top, overcast_top, amount)
-        self.sky_horizon = mix(self.light.sky_horizon, self.lit(OVERCAST), amount)
+        self.sky_horizon = mix(self.light.sky_horizon, self.lit(cloud), amount)
 
     def lit(self, rgb: RGB) -> RGB:
-        dim = 0.85 if self.weather in (Weather.STORM, Weather.RAIN) else 1.0
+        dim = {Weather.STORM: 0.7, Weather.RAIN: 0.85}.get(self.weather, 1.0)
         return tuple(c * t * dim for c, t in zip(rgb, self.light.tint))  # type: ignore[return-value]
 
     def at(self, rgb: RGB, depth: float) -> RGB:
@@ -133,6 +137,14 @@ class Environment:
     def underwater(self) -> bool:
         return self.card.underwater
 
+    def lightning(self, seconds: float) -> float:
+        """How bright a lightning flash is at `seconds` (0: none): in a storm under an open sky, a flash every
+        few seconds that fades fast, its timing fixed by the place's seed."""
+        if self.place.weather != Weather.STORM or self.indoors or self.underwater:
+            return 0.0
+        since = (seconds - 0.4 - (self.place.seed % 1000) / 1000) % LIGHTNING_EVERY
+        return max(0.0, 1 - since / LIGHTNING_LENGTH)
+
     @property
     def indoors(self) -> bool:
         """No sky, no weather."""
@@ -162,6 +174,11 @@ class Environment:
             canvas.save()
             canvas.scale(height, height)
             canvas.drawPicture(self.sky)
+            flash = self.lightning(seconds)
+            if flash:
+                canvas.drawPath(bolt(self.place.seed + int(seconds / LIGHTNING_EVERY)),
+                                skia.Paint(Color=colour((255, 255, 236), flash), AntiAlias=True,
+                                           Style=skia.Paint.kStroke_Style, StrokeWidth=0.008))
             canvas.restore()
         canvas.drawRect(skia.Rect(-big, 0, big, big), fill(self.ground))
         canvas.restore()
@@ -178,6 +195,9 @@ class Environment:
         if self.place.weather in (Weather.FOG, Weather.STORM) and not self.indoors:
             veil = 0.35 if self.place.weather == Weather.FOG else 0.18
             canvas.drawRect(skia.Rect(0, 0, width, height), fill(self.palette.sky_horizon, veil))
+        flash = self.lightning(seconds)
+        if flash:
+            canvas.drawRect(skia.Rect(0, 0, width, height), fill((236, 240, 255), 0.45 * flash))
 
 
 def draw_layer(canvas: skia.Canvas, layer: Layer, view: View, seconds: float, width: int, height: int) -> None:
@@ -599,6 +619,18 @@ def planks(rgb: RGB) -> Step:
             y = 0.06 * i * i  # farther apart toward the camera
             tile.canvas.drawRect(skia.Rect(-tile.period, y, 2 * tile.period, y + 0.02 * i), line)
     return draw
+
+
+def bolt(seed: int) -> skia.Path:
+    """A lightning bolt from the clouds to the horizon, in frame heights around the horizon centre."""
+    rng = random.Random(seed)
+    x, y = rng.uniform(-0.8, 0.8), -1.0
+    path = skia.Path()
+    path.moveTo(x, y)
+    while y < -0.03:
+        x, y = x + rng.uniform(-0.06, 0.06), y + rng.uniform(0.06, 0.14)
+        path.lineTo(x, min(y, -0.03))
+    return path
 
 
 def sky_picture(palette: Palette, rng: random.Random, underwater: bool, starry: bool, airless: bool = False
