@@ -50,6 +50,14 @@ def size_for(character: Character, icon: str) -> float:
     return world().size_of_icon(icon) or 1.0
 
 
+def tint_for(character: Character) -> str | None:
+    """The director's tint, else the world's for the creature its keywords or name name (a gull's grey)."""
+    if character.visual.tint or character.visual.icon:
+        return character.visual.tint
+    creature = world().creature_named([*character.visual.keywords, character.name])
+    return creature.tint if creature else None
+
+
 def assign_cast(board: Storyboard) -> Storyboard:
     """A copy of `board` with every empty identity field filled, deterministically.
     An icon the library does not have is a StoryboardError, before anything is drawn."""
@@ -62,6 +70,7 @@ def assign_cast(board: Storyboard) -> Storyboard:
         icon = icon_for(character)
         visual = character.visual
         if visual.icon is None:
+            visual.tint = tint_for(character)
             visual.icon = icon
         visual.scale = size_for(character, icon)
         twins = seen.get(icon, 0)
@@ -126,7 +135,7 @@ def character_look(board: Storyboard, character_id: str) -> Look:
         id=character.id,
         name=character.name,
         icon=icon,
-        tint=character.visual.tint,
+        tint=tint_for(character),
         height=scale,
         facing=1 if character.visual.facing.value == "right" else -1,
         seed=character.seed or stable_seed(character.id),

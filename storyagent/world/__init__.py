@@ -4,9 +4,9 @@
   scenery, the words an image model reads, its ambience, the weather it
   allows and whether travellers swim or walk on snow there; plus the props'
   heights;
-- `creatures.json`: one table of every creature and thing: its icon, its
-  size relative to a grown-up human, its gait, and what the template planner
-  needs to cast it;
+- `creatures.json`: one table of every creature and thing: its icon (and the
+  icons of its old and young), its size relative to a grown-up human, its
+  gait, and what the template planner needs to cast it;
 - `places.json`: the places the template planner sends a story to, and where
   a skill is practised.
 
@@ -30,7 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from storyagent.errors import WorldError
-from storyagent.world.scenery import Scenery
+from storyagent.world.scenery import STEP_NAMES, Scenery
 
 ENV = "STORYAGENT_WORLD"
 PACKAGED = ("biomes.json", "creatures.json", "places.json")
@@ -45,9 +45,13 @@ SOUND_TAGS = (
     "engine", "underwater",
 )
 
-# The storyboard's Weather and Motion values, as plain strings: the world sits below the storyboard.
+# Sounds of the film rather than of a place (a reveal, a heartbeat, magic): they fit anywhere.
+FILM_SOUNDS = ("whoosh", "heartbeat", "magic-chime")
+
+# The storyboard's Weather, Motion and Age values, as plain strings: the world sits below the storyboard.
 Weather = Literal["clear", "cloudy", "snow", "rain", "fog", "storm"]
 Gait = Literal["idle", "walk", "run", "swim", "fly", "jump"]
+Age = Literal["young", "grown", "old"]
 
 
 class _Data(BaseModel):
@@ -69,6 +73,9 @@ class Biome(_Data):
     underwater: bool = Field(default=False, description="Below the surface: no sky, bubbles instead of weather.")
     indoors: bool = Field(default=False, description="Inside: no sky, no weather.")
     starry: bool = Field(default=False, description="Stars shine at any time of day.")
+    sounds: list[str] | None = Field(default=None, description="The one-shot sound tags that can happen here "
+                                     "besides its ambience and the film's own (whoosh, heartbeat, magic-chime); "
+                                     "empty means any.")
     scenery: Scenery = Field(description="How the animatic draws it.")
 
     @property
@@ -101,6 +108,10 @@ class Creature(_Data):
 
     key: str = ""
     icon: str = Field(description="The Fluent Emoji icon that draws it.")
+    tint: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$", description="A colour (#rrggbb) "
+                             "washed over the icon when it only nearly fits (a gull drawn with a grey dove).")
+    ages: dict[Age, str] = Field(default_factory=dict, description="The icon that draws an old or young one "
+                                 "of its kind ('old': 'old-man'), where it differs.")
     size: float = Field(gt=0, le=20, description="Height relative to a grown-up human (1.0).")
     gait: Gait = Field(description="How it moves on its own.")
     swims: bool = False
@@ -159,11 +170,56 @@ class World(_Data):
                 return found
         return None
 
+    def nearest(self, words: list[str]) -> tuple[str, bool] | None:
+        """The creature or thing the first of `words` that names one is drawn as, and whether the word names
+        it exactly (its name, plural or Chinese name). Else the nearest kind: one whose keywords hold the word
+        ('gull' -> seagull), else one drawn with the icon the word finds in the icon library's keywords
+        ('mallard' -> duck). None when nothing fits."""
+        for word in words:
+            exact = self.creature_named([word]) or self._named_in_chinese(word)
+            if exact:
+                return exact.key, True
+        for word in words:
+            near = self._keyworded(word) or self._drawn_as(word)
+            if near:
+                return near.key, False
+        return None
+
+    def _named_in_chinese(self, word: str) -> Creature | None:
+        return next((c for c in self.creatures.values() if word.strip() in c.zh), None)
+
+    def _keyworded(self, word: str) -> Creature | None:
+        word = " ".join(word.lower().split())
+        return next((c for c in self.creatures.values() if word in c.keywords), None)
+
+    def _drawn_as(self, word: str) -> Creature | None:
+        from storyagent.world import icons  # skia loads only when an icon is looked up
+
+        icon = icons.find(word) if word.strip() and word.isascii() else None
+        drawn = [c for c in self.creatures.values() if c.icon == icon]
+        named = [c for c in drawn if c.key.replace(" ", "-") == icon]
+        return (named or drawn or [None])[0]
+
+    def icon_for_age(self, kind: str, age: str | None) -> str | None:
+        """The icon that draws an old or young `kind` ('old', 'keeper' -> 'old-man'); None when its own
+        icon does (or the kind is unknown)."""
+        creature = self.creatures.get(kind)
+        return creature.ages.get(age) if creature and age else None  # type: ignore[call-overload]
+
     def size_of_icon(self, icon: str) -> float | None:
         """The size of what `icon` draws: the creature named like the icon, else the first drawn with it."""
         drawn = [c for c in self.creatures.values() if c.icon == icon]
         named = [c for c in drawn if c.key.replace(" ", "-") == icon]
         return (named or drawn)[0].size if drawn else None
+
+    # -- sound ---------------------------------------------------------------------------
+
+    def sound_fits(self, tag: str, biome: str) -> bool:
+        """Whether the one-shot sound `tag` can happen in `biome` (no door on a reef, no footsteps on open water)."""
+        card = self.biomes.get(biome)
+        if card is None or card.sounds is None or tag in FILM_SOUNDS:
+            return True
+        return tag in card.sounds or tag in card.ambience or tag in (card.night_ambience or {})
 
     # -- places ------------------------------------------------------------------------
 
@@ -199,19 +255,37 @@ def _place_problems(w: World) -> list[str]:
     for key, card in w.biomes.items():
         problems += [f"biomes.{key}.ambience: unknown sound tag '{tag}'"
                      for tag in [*card.ambience, *(card.night_ambience or {})] if tag not in SOUND_TAGS]
+        problems += [f"biomes.{key}.sounds: unknown sound tag '{tag}'"
+                     for tag in card.sounds or [] if tag not in SOUND_TAGS]
     for key, place in w.places.items():
         if place.biome not in w.biomes:
             problems.append(f"places.{key}.biome: unknown biome '{place.biome}'")
         problems += [f"places.{key}.via: unknown place '{via}'" for via in place.via if via not in w.places]
-        problems += [f"places.{key}.sounds: unknown sound tag '{tag}'"
-                     for tag in [*place.sounds, place.footsteps or "wind"] if tag not in SOUND_TAGS]
+        heard = [*place.sounds, *([place.footsteps] if place.footsteps else [])]
+        problems += [f"places.{key}.sounds: unknown sound tag '{tag}'" for tag in heard if tag not in SOUND_TAGS]
+        problems += [f"places.{key}.sounds: '{tag}' cannot be heard in its biome '{place.biome}'"
+                     for tag in heard if tag in SOUND_TAGS and place.biome in w.biomes
+                     and not w.sound_fits(tag, place.biome)]
     problems += [f"skills.{word}: unknown place '{place}'" for word, place in w.skills.items() if place not in w.places]
+    problems += [f"drawn_props.{prop}: unknown drawing step '{step}'" for prop, step in w.drawn_props.items()
+                 if step not in STEP_NAMES]
+    named: dict[str, str] = {}
+    for key, place in w.places.items():
+        for alias in [*place.aliases, *place.zh_aliases]:
+            if named.setdefault(alias, key) != key:
+                problems.append(f"places.{key}.aliases: '{alias}' already names the place '{named[alias]}'")
     return problems
 
 
 def _creature_problems(w: World) -> list[str]:
+    from storyagent.world import icons  # skia loads only when the world is read
+
+    known = icons.library()
     problems = []
     for key, creature in w.creatures.items():
+        problems += [f"creatures.{key}.{where}: no icon named '{icon}'"
+                     for where, icon in [("icon", creature.icon), *((f"ages.{a}", i) for a, i in creature.ages.items())]
+                     if icon not in known]
         if creature.home is None:
             continue
         if creature.home not in w.places:

@@ -247,6 +247,20 @@ def raster(name: str, n: int = 128):
 
 
 @functools.lru_cache(maxsize=256)
+def average_colour(name: str) -> tuple[int, int, int]:
+    """The icon's mean colour over what it draws (the colour of a heap of what it is made of)."""
+    import numpy as np
+
+    pixels = raster(name).astype(float)
+    alpha = pixels[:, :, 3]
+    if alpha.sum() == 0:
+        return (128, 128, 128)
+    # Premultiplied: the colour sums divided by the alpha sum are the mean of the unpremultiplied colours.
+    r, g, b = (round(255 * pixels[:, :, c].sum() / alpha.sum()) for c in range(3))
+    return (r, g, b)
+
+
+@functools.lru_cache(maxsize=256)
 def content_box(name: str) -> Box:
     """Where the icon actually draws inside its square: feet stand on `bottom`."""
     import numpy as np

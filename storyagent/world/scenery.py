@@ -5,7 +5,7 @@ them with its own colours and sizes, and needs no code."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,6 +75,23 @@ class Pines(_Step):
     colour: Colour
 
 
+class Bamboo(_Step):
+    """Bamboo stalks, jointed, with leaves near their tops: a bamboo grove."""
+
+    draw: Literal["bamboo"]
+    count: int
+    height: float
+    colour: Colour
+
+
+class Lighthouse(_Step):
+    """A lighthouse on its rock, striped, its lamp lit at dusk and night; one per tile."""
+
+    draw: Literal["lighthouse"]
+    height: float
+    at: float = Field(default=0.5, ge=0, le=1, description="Where along the tile it stands.")
+
+
 class Blocks(_Step):
     """A street of buildings; with windows, they glow at night."""
 
@@ -136,7 +153,8 @@ class Planks(_Step):
 
 
 Step = Annotated[
-    Band | Hills | Mountains | Swell | Bergs | Pines | Blocks | Puffs | Props | Scuffs | Kerb | Wall | Planks,
+    Band | Hills | Mountains | Swell | Bergs | Pines | Bamboo | Lighthouse | Blocks | Puffs | Props | Scuffs | Kerb | Wall
+    | Planks,
     Field(discriminator="draw"),
 ]
 
@@ -155,5 +173,11 @@ class Layer(_Step):
 
 class Scenery(_Step):
     ground: Colour = Field(description="The far ground, from the horizon down.")
+    sky: tuple[Colour, Colour] | None = Field(default=None, description="The sky's own colours, top and "
+                                              "horizon, whatever the time of day (no air: black).")
     layers: list[Layer] = Field(description="Far to near, behind the characters.")
     front: list[Layer] = Field(default_factory=list, description="In front of the characters (water lines).")
+
+
+# The names a step's `draw` takes: what `drawn_props` may name.
+STEP_NAMES = frozenset(get_args(kind.model_fields["draw"].annotation)[0] for kind in get_args(get_args(Step)[0]))

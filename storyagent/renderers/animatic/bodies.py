@@ -30,7 +30,7 @@ class Build(StrEnum):
 # Head-only emoji of animals that walk on four legs, and of creatures that walk on two.
 # People are told by the skin-tone variants every person emoji has.
 FOUR_LEGGED_HEADS = frozenset({
-    "bear", "polar-bear", "panda", "koala", "fox", "lion", "wolf", "hamster", "unicorn", "frog",
+    "bear", "polar-bear", "panda", "koala", "raccoon", "fox", "lion", "wolf", "hamster", "unicorn", "frog",
     "cat-face", "dog-face", "tiger-face", "cow-face", "pig-face", "mouse-face", "rabbit-face", "horse-face",
 })
 TWO_LEGGED_HEADS = frozenset({"robot", "alien", "monkey-face", "ogre", "goblin", "clown-face"})

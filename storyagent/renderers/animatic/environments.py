@@ -44,6 +44,9 @@ LIGHTS = {
     TimeOfDay.NIGHT: Light((12, 18, 48), (44, 62, 112), (0.5, 0.56, 0.78), None, 0.34, stars=True),
 }
 OVERCAST = (170, 178, 190)
+STORM_CLOUD = (74, 80, 96)  # a storm's sky: dark, low cloud
+LIGHTNING_EVERY = 3.7  # seconds between flashes in a storm
+LIGHTNING_LENGTH = 0.3  # seconds a flash takes to fade
 
 
 def mix(a: RGB, b: RGB, amount: float) -> RGB:
@@ -83,12 +86,13 @@ class Palette:
         grey = {Weather.CLOUDY: 0.45, Weather.FOG: 0.6, Weather.STORM: 0.7, Weather.RAIN: 0.55, Weather.SNOW: 0.35}
         amount = grey.get(self.weather, 0.0)
         # Clouds grey a daylit sky; a night sky stays dark above whatever the weather.
-        overcast_top = mix(OVERCAST, self.light.sky_top, 0.3) if self.light.sun else self.light.sky_top
+        cloud = STORM_CLOUD if self.weather == Weather.STORM else OVERCAST
+        overcast_top = mix(cloud, self.light.sky_top, 0.3) if self.light.sun else self.light.sky_top
         self.sky_top = mix(self.light.sky_top, overcast_top, amount)
-        self.sky_horizon = mix(self.light.sky_horizon, self.lit(OVERCAST), amount)
+        self.sky_horizon = mix(self.light.sky_horizon, self.lit(cloud), amount)
 
     def lit(self, rgb: RGB) -> RGB:
-        dim = 0.85 if self.weather in (Weather.STORM, Weather.RAIN) else 1.0
+        dim = {Weather.STORM: 0.7, Weather.RAIN: 0.85}.get(self.weather, 1.0)
         return tuple(c * t * dim for c, t in zip(rgb, self.light.tint))  # type: ignore[return-value]
 
     def at(self, rgb: RGB, depth: float) -> RGB:
@@ -133,6 +137,14 @@ class Environment:
     def underwater(self) -> bool:
         return self.card.underwater
 
+    def lightning(self, seconds: float) -> float:
+        """How bright a lightning flash is at `seconds` (0: none): in a storm under an open sky, a flash every
+        few seconds that fades fast, its timing fixed by the place's seed."""
+        if self.place.weather != Weather.STORM or self.indoors or self.underwater:
+            return 0.0
+        since = (seconds - 0.4 - (self.place.seed % 1000) / 1000) % LIGHTNING_EVERY
+        return max(0.0, 1 - since / LIGHTNING_LENGTH)
+
     @property
     def indoors(self) -> bool:
         """No sky, no weather."""
@@ -152,6 +164,8 @@ class Environment:
         top, bottom = self.palette.sky_top, self.palette.sky_horizon
         if self.underwater:
             top, bottom = self.palette.lit((70, 170, 210)), self.palette.lit((18, 70, 110))
+        elif self.card.scenery.sky is not None:  # no air (the Moon) or no sky (a cave): its own colours
+            top, bottom = self.card.scenery.sky
         gradient = skia.GradientShader.MakeLinear(
             [skia.Point(0, -0.95 * height), skia.Point(0, 0)], [colour(top), colour(bottom)]
         )
@@ -160,6 +174,11 @@ class Environment:
             canvas.save()
             canvas.scale(height, height)
             canvas.drawPicture(self.sky)
+            flash = self.lightning(seconds)
+            if flash:
+                canvas.drawPath(bolt(self.place.seed + int(seconds / LIGHTNING_EVERY)),
+                                skia.Paint(Color=colour((255, 255, 236), flash), AntiAlias=True,
+                                           Style=skia.Paint.kStroke_Style, StrokeWidth=0.008))
             canvas.restore()
         canvas.drawRect(skia.Rect(-big, 0, big, big), fill(self.ground))
         canvas.restore()
@@ -176,6 +195,9 @@ class Environment:
         if self.place.weather in (Weather.FOG, Weather.STORM) and not self.indoors:
             veil = 0.35 if self.place.weather == Weather.FOG else 0.18
             canvas.drawRect(skia.Rect(0, 0, width, height), fill(self.palette.sky_horizon, veil))
+        flash = self.lightning(seconds)
+        if flash:
+            canvas.drawRect(skia.Rect(0, 0, width, height), fill((236, 240, 255), 0.45 * flash))
 
 
 def draw_layer(canvas: skia.Canvas, layer: Layer, view: View, seconds: float, width: int, height: int) -> None:
@@ -224,8 +246,8 @@ def environment(place: Place) -> Environment:
     card = world().biome(place.biome)
     builder = Builder(place, Palette(LIGHTS[place.time_of_day], place.weather), random.Random(place.seed))
     env = builder.environment(card)
-    env.sky = sky_picture(builder.palette, builder.rng, card.underwater, card.starry)
     if not card.indoors:
+        env.sky = sky_picture(builder.palette, builder.rng, card.underwater, card.starry, airless=card.scenery.sky is not None)
         env.particles = weather_particles(place, builder.palette, builder.rng, env.underwater)
     return env
 
@@ -302,6 +324,10 @@ class Builder:
                 return bergs(spec.named_count if named else spec.count, spec.size)
             case scenery.Pines():
                 return pines(spec.count, spec.height, spec.colour)
+            case scenery.Bamboo():
+                return bamboo(spec.count, spec.height, spec.colour)
+            case scenery.Lighthouse():
+                return lighthouse(spec.height, spec.at)
             case scenery.Blocks():
                 return blocks(spec.count, spec.height, spec.windows)
             case scenery.Puffs():
@@ -443,6 +469,66 @@ def pines(count: int, height: float, rgb: RGB) -> Step:
     return draw
 
 
+def bamboo(count: int, height: float, rgb: RGB) -> Step:
+    """Bamboo stalks, jointed every few widths, with leaves fanning from the upper joints."""
+    def draw(tile: Tile) -> None:
+        rng = tile.rng
+        for _ in range(count):
+            h = height * rng.uniform(0.7, 1.2)
+            w = h * 0.025
+            x = rng.uniform(w, tile.period - w)
+            shade = tuple(c * rng.uniform(0.85, 1.1) for c in rgb)
+            tile.canvas.drawRect(skia.Rect(x - w / 2, -h, x + w / 2, 0.02 * h), fill(tile.at(shade)))
+            joint = fill(tile.at(tuple(c * 0.7 for c in shade)))
+            leaf = fill(tile.at(tuple(c * 0.85 for c in shade)))
+            y = -h * rng.uniform(0.08, 0.14)
+            while y > -h:
+                tile.canvas.drawRect(skia.Rect(x - w * 0.65, y - w * 0.25, x + w * 0.65, y + w * 0.25), joint)
+                if y < -h * 0.55:
+                    for side in (-1, 1):
+                        tip = x + side * w * rng.uniform(5, 9)
+                        tile.canvas.drawPath(polygon([(x, y), (tip, y - w * rng.uniform(1, 4)),
+                                                      (x + side * w * 2, y - w * 2.5)]), leaf)
+                y -= h * 0.12
+    return draw
+
+
+def lighthouse(height: float, at: float) -> Step:
+    """A lighthouse on a dark rock: a tapering white tower with red bands, a gallery and a lamp room whose
+    lamp is lit once the sun is low, throwing a beam at night."""
+    def draw(tile: Tile) -> None:
+        canvas, x, h = tile.canvas, at * tile.period, height
+        base, top = h * 0.11, h * 0.06  # half-widths of the tower at its foot and under the gallery
+        canvas.drawPath(ridge_rock(x, h), fill(tile.at((92, 96, 104))))
+        foot, neck = -h * 0.08, -h * 0.78
+        tower = polygon([(x - base, foot), (x - top, neck), (x + top, neck), (x + base, foot)])
+        canvas.drawPath(tower, fill(tile.at((244, 244, 240))))
+        canvas.save()
+        canvas.clipPath(tower, skia.ClipOp.kIntersect, True)
+        for band_top in (0.22, 0.48):
+            canvas.drawRect(skia.Rect(x - base, foot - h * (band_top + 0.12), x + base, foot - h * band_top),
+                            fill(tile.at((200, 50, 46))))
+        canvas.restore()
+        canvas.drawRect(skia.Rect(x - top * 1.6, neck - h * 0.025, x + top * 1.6, neck), fill(tile.at((60, 60, 66))))
+        lit = tile.palette.light.sun is None or tile.palette.light.sun_height < 0.1
+        room = skia.Rect(x - top * 0.9, neck - h * 0.12, x + top * 0.9, neck - h * 0.025)
+        canvas.drawRect(room, fill((255, 226, 130) if lit else tile.at((190, 214, 230))))
+        canvas.drawPath(polygon([(x - top * 1.2, room.top()), (x, room.top() - h * 0.07), (x + top * 1.2, room.top())]),
+                        fill(tile.at((200, 50, 46))))
+        if tile.palette.light.sun is None:
+            y = room.centerY()
+            canvas.drawPath(polygon([(x, y - h * 0.01), (x + h * 1.6, y - h * 0.12), (x + h * 1.6, y + h * 0.1),
+                                     (x, y + h * 0.01)]), fill((255, 240, 190), 0.22))
+    return draw
+
+
+def ridge_rock(x: float, height: float) -> skia.Path:
+    """The rock a lighthouse stands on: a low, lumpy mound."""
+    w = height * 0.3
+    return polygon([(x - w, 0.0), (x - w * 0.7, -height * 0.06), (x - w * 0.3, -height * 0.1),
+                    (x + w * 0.35, -height * 0.09), (x + w * 0.8, -height * 0.04), (x + w, 0.0)])
+
+
 def blocks(count: int, height: float, windows: bool) -> Step:
     """A street of buildings; at night their windows glow."""
     walls = [(120, 132, 160), (150, 120, 110), (110, 140, 150), (170, 150, 130), (130, 120, 150)]
@@ -535,8 +621,21 @@ def planks(rgb: RGB) -> Step:
     return draw
 
 
-def sky_picture(palette: Palette, rng: random.Random, underwater: bool, starry: bool) -> skia.Picture:
-    """Sun or moon, stars and far clouds, in frame heights around the horizon centre."""
+def bolt(seed: int) -> skia.Path:
+    """A lightning bolt from the clouds to the horizon, in frame heights around the horizon centre."""
+    rng = random.Random(seed)
+    x, y = rng.uniform(-0.8, 0.8), -1.0
+    path = skia.Path()
+    path.moveTo(x, y)
+    while y < -0.03:
+        x, y = x + rng.uniform(-0.06, 0.06), y + rng.uniform(0.06, 0.14)
+        path.lineTo(x, min(y, -0.03))
+    return path
+
+
+def sky_picture(palette: Palette, rng: random.Random, underwater: bool, starry: bool, airless: bool = False
+                ) -> skia.Picture:
+    """Sun or moon, stars and far clouds (none without air), in frame heights around the horizon centre."""
     def draw(canvas: skia.Canvas) -> None:
         if underwater:
             ray = fill((220, 240, 255), 0.10)
@@ -564,6 +663,8 @@ def sky_picture(palette: Palette, rng: random.Random, underwater: bool, starry: 
             canvas.drawCircle(x, y, 0.06 if light.sun else 0.045, fill(body))
             if light.sun is None:  # a crescent: the sky bites the moon
                 canvas.drawCircle(x + 0.022, y - 0.012, 0.04, fill(palette.sky_top))
+        if airless:
+            return
         cloudy = palette.weather in (Weather.CLOUDY, Weather.STORM, Weather.RAIN, Weather.SNOW)
         tone = palette.lit((250, 250, 252) if not cloudy else (214, 218, 226))
         clouds(canvas, 6.0, 14 if cloudy else 5, 0.06, tone, rng, 0.12, 0.7)

@@ -73,7 +73,8 @@ class ShotScene:
         self.env.draw_back(canvas, view, seconds, self.width, self.height)
         poses = [(actor, pose) for actor in self.actors for pose in motion.group_poses(actor, seconds, t, self.path)]
         for actor, pose in sorted(poses, key=lambda item: -item[1].depth):
-            draw_character(canvas, actor.look, pose, view, seconds, self.width, self.height, self.env)
+            draw_character(canvas, actor.look, pose, view, seconds, self.width, self.height, self.env,
+                           actor.on.progress)
         canvas.resetMatrix()
         self.env.draw_front(canvas, view, seconds, self.width, self.height)
 
@@ -108,12 +109,16 @@ def _subject_actor(actors: list[motion.Actor], subject_id: str | None) -> motion
 
 
 def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: View, seconds: float,
-                   width: int, height: int, env: Environment) -> None:
-    """The character's figure standing (or flying) at its pose, with a soft shadow."""
+                   width: int, height: int, env: Environment, progress: float | None = None) -> None:
+    """The character's figure standing (or flying) at its pose, with a soft shadow; a thing being built
+    (`progress` below 1) stands only up to that part of its height, its unused material heaped beside it."""
     fig = bodies.figure(look.icon, look.seed)
     canvas.setMatrix(camera.layer_matrix(view, pose.depth, width, height))
     swimming = env.surface and pose.lift < 0
+    building = progress is not None and progress < 1
     canvas.save()
+    if building:
+        canvas.clipRect(skia.Rect(-1e6, -pose.lift - progress * look.height * pose.squash, 1e6, 1e6), doAntiAlias=True)
     if swimming:  # in open water: half under, and nothing below the waterline drawn
         pose = replace(pose, lift=pose.lift - SWIM_DEPTH * look.height)
         canvas.clipRect(skia.Rect(-1e6, -1e6, 1e6, 0.0), doAntiAlias=True)
@@ -127,10 +132,32 @@ def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: Vie
     canvas.scale(pose.stretch * look.height, pose.squash * look.height)
     bodies.draw(canvas, fig, pose.gait, pose.facing, character_paint(look.tint, env))
     canvas.restore()
+    if building:
+        draw_material(canvas, look, pose, 1 - progress, character_paint(None, env))
     if pose.sleeping:
         bob = 0.08 * look.height * math.sin(seconds * 1.5)
         z = 0.35 * look.height
         icons.draw(canvas, "zzz", pose.x + 0.3 * look.height, -pose.lift - look.height * 1.1 - z + bob, z)
+
+
+def draw_material(canvas: skia.Canvas, look: Look, pose: motion.Pose, left: float, light: skia.Paint | None
+                  ) -> None:
+    """A heap of the thing's material (in its own colour) at the foot of where it is built, as big as what
+    is `left` to build: a small pile before the work starts, gone when it is whole."""
+    size = look.height * (0.04 + 0.11 * left)
+    x = pose.x
+    rgb = icons.average_colour(look.icon)
+    canvas.save()
+    if light is not None:
+        canvas.saveLayer(None, light)
+    paint = skia.Paint(Color=skia.Color(*rgb), AntiAlias=True)
+    shade = skia.Paint(Color=skia.Color(*(round(c * 0.8) for c in rgb)), AntiAlias=True)
+    canvas.drawOval(skia.Rect(x - size * 1.4, -size, x + size * 1.4, size * 0.15), shade)
+    for dx, dy, r in ((-0.6, -0.35, 0.5), (0.5, -0.3, 0.55), (0.0, -0.75, 0.45)):
+        canvas.drawCircle(x + dx * size, dy * size, r * size, paint)
+    if light is not None:
+        canvas.restore()
+    canvas.restore()
 
 
 def character_paint(tint: str | None, env: Environment) -> skia.Paint | None:
