@@ -89,3 +89,84 @@ def shown(chars: list[str], limit: int = 5) -> str:
     """Characters for a message: 'ع' (U+0639, Arabic), ... at most `limit` of them."""
     listed = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:limit])
     return listed + (f" and {len(chars) - limit} more" if len(chars) > limit else "")
+
+
+# -- English number agreement ----------------------------------------------------------------
+# The planner writes "an old keeper", "the robots stand", "two robots"; the lint checks the same.
+# Verb and noun forms come from lemminflect's tables (imported on first use: it loads data).
+
+# Words spelled with a vowel that are said with a consonant ("a unicorn", "a one-eyed cat") and words
+# spelled with a consonant that are said with a vowel ("an hour"). Small on purpose: the common cases.
+_CONSONANT_SOUND = re.compile(r"(?:one\b|once\b|uni(?!n|mp|dent)|use|usu|uti|ure|uro|eu|ewe|ufo|uk|ubiq)")
+_VOWEL_SOUND = re.compile(r"(?:hour|honest|honou?r|heir)")
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                 "eleven", "twelve")
+# Nouns whose plural is the singular; lemminflect lists "fishes" first.
+_SAME_PLURAL = {"fish", "sheep", "deer", "moose", "bison", "salmon", "trout", "shrimp", "aircraft", "species",
+                "series", "offspring"}
+
+
+def indefinite(phrase: str) -> str:
+    """The phrase with the article its first sound takes: 'old keeper' -> 'an old keeper',
+    'unicorn' -> 'a unicorn', 'hour' -> 'an hour'."""
+    return f"{article(phrase)} {phrase}"
+
+
+def article(phrase: str) -> str:
+    """'a' or 'an' for the phrase, by the sound of its first word (spelling plus known exceptions)."""
+    word = phrase.strip().lower()
+    if _VOWEL_SOUND.match(word):
+        return "an"
+    if _CONSONANT_SOUND.match(word):
+        return "a"
+    return "an" if word[:1] in ("a", "e", "i", "o", "u") else "a"
+
+
+def conjugate(lemma: str, plural: bool) -> str:
+    """The present-tense verb for a subject of that number: ('stand', False) -> 'stands',
+    ('stand', True) -> 'stand', ('be', False) -> 'is'. A phrasal verb bends its first word
+    ('look around' -> 'looks around')."""
+    verb, _, rest = lemma.strip().partition(" ")
+    if verb == "be":
+        form = "are" if plural else "is"
+    elif plural:
+        form = verb
+    else:
+        from lemminflect import getInflection
+
+        form = getInflection(verb, "VBZ")[0]
+    return f"{form} {rest}".strip()
+
+
+def plural_noun(noun: str) -> str:
+    """The plural of a noun or noun phrase (its last word bends): 'robot' -> 'robots',
+    'polar bear' -> 'polar bears', 'child' -> 'children', 'fish' -> 'fish'. A plural stays."""
+    head, _, last = noun.strip().rpartition(" ")
+    if is_plural_noun(last) or last.lower() in _SAME_PLURAL:
+        return noun.strip()
+    from lemminflect import getInflection
+
+    plural = getInflection(last.lower(), "NNS")[0]
+    if last[:1].isupper():
+        plural = plural[:1].upper() + plural[1:]
+    return f"{head} {plural}".strip()
+
+
+def is_plural_noun(word: str) -> bool:
+    """True for a word that is only the plural of a noun ('robots', 'penguins', 'children');
+    False for singulars, for zero plurals ('sheep') and for words that are also something else."""
+    from lemminflect import getAllLemmas, getInflection
+
+    lemmas = getAllLemmas(word.lower())
+    nouns = lemmas.get("NOUN", ())
+    return bool(nouns) and word.lower() not in nouns and any(
+        word.lower() in getInflection(lemma, "NNS") for lemma in nouns)
+
+
+def count_phrase(n: int, noun: str) -> str:
+    """How many of a thing, in words: (1, 'robot') -> 'a robot', (2, 'robot') -> 'two robots',
+    (0, 'robot') -> 'no robots', (20, 'robot') -> '20 robots'."""
+    if n == 1:
+        return indefinite(noun)
+    number = _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+    return f"{number} {plural_noun(noun)}"

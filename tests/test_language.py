@@ -1,0 +1,71 @@
+"""English number agreement as a reader hears it: 'an old keeper', 'the robots stand', 'two robots'."""
+
+from __future__ import annotations
+
+import pytest
+
+from storyagent.storyboard.language import conjugate, count_phrase, indefinite, is_plural_noun, plural_noun
+
+
+@pytest.mark.parametrize(("phrase", "expected"), [
+    ("old keeper", "an old keeper"),
+    ("robot", "a robot"),
+    ("umbrella", "an umbrella"),
+    ("ugly duckling", "an ugly duckling"),
+    ("unicorn", "a unicorn"),  # a vowel letter said as 'you'
+    ("unimportant detail", "an unimportant detail"),
+    ("one-eyed cat", "a one-eyed cat"),
+    ("European robin", "a European robin"),
+    ("hour", "an hour"),  # a silent h
+    ("honest fox", "an honest fox"),
+    ("Owl", "an Owl"),
+])
+def test_the_article_follows_the_first_sound(phrase: str, expected: str) -> None:
+    assert indefinite(phrase) == expected
+
+
+@pytest.mark.parametrize(("lemma", "singular", "plural"), [
+    ("stand", "stands", "stand"),
+    ("wave", "waves", "wave"),
+    ("carry", "carries", "carry"),
+    ("go", "goes", "go"),
+    ("be", "is", "are"),
+    ("have", "has", "have"),
+    ("look around", "looks around", "look around"),
+])
+def test_the_verb_agrees_with_its_subject(lemma: str, singular: str, plural: str) -> None:
+    assert conjugate(lemma, plural=False) == singular
+    assert conjugate(lemma, plural=True) == plural
+
+
+@pytest.mark.parametrize(("noun", "expected"), [
+    ("robot", "robots"),
+    ("polar bear", "polar bears"),
+    ("lighthouse keeper", "lighthouse keepers"),
+    ("child", "children"),
+    ("mouse", "mice"),
+    ("Wolf", "Wolves"),
+    ("bus", "buses"),
+    ("fish", "fish"),
+    ("sheep", "sheep"),
+    ("penguins", "penguins"),  # already plural
+])
+def test_plural_nouns(noun: str, expected: str) -> None:
+    assert plural_noun(noun) == expected
+
+
+def test_a_plural_noun_is_told_from_a_singular_one() -> None:
+    assert is_plural_noun("robots") and is_plural_noun("children")
+    assert not is_plural_noun("robot") and not is_plural_noun("news") and not is_plural_noun("sheep")
+
+
+@pytest.mark.parametrize(("n", "noun", "expected"), [
+    (1, "robot", "a robot"),
+    (1, "old keeper", "an old keeper"),
+    (2, "robot", "two robots"),
+    (3, "little penguin", "three little penguins"),
+    (0, "cloud", "no clouds"),
+    (20, "fish", "20 fish"),
+])
+def test_count_phrases(n: int, noun: str, expected: str) -> None:
+    assert count_phrase(n, noun) == expected
