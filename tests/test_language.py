@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from storyagent.storyboard.language import conjugate, count_phrase, indefinite, is_plural_noun, plural_noun
@@ -69,3 +72,15 @@ def test_a_plural_noun_is_told_from_a_singular_one() -> None:
 ])
 def test_count_phrases(n: int, noun: str, expected: str) -> None:
     assert count_phrase(n, noun) == expected
+
+
+def test_chinese_is_cut_into_words_quietly_and_only_when_there_is_chinese() -> None:
+    script = ("import sys\n"
+              "from storyagent.edit.subtitles import wrap\n"
+              "wrap('The robots stand in the snow, waiting for the sun to set over the hills.')\n"
+              "assert 'jieba' not in sys.modules, 'jieba loaded for English'\n"
+              "from storyagent.storyboard.language import chinese_words\n"
+              "assert chinese_words('小熊猫在竹林里找风筝') == ['小熊猫', '在', '竹林', '里', '找', '风筝']\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", "jieba announces building its dictionary"

@@ -46,6 +46,22 @@ def speech_seconds(text: str, language: str) -> float:
     return words(text) / WORDS_PER_SECOND.get(language, WORDS_PER_SECOND["en"])
 
 
+def chinese_words(text: str) -> list[str]:
+    """`text` cut into words where a line may break: Chinese by jieba's dictionary ('小熊猫', '风筝'),
+    other text, spaces and punctuation as jieba passes them through. Joined, the pieces are `text`."""
+    return _jieba().lcut(text)
+
+
+@functools.cache
+def _jieba():  # the jieba module, loaded on the first Chinese text: building its dictionary takes a moment
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # it announces "Building prefix dict ..." on stderr otherwise
+    return jieba
+
+
 def lines_seconds(texts: list[str], language: str) -> float:
     """Estimated time to say several lines one after another, with breaths."""
     if not texts:
