@@ -7,7 +7,16 @@ import sys
 
 import pytest
 
-from storyagent.storyboard.language import conjugate, count_phrase, indefinite, is_plural_noun, plural_noun
+from storyagent.storyboard.language import (
+    conjugate,
+    count_phrase,
+    disagreeing_subjects,
+    indefinite,
+    is_plural_noun,
+    plural_noun,
+    sky_words,
+    wrong_articles,
+)
 
 
 @pytest.mark.parametrize(("phrase", "expected"), [
@@ -84,3 +93,29 @@ def test_chinese_is_cut_into_words_quietly_and_only_when_there_is_chinese() -> N
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", "jieba announces building its dictionary"
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("A old lighthouse keeper and an seagull.", ["A old", "an seagull"]),
+    ("An old keeper, a unicorn, an hour, a one-eyed cat, an FBI agent.", []),
+])
+def test_wrong_articles(text: str, wrong: list[str]) -> None:
+    assert wrong_articles(text) == wrong
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("The robots stands still in the busy city.", ["The robots stands"]),
+    ("The polar bear and the penguins waves hello.", ["The polar bear and the penguins waves"]),
+    ("Two penguins waddles along.", ["Two penguins waddles"]),
+    ("The robots stand still. The bear walks on. The waves crash.", []),
+    ("The leader of the robots stands. The fish swims. Penguins gather round.", []),
+])
+def test_plural_subjects_with_singular_verbs(text: str, wrong: list[str]) -> None:
+    assert disagreeing_subjects(text) == wrong
+
+
+def test_sky_words_state_weather_unless_denied_and_know_when_it_is_over() -> None:
+    assert [(s.words, s.sight, s.ended) for s in sky_words("The rain stopped, and the evening was warm.")] == [
+        ("was warm", "warm", False), ("rain", "rain", True), ("evening", "dusk", False)]
+    assert sky_words("There was no rain. Every night he slept. Before the sun melts it.") == []
+    assert [(s.words, s.ended) for s in sky_words("雨停了，暴风雨过去了，雨林里没有雾。")] == [("暴风雨", True), ("雨", True)]

@@ -67,6 +67,11 @@ def test_a_count_the_picture_does_not_keep_is_pointed_out() -> None:
     assert understood(snowman_board(premise))[0].startswith('character "robots" (3, old) -> robots ×2 (asked for 3)')
 
 
+def test_an_action_without_a_verb_is_not_looked_for() -> None:
+    premise = {**SNOWMAN_PREMISE, "action": "寻找丢失的风筝", "verb": None}
+    assert 'action "寻找丢失的风筝" (no English verb understood): not looked for' in understood(snowman_board(premise))
+
+
 def test_an_empty_reading_says_nothing() -> None:
     assert understood(snowman_board({"text": "two robots"})) == []
     assert depictions(snowman_board({"text": "two robots"})) == []

@@ -48,6 +48,7 @@ class Depiction(BaseModel):
     detail: str = ""  # what the premise says of it: '2, old', 'sun'
     shown_as: list[str] = []  # what shows it: 'robots ×2', 'location bamboo', 'dawn in scene melt'
     shots: list[str] = []  # the shots it is seen in, in film order
+    checked: bool = True  # False: nothing to look for (an action with no English verb)
 
     @property
     def found(self) -> bool:
@@ -55,6 +56,8 @@ class Depiction(BaseModel):
 
     def line(self) -> str:
         said = f'{self.element} "{self.name}"' + (f" ({self.detail})" if self.detail else "")
+        if not self.checked:
+            return f"{said}: not looked for"
         if not self.found:
             return f"{said}: appears nowhere in the storyboard"
         return f"{said} -> {', '.join(self.shown_as)}, in {abbreviated(self.shots)}"
@@ -130,7 +133,7 @@ def action_depiction(board: Storyboard, premise: PremiseReading) -> Depiction:
     verb = premise.verb or _first_english_word(premise.action)
     name = premise.action or verb or ""
     if verb is None:
-        return Depiction(element="action", name=name, detail="no English verb understood")
+        return Depiction(element="action", name=name, detail="no English verb understood", checked=False)
     forms = verb_forms(verb)
     acting = [(shot.id, on.action) for shot in board.shots() for on in shot.characters if _has_word(on.action, forms)]
     shown = [f'"{action}"' for action in dict.fromkeys(action for _, action in acting)]
