@@ -235,6 +235,7 @@ def plan(
     The template planner works offline and gives the same film for the same premise and --seed; the llm planner asks any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp). Edit the JSON, check it with `storyagent lint`, film it with `storyagent render`.
     """
     from storyagent.planners import plan as plan_board
+    from storyagent.planners.report import understood
     from storyagent.storyboard import save_keeping_previous
 
     board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
@@ -245,6 +246,14 @@ def plan(
     seconds = sum(shot.camera.duration for shot in board.shots())
     out.print(f"[green]{escape(board.title)}[/green]: {len(board.scenes)} scenes, {len(board.shots())} shots, "
               f"{seconds:.0f} s -> {escape(str(out_file))}")
+    _print_understood(understood(board))
+
+
+def _print_understood(lines: list[str]) -> None:
+    if lines:
+        out.print("What was understood:")
+    for line in lines:
+        out.print(f"  {escape(line)}", highlight=False)
 
 
 @app.command(rich_help_panel="Make films")

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from storyagent.storyboard.language import conjugate, count_phrase, indefinite, is_plural_noun, plural_noun
+from storyagent.storyboard.language import (
+    conjugate,
+    count_phrase,
+    disagreeing_subjects,
+    indefinite,
+    is_plural_noun,
+    plural_noun,
+    sky_words,
+    wrong_articles,
+)
 
 
 @pytest.mark.parametrize(("phrase", "expected"), [
@@ -69,3 +81,41 @@ def test_a_plural_noun_is_told_from_a_singular_one() -> None:
 ])
 def test_count_phrases(n: int, noun: str, expected: str) -> None:
     assert count_phrase(n, noun) == expected
+
+
+def test_chinese_is_cut_into_words_quietly_and_only_when_there_is_chinese() -> None:
+    script = ("import sys\n"
+              "from storyagent.edit.subtitles import wrap\n"
+              "wrap('The robots stand in the snow, waiting for the sun to set over the hills.')\n"
+              "assert 'jieba' not in sys.modules, 'jieba loaded for English'\n"
+              "from storyagent.storyboard.language import chinese_words\n"
+              "assert chinese_words('小熊猫在竹林里找风筝') == ['小熊猫', '在', '竹林', '里', '找', '风筝']\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", "jieba announces building its dictionary"
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("A old lighthouse keeper and an seagull.", ["A old", "an seagull"]),
+    ("An old keeper, a unicorn, an hour, a one-eyed cat, an FBI agent.", []),
+])
+def test_wrong_articles(text: str, wrong: list[str]) -> None:
+    assert wrong_articles(text) == wrong
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("The robots stands still in the busy city.", ["The robots stands"]),
+    ("The polar bear and the penguins waves hello.", ["The polar bear and the penguins waves"]),
+    ("Two penguins waddles along.", ["Two penguins waddles"]),
+    ("The robots stand still. The bear walks on. The waves crash.", []),
+    ("The leader of the robots stands. The fish swims. Penguins gather round.", []),
+])
+def test_plural_subjects_with_singular_verbs(text: str, wrong: list[str]) -> None:
+    assert disagreeing_subjects(text) == wrong
+
+
+def test_sky_words_state_weather_unless_denied_and_know_when_it_is_over() -> None:
+    assert [(s.words, s.sight, s.ended) for s in sky_words("The rain stopped, and the evening was warm.")] == [
+        ("was warm", "warm", False), ("rain", "rain", True), ("evening", "dusk", False)]
+    assert sky_words("There was no rain. Every night he slept. Before the sun melts it.") == []
+    assert [(s.words, s.ended) for s in sky_words("雨停了，暴风雨过去了，雨林里没有雾。")] == [("暴风雨", True), ("雨", True)]

@@ -10,6 +10,7 @@ import pytest
 from storyagent.planners.lint import lint
 from storyagent.storyboard import Storyboard
 from tests.helpers.examples import EXAMPLE_FILES
+from tests.helpers.premise_boards import SNOWMAN_PREMISE, snowman_board
 
 
 def board(*scenes: list[dict], target: float | None = None, language: str = "en", extra_character: bool = False) -> Storyboard:
@@ -151,3 +152,91 @@ def test_an_icon_the_library_lacks_is_an_error_and_stops_the_cast() -> None:
         assign_cast(b)
     b.characters[0].visual.icon = "polar-bear"
     assert "unknown-icon" not in codes(b)
+
+
+# -- the premise, and words that must match the picture ----------------------------------------------
+
+
+def test_a_premise_element_shown_nowhere_is_a_warning() -> None:
+    assert "premise-missing" not in codes(snowman_board())
+    premise = {**SNOWMAN_PREMISE, "characters": [*SNOWMAN_PREMISE["characters"], {"name": "seagull"}],
+               "props": [{"name": "carrot"}], "verb": "sing"}
+    missing = [i.message for i in lint(snowman_board(premise)) if i.code == "premise-missing"]
+    assert len(missing) == 3
+    assert any('character "seagull"' in m for m in missing) and any('prop "carrot"' in m for m in missing)
+    assert any('action "build a snowman"' in m for m in missing)
+
+
+def sky_board(*scenes: tuple[str, str, str, list[str]]) -> Storyboard:
+    """One scene per (biome, time of day, weather, narration lines), each in its own location."""
+    return Storyboard.model_validate({
+        "title": "Sky",
+        "characters": [{"id": "bear", "name": "Bear"}],
+        "locations": [{"id": f"place{i}", "name": f"Place {i}", "biome": biome, "time_of_day": time, "weather": weather}
+                      for i, (biome, time, weather, _) in enumerate(scenes)],
+        "scenes": [{"id": f"sc{i}", "location": f"place{i}",
+                    "shots": [shot("wide", text=text, duration=8) for text in lines] or [shot("wide")]}
+                   for i, (_, time, weather, lines) in enumerate(scenes)],
+    })
+
+
+def contradictions(b: Storyboard) -> list[str]:
+    return [i.message for i in lint(b) if i.code == "words-contradict-picture"]
+
+
+def test_words_that_state_weather_the_picture_lacks_are_flagged() -> None:
+    [message] = contradictions(sky_board(("grassland", "day", "clear", ["It was raining hard."])))
+    assert '"raining"' in message and "day, clear weather" in message
+    assert contradictions(sky_board(("grassland", "day", "rain", ["It was raining hard."]))) == []
+    assert len(contradictions(sky_board(("snowy-mountains", "day", "snow", ["The evening was warm."])))) == 2
+
+
+def test_a_line_may_look_back_one_scene() -> None:
+    stormy, calm = ("grassland", "day", "storm", ["Thunder rolled."]), ("grassland", "dusk", "clear", [])
+    assert contradictions(sky_board(stormy, ("grassland", "dusk", "clear", ["The storm blew itself out."]))) == []
+    assert len(contradictions(sky_board(stormy, calm, ("grassland", "day", "clear", ["Lightning flashed."])))) == 1
+
+
+def test_weather_said_to_be_over_must_have_been_shown_before() -> None:
+    assert contradictions(sky_board(("grassland", "day", "rain", []), ("grassland", "day", "clear", []),
+                                    ("grassland", "day", "clear", ["The rain stopped at last."]))) == []
+    [message] = contradictions(sky_board(("snowy-mountains", "dusk", "snow", ["The rain stopped."])))
+    assert "is over, but no scene so far showed it" in message
+
+
+def test_denied_habitual_and_figurative_words_state_nothing() -> None:
+    lines = ["There was no rain that day.", "Every night he dreamed of the sea.", "Good morning, Bear!",
+             "She gave a warm smile.", "They had to finish before the sun melts it."]
+    assert contradictions(sky_board(("snowy-mountains", "day", "snow", lines))) == []
+
+
+def test_snow_lies_in_a_snowy_place_and_stars_shine_at_night() -> None:
+    assert contradictions(sky_board(("snowy-mountains", "day", "clear", ["The snowy slope sparkled."]))) == []
+    assert contradictions(sky_board(("grassland", "night", "clear", ["The stars came out, one by one."]))) == []
+    assert len(contradictions(sky_board(("grassland", "day", "clear", ["The stars came out."])))) == 1
+
+
+def test_chinese_lines_are_read_for_weather_too() -> None:
+    assert len(contradictions(sky_board(("grassland", "day", "clear", ["雨停了，傍晚的风很轻。"])))) == 2
+    assert contradictions(sky_board(("grassland", "dusk", "rain", ["下雨了，傍晚的风很轻。"]))) == []
+    assert contradictions(sky_board(("grassland", "day", "clear", ["他们在雨林里堆了一个雪人，没有下雨。"]))) == []
+
+
+def test_a_cheering_crowd_must_be_on_screen() -> None:
+    cheer = shot("wide", text="Everyone cheered and clapped.")
+    assert "empty-crowd" in codes(board([cheer, shot("close-up", who="bird")]))
+    cue = {**shot("wide"), "sound": [{"tag": "crowd-cheer"}]}
+    assert "empty-crowd" in codes(board([cue, shot("close-up", who="bird")]))
+    crowd = Storyboard.model_validate({**board([cue]).model_dump(), "characters": [
+        {"id": "bear", "name": "Bear", "visual": {"count": 3}}, {"id": "bird", "name": "Bird"}]})
+    assert "empty-crowd" not in codes(crowd)
+
+
+def test_articles_and_verbs_agree_with_their_nouns() -> None:
+    wrong = {**shot("wide", text="A old keeper lived here."), "description": "The robots stands still."}
+    issues = [i.message for i in lint(board([wrong, shot("close-up", who="bird")])) if i.code == "agreement"]
+    assert len(issues) == 2
+    assert any('"A old"' in m for m in issues) and any('"The robots stands"' in m for m in issues)
+    right = {**shot("wide", text="An old keeper lived here, an hour from a unicorn."),
+             "description": "The robots stand still while the leader of the robots waves."}
+    assert "agreement" not in codes(board([right, shot("close-up", who="bird")]))

@@ -35,6 +35,15 @@ def test_cards_fade_in_show_text_and_fade_out() -> None:
         assert (frames[len(frames) // 2].min(axis=2) > 230).sum() > 150, "white text on the card"
 
 
+def test_a_chinese_title_wraps_between_words() -> None:
+    title = "小熊猫和爷爷在竹林里寻找丢失的风筝"
+    f = text.font(40)
+    for width in range(120, 700, 20):
+        lines = text.wrap(title, f, width)
+        assert "".join(lines) == title
+        assert all(word in "|".join(lines) for word in ("小熊猫", "爷爷", "竹林", "寻找", "风筝")), lines
+
+
 @pytest.mark.parametrize("words", ["All the Way South", "一路向南，冰雪中的朋友", "Nanuk 和 Pip"])
 def test_the_bundled_font_covers_latin_and_chinese(words: str) -> None:
     glyphs = text.font(20).textToGlyphs(words)

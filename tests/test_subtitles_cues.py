@@ -8,6 +8,7 @@ import pysubs2
 import pytest
 
 from storyagent.edit.subtitles import CJK_CHARS_PER_LINE, MAX_LINE_WIDTH, subtitle_cues, wrap, write_subtitles
+from storyagent.storyboard.language import chinese_words
 from storyagent.timeline import build_timeline
 from storyagent.voice import cast_voices
 from storyagent.voice.speak import speak_lines
@@ -37,6 +38,26 @@ def test_chinese_lines_hold_at_most_16_characters_and_never_start_with_punctuati
     assert all(line[0] not in "，。！？、；：”" for line in lines)
     assert "".join(lines) == text
     assert wrap("在遥远的北方，住着一只小北极熊。") == [["在遥远的北方，住着一只小北极熊。"]]
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("小熊猫和爷爷一起在山上放风筝那天的风很大很大吹得很高", "风筝"),
+    ("小熊猫和爷爷一起慢慢走进竹林里面寻找那个丢失的红色风筝", "竹林"),
+    ("今天早上爷爷和他的小熊猫去山上的竹林里放风筝", "小熊猫"),
+])
+def test_chinese_lines_break_between_words_never_inside_one(text: str, word: str):
+    # Cut by character count, each of these lines would break inside `word`.
+    lines = [line for cue in wrap(text) for line in cue]
+    assert len(lines) == 2 and "".join(lines) == text
+    assert any(word in line for line in lines)
+    words = chinese_words(text)
+    word_edges = {sum(len(w) for w in words[:i]) for i in range(len(words) + 1)}
+    assert len(lines[0]) in word_edges
+
+
+def test_a_chinese_line_never_starts_with_punctuation_after_a_word():
+    lines = [line for cue in wrap("“我们一起去竹林里找风筝吧！”小熊猫对爷爷说，爷爷笑着点了点头。") for line in cue]
+    assert all(line[0] not in "，。！？、；：”" for line in lines)
 
 
 def test_cues_cover_every_spoken_sentence_in_order(timeline):

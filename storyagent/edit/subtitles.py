@@ -4,7 +4,8 @@ timed by the measured speech, written as SRT and WebVTT (soft tracks) and ASS
 
 Line breaking is by width, so one rule serves every script: a line holds
 about 42 Latin characters or 16 Chinese ones, a cue at most two lines. Breaks
-prefer punctuation, balance the two lines, and never start a line with a
+prefer punctuation, balance the two lines, fall between words (Chinese words
+as jieba finds them, never inside '小熊猫') and never start a line with a
 closing mark such as '，' or '”'.
 """
 
@@ -13,11 +14,13 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from storyagent.cache import atomic_path
+from storyagent.storyboard.language import chinese_words
 from storyagent.timeline import Timeline
 
 MAX_LINE_WIDTH = 42.0  # in Latin characters
@@ -32,7 +35,9 @@ _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30
 _CLOSING = set("，。、；：！？）》」』”’〉】…,.;:!?)]\"'")
 _OPENING = set("（《「『“‘〈【([")
 _BREAK_AFTER = set("，。、；：！？…,.;:!?—")
-_TOKEN = re.compile(r"\s+|[A-Za-z0-9\u00c0-\u024f'’\-]+|.")
+_HANZI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"\s+|[A-Za-z0-9\u00c0-\u024f'’\-]+|[{_HANZI}]+|.")
+_CHINESE = re.compile(f"[{_HANZI}]")
 
 
 class Cue(BaseModel):
@@ -65,14 +70,23 @@ def _join(tokens: list[_Token]) -> str:
     return "".join((" " if t.space_before and i else "") + t.text for i, t in enumerate(tokens))
 
 
+def _pieces(text: str) -> Iterator[str]:
+    """Spaces, Latin words, Chinese words and single other characters, in order."""
+    for match in _TOKEN.finditer(text):
+        piece = match.group()
+        if _CHINESE.match(piece):
+            yield from chinese_words(piece)
+        else:
+            yield piece
+
+
 def _tokens(text: str) -> list[_Token]:
-    """Words and single CJK characters; punctuation glued to its neighbour so
-    a break never separates them."""
+    """Words (Latin and Chinese) and other characters; punctuation glued to its
+    neighbour so a break never separates them."""
     tokens: list[_Token] = []
     space = False
     glue_next = False
-    for match in _TOKEN.finditer(text.strip()):
-        piece = match.group()
+    for piece in _pieces(text.strip()):
         if piece.isspace():
             space = True
             continue

@@ -12,13 +12,27 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from storyagent.storyboard import NARRATOR, ScreenDirection, ShotSize, Storyboard
-from storyagent.storyboard.language import lines_seconds, shown, undrawable
+from storyagent.planners.report import depictions
+from storyagent.storyboard import NARRATOR, Location, Scene, ScreenDirection, ShotSize, Storyboard, TimeOfDay, Weather
+from storyagent.storyboard.language import (
+    SkyWord,
+    disagreeing_subjects,
+    lines_seconds,
+    shown,
+    sky_words,
+    undrawable,
+    wrong_articles,
+)
+from storyagent.world import world
 
 ESTABLISHING = {ShotSize.EXTREME_WIDE, ShotSize.WIDE}
 DURATION_WARNING = 0.10  # fraction of the target length
 DURATION_ERROR = 0.25
 MIN_DISTINCT_SIZES = 3
+CROWD_CUE = "crowd-cheer"
+CROWD_FIGURES = 3  # fewer figures on screen are no crowd
+CROWD_WORDS = ("crowd", "everyone", "everybody", "audience", "all the ", "人群", "大家", "所有人", "观众")
+CHEER_WORDS = ("cheer", "applau", "clap", "hooray", "hurray", "欢呼", "鼓掌", "喝彩")
 OPPOSITE = {
     ScreenDirection.LEFT_TO_RIGHT: ScreenDirection.RIGHT_TO_LEFT,
     ScreenDirection.RIGHT_TO_LEFT: ScreenDirection.LEFT_TO_RIGHT,
@@ -174,6 +188,102 @@ def text_drawable(board: Storyboard) -> Iterator[LintIssue]:
                             "Cyrillic, kana and simplified Chinese (GB 2312): rewrite it, or they show as boxes")
 
 
+def premise_shown(board: Storyboard) -> Iterator[LintIssue]:
+    """Every character, place and prop the premise names, and its action, is on screen somewhere."""
+    for depiction in depictions(board):
+        if depiction.element != "obstacle" and depiction.checked and not depiction.found:
+            yield LintIssue(level="warning", code="premise-missing",
+                            message=f'the premise names the {depiction.element} "{depiction.name}" but no shot shows '
+                            "it; add it, or edit the premise section if it was misread")
+
+
+def words_match_picture(board: Storyboard) -> Iterator[LintIssue]:
+    """A line states no weather or light that its scene does not show, nor the scene before (a line may
+    look back a moment: 'when the storm passed'); a sight said to be over must have been shown before."""
+    shown_so_far: set[str] = set()
+    before: set[str] = set()
+    for scene in board.scenes:
+        here = sights(board.location(scene.location))
+        shown_so_far |= here
+        for shot in scene.shots:
+            for line in shot.lines:
+                for said in sky_words(line.text):
+                    if not _seen(said, here | before, shown_so_far):
+                        yield LintIssue(level="warning", code="words-contradict-picture", shot=shot.id,
+                                        message=f'"{said.words}" in "{line.text}" {_says(said)}, but the picture '
+                                        f"shows {_picture(board.location(scene.location))}; change the words or the "
+                                        "location's time or weather")
+        before = here
+
+
+def crowd_on_screen(board: Storyboard) -> Iterator[LintIssue]:
+    """A crowd that cheers is seen: a crowd-cheer cue or a line of everyone cheering needs figures."""
+    for shot in board.shots():
+        figures = sum(board.character(on.character).visual.count for on in shot.characters)
+        cheering = [cue.tag for cue in shot.sound if cue.tag == CROWD_CUE]
+        cheering += [line.text for line in shot.lines if _crowd_cheers(line.text)]
+        if cheering and figures < CROWD_FIGURES:
+            yield LintIssue(level="warning", code="empty-crowd", shot=shot.id,
+                            message=f'"{cheering[0]}" with {figures} figure(s) on screen; show the crowd '
+                            f"(a group of {CROWD_FIGURES} or more) or drop the cheering")
+
+
+def words_agree(board: Storyboard) -> Iterator[LintIssue]:
+    """'an old keeper', not 'a old keeper'; 'the robots stand', not 'the robots stands' (English text:
+    articles everywhere, verbs in shot descriptions, which open with their subject)."""
+    texts = [(shot.id, "description", shot.description, True) for shot in board.shots()]
+    texts += [(shot.id, "line", line.text, False) for shot in board.shots() for line in shot.lines]
+    texts += [(None, f"scene {scene.id}", scene.summary, False) for scene in board.scenes]
+    texts += [(None, f"character {c.id}", c.description, False) for c in board.characters]
+    for shot_id, where, text, with_verbs in texts:
+        wrong = [f'"{words}"' for words in wrong_articles(text)]
+        wrong += [f'"{words}" (plural subject, singular verb)' for words in disagreeing_subjects(text)] if with_verbs else []
+        if wrong:
+            yield LintIssue(level="warning", code="agreement", shot=shot_id,
+                            message=f"the {where} reads {', '.join(wrong)}; make the words agree")
+
+
+def _seen(said: SkyWord, now: set[str], ever: set[str]) -> bool:
+    return said.sight in (ever if said.ended else now)
+
+
+def sights(location: Location) -> set[str]:
+    """What a location's picture shows of the sky words' sights (see language.SKY_WORDS)."""
+    biome = world().biome(location.biome)
+    time, weather = location.time_of_day, location.weather
+    seen = {str(time)}
+    seen |= {"night", "dark"} if time == TimeOfDay.NIGHT else set()
+    seen |= {"dark", "night"} if time == TimeOfDay.DUSK else set()  # 'night fell' as the light goes
+    seen |= {"morning"} if time in (TimeOfDay.DAWN, TimeOfDay.DAY) else set()
+    seen |= {"dark"} if biome.indoors or biome.underwater else set()
+    seen |= {"night"} if biome.starry else set()
+    seen |= {"snow"} if biome.snow else set()
+    stormy = weather == Weather.STORM
+    seen |= {"storm", "snow" if biome.snow else "rain"} if stormy else set()
+    seen |= {str(weather)} if weather in (Weather.RAIN, Weather.SNOW, Weather.FOG) else set()
+    if weather in (Weather.CLEAR, Weather.CLOUDY) and time != TimeOfDay.NIGHT and not biome.underwater:
+        seen.add("sunny")
+    if not (biome.snow or weather in (Weather.SNOW, Weather.STORM)):
+        seen.add("warm")
+    return seen
+
+
+def _says(said: SkyWord) -> str:
+    what = {"rain": "rain", "snow": "snow", "storm": "a storm", "fog": "fog", "night": "night", "dark": "the dark",
+            "dusk": "sunset or evening", "dawn": "dawn", "morning": "morning", "sunny": "sunshine",
+            "warm": "warm weather"}[said.sight]
+    return f"says {what} is over, but no scene so far showed it" if said.ended else f"says {what}"
+
+
+def _picture(location: Location) -> str:
+    return f"{location.time_of_day}, {location.weather} weather at {location.name}"
+
+
+def _crowd_cheers(text: str) -> bool:
+    lowered = text.lower()
+    return any(w in lowered for w in CROWD_WORDS) and any(w in lowered for w in CHEER_WORDS)
+
+
 RULES: list[Rule] = [
     icons_exist,
     text_drawable,
@@ -185,6 +295,10 @@ RULES: list[Rule] = [
     screen_direction_kept,
     sizes_vary,
     everything_used,
+    premise_shown,
+    words_match_picture,
+    crowd_on_screen,
+    words_agree,
 ]
 
 

@@ -23,6 +23,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send, interrupt
 
 from storyagent import cache
+from storyagent.planners.report import understood
 from storyagent.run import stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
@@ -103,6 +104,7 @@ def plan_node(state: FilmState) -> dict[str, Any]:
     if state.get("storyboard"):
         return {}
     board = stages.plan_stage(state["premise"], _options(state))
+    get_stream_writer()({"stage": "plan", "event": "understood", "lines": understood(board)})
     return {"storyboard": board.model_dump(mode="json")}
 
 

@@ -57,6 +57,11 @@ class RichProgress:
             self.progress.console.print(f"resuming an unfinished run at: {', '.join(event['next'])}")
         elif kind == "notice":
             self.progress.console.print(event["message"], markup=False, highlight=False)
+        elif kind == "understood":
+            if event["lines"]:
+                self.progress.console.print("What was understood:")
+            for line in event["lines"]:
+                self.progress.console.print(f"  {line}", markup=False, highlight=False)
         elif kind == "up-to-date":
             self.progress.console.print("the film is up to date; nothing to do")
         elif stage is None:

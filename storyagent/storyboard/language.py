@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import NamedTuple
 
 from storyagent.resources import ASSETS
 
@@ -44,6 +45,22 @@ def speech_seconds(text: str, language: str) -> float:
         seconds = cjk_characters(text) / CJK_CHARS_PER_SECOND[language]
         return seconds + words(text) / WORDS_PER_SECOND["en"]  # Latin words inside Chinese text
     return words(text) / WORDS_PER_SECOND.get(language, WORDS_PER_SECOND["en"])
+
+
+def chinese_words(text: str) -> list[str]:
+    """`text` cut into words where a line may break: Chinese by jieba's dictionary ('小熊猫', '风筝'),
+    other text, spaces and punctuation as jieba passes them through. Joined, the pieces are `text`."""
+    return _jieba().lcut(text)
+
+
+@functools.cache
+def _jieba():  # the jieba module, loaded on the first Chinese text: building its dictionary takes a moment
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # it announces "Building prefix dict ..." on stderr otherwise
+    return jieba
 
 
 def lines_seconds(texts: list[str], language: str) -> float:
@@ -170,3 +187,150 @@ def count_phrase(n: int, noun: str) -> str:
         return indefinite(noun)
     number = _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
     return f"{number} {plural_noun(noun)}"
+
+
+# -- weather and light that words state ----------------------------------------------------------
+# A line that says "rain" or "at sunset" states what the picture must show. The lint compares them;
+# each word names a sight: rain, snow, storm, fog, night, dark, dusk, dawn, morning, sunny, warm.
+
+SKY_WORDS: dict[str, str] = {
+    **dict.fromkeys(["rain", "rains", "raining", "rained", "rainy", "raindrops", "drizzle", "drizzling",
+                     "downpour"], "rain"),
+    **dict.fromkeys(["snow", "snowing", "snowed", "snowy", "snowflakes", "snowfall"], "snow"),
+    **dict.fromkeys(["storm", "storms", "stormy", "thunder", "thunderstorm", "lightning", "blizzard", "gale"],
+                    "storm"),
+    **dict.fromkeys(["fog", "foggy", "mist", "misty"], "fog"),
+    **dict.fromkeys(["night", "nights", "midnight", "tonight", "moon", "moonlight", "moonlit", "stars", "starry",
+                     "starlight"], "night"),
+    "dark": "dark",
+    **dict.fromkeys(["sunset", "evening", "dusk", "twilight"], "dusk"),
+    **dict.fromkeys(["dawn", "sunrise", "daybreak"], "dawn"),
+    "morning": "morning",
+    **dict.fromkeys(["sunny", "sunshine", "sunlight", "sunlit"], "sunny"),
+}
+ZH_SKY_WORDS: dict[str, str] = {
+    **dict.fromkeys(["暴风雨", "暴风雪", "风暴", "雷", "闪电"], "storm"),
+    "雨": "rain",
+    "雪": "snow",
+    "雾": "fog",
+    **dict.fromkeys(["夜", "月亮", "月光", "星星"], "night"),
+    "天黑": "dark",
+    **dict.fromkeys(["黄昏", "傍晚", "夕阳", "日落"], "dusk"),
+    **dict.fromkeys(["清晨", "黎明", "日出", "天亮"], "dawn"),
+    **dict.fromkeys(["早晨", "早上"], "morning"),
+    **dict.fromkeys(["阳光", "晴朗"], "sunny"),
+}
+# Chinese words that hold a sky word and name something else: a rainforest, a snowman, a sled, a nightingale.
+_ZH_NOT_SKY = ("雨林", "雪人", "雪橇", "夜莺", "雪糕")
+# Said before a sky word, these deny it or make it a habit or a greeting ('every night', 'good morning').
+_NOT_NOW = {"no", "not", "never", "without", "nor", "neither", "isn't", "wasn't", "didn't", "don't", "won't",
+            "every", "each", "good"}
+_ZH_NEGATIONS = ("没有", "没", "不", "无")
+# Words that say a sight is over or past: it must have been shown, not be shown now.
+_ENDED_AFTER = {"stopped", "stops", "ended", "ends", "passed", "passes", "cleared", "clears", "lifted", "lifts",
+                "faded", "fades", "over", "gone", "eased", "eases", "died"}
+_ENDED_BEFORE = {"after", "since"}
+_ZH_ENDED = ("停", "过去", "散", "结束", "退")
+# "a warm smile" says nothing of the weather; "the evening was warm" does.
+_WARM = re.compile(r"\b(?:(?:was|is|felt|grew|became) warm|warm (?:day|evening|morning|night|air|weather|sun|"
+                   r"sunshine|breeze|wind))\b", re.IGNORECASE)
+
+
+class SkyWord(NamedTuple):
+    """Weather or light a line states."""
+
+    words: str  # as the line says it: 'rained', '傍晚'
+    sight: str  # what the picture must show: a value of SKY_WORDS
+    ended: bool  # said as over ('the rain stopped'): an earlier picture must have shown it
+
+
+def sky_words(text: str) -> list[SkyWord]:
+    """The weather and light `text` asserts, leaving out what it denies or makes a habit of ('no rain',
+    'every night', '没有下雨')."""
+    if _CJK.search(text):
+        return _zh_sky_words(text)
+    found = [SkyWord(m.group(), "warm", False) for m in _WARM.finditer(text)]
+    words = re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower())
+    for i, word in enumerate(words):
+        sight = SKY_WORDS.get(word)
+        if sight is None or _NOT_NOW & set(words[max(0, i - 2):i]):
+            continue
+        ended = bool(_ENDED_AFTER & set(words[i + 1:i + 3]) or _ENDED_BEFORE & set(words[max(0, i - 2):i]))
+        found.append(SkyWord(word, sight, ended))
+    return found
+
+
+def _zh_sky_words(text: str) -> list[SkyWord]:
+    masked = text
+    for other in _ZH_NOT_SKY:
+        masked = masked.replace(other, "·" * len(other))
+    found = []
+    for word in sorted(ZH_SKY_WORDS, key=len, reverse=True):  # 暴风雨 before 雨
+        for match in re.finditer(word, masked):
+            before, after = masked[max(0, match.start() - 3):match.start()], masked[match.end():match.end() + 3]
+            masked = masked[:match.start()] + "·" * len(word) + masked[match.end():]
+            if any(neg in before for neg in _ZH_NEGATIONS):
+                continue
+            found.append(SkyWord(word, ZH_SKY_WORDS[word], any(end in after for end in _ZH_ENDED)))
+    return found
+
+
+# -- agreement mistakes in written English ---------------------------------------------------------
+
+_ARTICLE_AND_WORD = re.compile(r"\b(a|an|A|An)\s+([A-Za-z][\w-]*)")
+_SENTENCE = re.compile(r"[^.!?;:]+")
+_DETERMINERS = {"the", "a", "an", *_NUMBER_WORDS[2:]}
+
+
+def wrong_articles(text: str) -> list[str]:
+    """Each 'a'/'an' before a word that takes the other ('A old keeper' -> ['A old']). Words in capitals
+    ('an FBI agent') are left alone: how they are read aloud is not in their spelling."""
+    return [m.group() for m in _ARTICLE_AND_WORD.finditer(text)
+            if not (len(m.group(2)) > 1 and m.group(2).isupper()) and m.group(1).lower() != article(m.group(2))]
+
+
+def disagreeing_subjects(text: str) -> list[str]:
+    """Each sentence opening 'The robots stands' or 'The bear and the penguins waves': a plural subject
+    (a plural noun, two or more joined by 'and', or counted) before a verb in the singular. Only
+    sentences that open with a determiner and reach the verb through nouns and adjectives are read,
+    so a sentence it cannot parse is never reported."""
+    found = []
+    for sentence in _SENTENCE.findall(text):
+        words = re.findall(r"[A-Za-z]+(?:'[a-z]*)?", sentence)
+        if not words or words[0].lower() not in _DETERMINERS:
+            continue
+        verb_at = _singular_verb_after_subject(words)
+        if verb_at is not None and _plural_subject(words[:verb_at]):
+            found.append(" ".join(words[:verb_at + 1]))
+    return found
+
+
+def _singular_verb_after_subject(words: list[str]) -> int | None:
+    """Where the subject's verb is, when it is in the singular ('stands', 'is', 'was') and everything
+    before it is determiners, 'and', nouns and adjectives; else None."""
+    from lemminflect import getAllLemmas
+
+    for i, word in enumerate(words[1:], start=1):
+        lower = word.lower()
+        if i >= 2 and _is_singular_verb(lower) and "NOUN" in getAllLemmas(words[i - 1].lower()):
+            return i
+        if lower in _DETERMINERS or lower == "and":
+            continue
+        kinds = getAllLemmas(lower)
+        if not ({"NOUN", "ADJ", "PROPN"} & set(kinds) or word[:1].isupper()):
+            return None
+    return None
+
+
+def _is_singular_verb(word: str) -> bool:
+    from lemminflect import getAllLemmas, getInflection
+
+    if word in ("is", "was", "has", "does"):
+        return True
+    return any(word != lemma and word in getInflection(lemma, "VBZ")
+               for lemma in getAllLemmas(word).get("VERB", ()))
+
+
+def _plural_subject(words: list[str]) -> bool:
+    lowered = [w.lower() for w in words]
+    return "and" in lowered or lowered[0] in _NUMBER_WORDS[2:] or is_plural_noun(lowered[-1])

@@ -8,6 +8,7 @@ import functools
 import skia
 
 from storyagent.resources import ASSETS
+from storyagent.storyboard.language import chinese_words
 
 FONTS = ASSETS / "fonts"
 
@@ -31,12 +32,12 @@ def font(size: float, bold: bool = False) -> skia.Font:
 
 
 def wrap(text: str, f: skia.Font, max_width: float) -> list[str]:
-    """Lines no wider than `max_width`: at spaces for Latin text, anywhere
-    (but not before closing punctuation) for Chinese."""
+    """Lines no wider than `max_width`: at spaces for Latin text, between
+    words (but not before closing punctuation) for Chinese."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         cjk = any(is_cjk_char(ch) for ch in paragraph)
-        units = list(paragraph) if cjk else paragraph.split(" ")
+        units = chinese_words(paragraph) if cjk else paragraph.split(" ")
         joiner = "" if cjk else " "
         line = ""
         for unit in units:
