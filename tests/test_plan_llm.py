@@ -24,6 +24,21 @@ PREMISE = "polar bear visits penguins"
 # -- a scripted OpenAI-compatible server ---------------------------------------------------
 
 
+def _reading() -> dict:
+    return {
+        "story": "quest",
+        "characters": [
+            {"name": "polar bear", "kind": "polar bear", "count": 1, "age": None, "stature": None, "traits": [],
+             "relation": "", "role": "hero"},
+            {"name": "penguins", "kind": "penguin", "count": 4, "age": None, "stature": None, "traits": [],
+             "relation": "", "role": "other"},
+        ],
+        "action": "visits penguins", "verb": "visit", "target": "penguin", "obstacle": "", "threat": "distance",
+        "places": [{"name": "Antarctica", "kind": None}], "props": [{"name": "iceberg", "kind": None}],
+        "weather": None, "time_of_day": None, "notes": [],
+    }
+
+
 def _outline() -> dict:
     return {
         "title": "All the Way South",
@@ -73,16 +88,18 @@ def _narration(request: dict) -> dict:
 
 def valid_answer(request: dict) -> str:
     system = request["messages"][0]["content"]
-    if "STAGE 1" in system:
+    if "STAGE reading" in system:
+        return json.dumps(_reading())
+    if "STAGE outline" in system:
         return json.dumps(_outline())
-    if "STAGE 2" in system:
+    if "STAGE shots" in system:
         return json.dumps(_shots(re.search(r"the shots of scene '([^']+)'", system)[1]))
     return json.dumps(_narration(request))
 
 
 class Script:
     """Replies in order: 'valid', ('content', text), ('answer', request -> text), ('status', code, body),
-    ('hang', seconds)."""
+    ('hang', seconds), ('page', status, content type, body bytes); 'valid' when the script has run out."""
 
     def __init__(self, *steps: object) -> None:
         self.steps = list(steps)
@@ -122,12 +139,14 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             elif step[0] == "hang":
                 time.sleep(step[1])
                 self._send(200, _completion(request, valid_answer(request)))
+            elif step[0] == "page":
+                self._send(step[1], step[3], step[2])
 
-        def _send(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
+        def _send(self, status: int, body: dict | bytes, kind: str = "application/json") -> None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("retry-after-ms", "20")  # keeps the client's backoff short in tests
                 self.end_headers()
@@ -171,8 +190,8 @@ def test_a_valid_conversation_gives_a_lint_clean_storyboard_on_target(serve):
     assert abs(total - 90) <= 9
     assert len(board.scenes) == 3 and len(board.shots()) == 12
     assert {on.character for shot in board.shots() for on in shot.characters} == {"polar-bear", "penguin"}
-    # staged: one outline, one request per scene, one polish; structured output first
-    assert len(script.requests) == 5
+    # staged: one reading, one outline, one request per scene, one polish; structured output first
+    assert len(script.requests) == 6
     assert script.requests[0]["response_format"]["type"] == "json_schema"
     # the polish replaced the draft narration; silent shots have no line
     assert board.shots()[1].lines[0].text == "Line 1, softly told."
@@ -188,10 +207,10 @@ def test_a_valid_conversation_gives_a_lint_clean_storyboard_on_target(serve):
 def test_malformed_then_schema_violating_answers_are_sent_back_and_repaired(serve):
     broken = _outline()
     del broken["scenes"]
-    script = Script(("content", "{this is not json"), ("content", json.dumps(broken)))
+    script = Script("valid", ("content", "{this is not json"), ("content", json.dumps(broken)))
     board = llm_plan(serve(script))
     assert board.title == "All the Way South"
-    first, second, third = script.requests[:3]
+    first, second, third = script.requests[1:4]
     assert first["response_format"]["type"] == "json_schema"
     assert second["response_format"] == {"type": "json_object"}  # fell back to JSON mode
     assert "JSON Schema of the answer" in second["messages"][0]["content"]
@@ -201,7 +220,7 @@ def test_malformed_then_schema_violating_answers_are_sent_back_and_repaired(serv
 
 
 def test_three_invalid_answers_give_up_with_one_line(serve):
-    script = Script(("content", "nope"), ("content", "[]"), ("content", "{}"))
+    script = Script("valid", ("content", "nope"), ("content", "[]"), ("content", "{}"))
     with pytest.raises(PlanError) as err:
         llm_plan(serve(script))
     assert "outline" in str(err.value) and "3 tries" in str(err.value) and "\n" not in str(err.value)
@@ -214,14 +233,14 @@ def test_a_server_without_json_schema_support_gets_json_mode(serve):
     assert board.shots()
     assert script.requests[1]["response_format"] == {"type": "json_object"}
     assert script.requests[1]["messages"][1:] == script.requests[0]["messages"][1:], "asked again, not scolded"
-    assert len(script.requests) == 6
+    assert len(script.requests) == 7
 
 
 def test_a_500_is_retried_with_backoff(serve):
     script = Script(("status", 500, {"error": {"message": "overloaded"}}))
     board = llm_plan(serve(script), max_retries=2)
     assert len(board.scenes) == 3
-    assert len(script.requests) == 6  # the outline was asked twice
+    assert len(script.requests) == 7  # the reading was asked twice
 
 
 def test_a_500_that_persists_is_one_line(serve):
@@ -267,10 +286,10 @@ def test_the_premise_is_data_not_instructions(serve):
 def test_an_answer_pointing_at_files_is_rejected(serve):
     sneaky = _outline()
     sneaky["characters"][0]["reference_image"] = "/etc/passwd"
-    script = Script(("content", json.dumps(sneaky)))
+    script = Script("valid", ("content", json.dumps(sneaky)))
     board = llm_plan(serve(script))
     assert all(c.visual.reference_image is None for c in board.characters)
-    assert "reference_image" in script.requests[1]["messages"][-1]["content"]
+    assert "reference_image" in script.requests[2]["messages"][-1]["content"]
 
 
 def test_narration_too_long_for_its_shot_is_sent_back(serve):
@@ -279,10 +298,10 @@ def test_narration_too_long_for_its_shot_is_sent_back(serve):
         answer["lines"][1]["text"] = "and then " * 40 + "it ended."
         return json.dumps(answer)
 
-    script = Script("valid", "valid", "valid", "valid", ("answer", rambling))
+    script = Script("valid", "valid", "valid", "valid", "valid", ("answer", rambling))
     board = llm_plan(serve(script))
-    assert len(script.requests) == 6
-    assert "takes" in script.requests[5]["messages"][-1]["content"] and "home-2" in script.requests[5]["messages"][-1]["content"]
+    assert len(script.requests) == 7
+    assert "takes" in script.requests[6]["messages"][-1]["content"] and "home-2" in script.requests[6]["messages"][-1]["content"]
     assert board.shots()[1].lines[0].text == "Line 1, softly told."
 
 
@@ -307,7 +326,7 @@ def test_messy_ids_become_valid_unique_ids(serve):
                 on["character"] = on["character"].replace("polar-bear", "Polar Bear!")
         return json.dumps(answer)
 
-    script = Script(("content", json.dumps(messy)), ("answer", shots), ("answer", shots), ("answer", shots))
+    script = Script("valid", ("content", json.dumps(messy)), ("answer", shots), ("answer", shots), ("answer", shots))
     board = llm_plan(serve(script))
     assert [c.id for c in board.characters] == ["polar-bear", "penguin"]
     assert [s.id for s in board.scenes] == ["home", "home-2", "arrival"]
