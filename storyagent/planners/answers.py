@@ -10,6 +10,7 @@ answer is validated. What still fails validation goes back to the model with its
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import logging
 import re
@@ -135,14 +136,20 @@ def _mapped(choices: tuple[list[str], dict[str, str]], value: str, where: str) -
     values, synonyms = choices
     if value in values:
         return value
-    found = vocabulary_value(values, synonyms, value)
+    found = _meaning(values, synonyms, value)
     if found is None:
         return value
     log.info("%s '%s' -> %s", where, value, found)
     return found
 
 
-def vocabulary_value(values: list[str], synonyms: dict[str, str], text: str) -> str | None:
+def meaning(vocabulary: type[Enum], text: str) -> str | None:
+    """The value of `vocabulary` (`ShotSize`, `Mood` ...) that `text` means, or None."""
+    values, synonyms = _vocabulary(vocabulary)
+    return _meaning(values, synonyms, text)
+
+
+def _meaning(values: list[str], synonyms: dict[str, str], text: str) -> str | None:
     """The one of `values` that `text` means: the exact value once case, spaces, hyphens, underscores and
     filler words are set aside; else a synonym (of `synonyms`, or a word of one value's description);
     else the one value that a single word of it names; else the nearest value by spelling (difflib);
@@ -155,7 +162,7 @@ def vocabulary_value(values: list[str], synonyms: dict[str, str], text: str) -> 
             return candidate
         if candidate in synonyms:
             return synonyms[candidate]
-    # one word of several that names a value alone: 'night time', 'heavy rain'
+    # one word of several that names a value alone: 'night time', 'light snow'
     named = {synonyms.get(w, w) for w in words.split("-") if w in values or w in synonyms}
     if len(named) == 1:
         return named.pop()
@@ -176,11 +183,15 @@ def _choices(annotation: Any) -> tuple[list[str], dict[str, str]] | None:
     """(values, synonyms) of a vocabulary annotation (`Mood`, `Mood | None`, `Literal['a', 'b']`)."""
     for option in _options(annotation):
         if isinstance(option, type) and issubclass(option, Enum):
-            values = [str(m.value) for m in option]
-            return values, {**_described(option), **SYNONYMS.get(option.__name__, {})}
+            return _vocabulary(option)
         if get_origin(option) is Literal and all(isinstance(a, str) for a in get_args(option)):
             return list(get_args(option)), {}
     return None
+
+
+@functools.cache
+def _vocabulary(vocabulary: type[Enum]) -> tuple[list[str], dict[str, str]]:
+    return [str(m.value) for m in vocabulary], {**_described(vocabulary), **SYNONYMS.get(vocabulary.__name__, {})}
 
 
 def _described(vocabulary: type[Enum]) -> dict[str, str]:
