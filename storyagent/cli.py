@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import logging
 import os
 import re
 import signal
@@ -67,6 +68,7 @@ ExecutorKind = Annotated[str, typer.Option("--executor", help="Where shots rende
 RayAddress = Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join, e.g. ray://head:10001 (default: start Ray locally).")]
 BurnSubtitles = Annotated[bool | None, typer.Option("--burn-subtitles/--no-burn-subtitles", help="Burn subtitles into the picture, or stop burning them (a soft track is always included; default: as the film was last made, else off).", show_default=False)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the result.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also say what was read as something else on the way, e.g. an LLM's 'close up' read as close-up.")]
 LogJson = Annotated[bool, typer.Option("--log-json", help="Print progress as JSON lines on stdout.")]
 OutDir = Annotated[Path | None, typer.Option("--out", "-o", help="Film folder (default: named after the title).")]
 
@@ -200,6 +202,15 @@ def _reporter(quiet: bool, log_json: bool):
     return RichProgress()
 
 
+def _show_details(verbose: bool) -> None:
+    """--verbose: storyagent's INFO log (what it read as something else) as plain lines on stderr."""
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logging.getLogger("storyagent").addHandler(handler)
+        logging.getLogger("storyagent").setLevel(logging.INFO)
+
+
 def _report(result, quiet: bool, log_json: bool) -> None:
     if log_json:  # stdout stays all JSON lines; the last one says where everything is
         from storyagent.run.progress import JsonLines
@@ -229,6 +240,7 @@ def plan(
     style: Style = None,
     llm_base_url: LlmBaseUrl = None,
     llm_model: LlmModel = None,
+    verbose: Verbose = False,
 ) -> None:
     """Write a storyboard from one line, without rendering: scenes, shots, camera, narration, sound cues.
 
@@ -238,6 +250,7 @@ def plan(
     from storyagent.planners.report import understood
     from storyagent.storyboard import save_keeping_previous
 
+    _show_details(verbose)
     board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
                        llm_base_url=llm_base_url, llm_model=llm_model)
     kept = save_keeping_previous(board, out_file)
@@ -279,6 +292,7 @@ def make(
     review: Annotated[bool, typer.Option("--review", help="Stop after planning so you can edit storyboard.json first.")] = False,
     quiet: Quiet = False,
     log_json: LogJson = False,
+    verbose: Verbose = False,
     renderer_options: RendererOptions = None,
 ) -> None:
     """Make a finished film from one line: plan, cast, voice, render, score, mix, edit.
@@ -289,6 +303,7 @@ def make(
 
     options = _render_options(renderer, renderer_options, resolution, fps, voice_engine, jobs, burn_subtitles, executor,
                               ray_address)
+    _show_details(verbose)
     with _reporter(quiet, log_json) as progress:
         result = make_film(premise, out_dir, progress=progress, planner=planner, duration=duration, language=language,
                            seed=seed, style=style, llm_base_url=llm_base_url, llm_model=llm_model, review=review,
