@@ -18,7 +18,7 @@ def who(premise: str) -> list[tuple[str, str | None, int, str]]:
     ("two robots build a snowman together before the sun melts it", StoryKind.BUILD, "build", "snowman"),
     ("a shy octopus wants to join the coral reef choir", StoryKind.LEARN, "join", "choir"),
     ("an old lighthouse keeper and a seagull weather a storm", StoryKind.SURVIVE, "weather", "storm"),
-    ("a fox rescues a sea turtle during a thunderstorm", StoryKind.RESCUE, "rescue", "turtle"),
+    ("a fox rescues a sea turtle during a thunderstorm", StoryKind.RESCUE, "rescue", "sea turtle"),
     ("the tortoise and the hare race across the meadow", StoryKind.RACE, "race", None),
     ("polar bear visits penguins", StoryKind.QUEST, "visit", "penguin"),
     ("a girl is looking for her lost kite in the park", StoryKind.SEARCH, "search", "kite"),

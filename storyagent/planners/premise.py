@@ -64,10 +64,10 @@ STORY_VERBS: dict[StoryKind, str] = {
     StoryKind.RESCUE: "rescue save help free protect guard heal nurse shelter defend",
     StoryKind.RACE: "race compete beat challenge chase outrun win battle",
     StoryKind.LEARN: "learn practise practice join train master study audition perform sing dance",
-    StoryKind.SURVIVE: "weather survive endure brave escape outlast withstand",
+    StoryKind.SURVIVE: "weather survive endure brave escape outlast withstand hide",
     StoryKind.BEFRIEND: "befriend meet greet love adopt welcome",
     StoryKind.QUEST: "visit go travel sail fly walk climb cross explore journey return reach head deliver carry bring "
-    "take swim ride row drive run migrate follow float cycle hike trek",
+    "take swim ride row drive run migrate follow float cycle hike trek crawl",
 }
 STORY_OF_VERB = {verb: kind for kind, verbs in STORY_VERBS.items() for verb in verbs.split()}
 # Verbs whose "to ..." says what the story is really about: "wants to join the choir".
@@ -159,7 +159,7 @@ class _Reading:
         self.places.append(PremiseThing(name=name, kind=kind))
 
     def add_prop(self, name: str, kind: str | None) -> None:
-        if not any(p.name == name for p in self.props):
+        if not any(p.name == name or kind and p.kind == kind for p in self.props):
             self.props.append(PremiseThing(name=name, kind=kind))
 
 
@@ -217,8 +217,14 @@ def _verb_lemma(word: str) -> str | None:
     return None
 
 
+FUNCTION_WORDS = {"of", "to", "in", "on", "at", "for", "with", "by", "from", "and", "or", "but", "into", "onto",
+                  "across", "through", "over", "under", "near", "who", "that", "which", "so", "as", "than"}
+
+
 def _is_noun(word: str, w: World) -> bool:
     lower = word.lower()
+    if lower in FUNCTION_WORDS:
+        return False
     lemmas = _lemmas(lower)
     return bool("NOUN" in lemmas or "PROPN" in lemmas or not lemmas or _kind_of([lower], w) or lower in NUMBERS)
 
@@ -322,6 +328,9 @@ def _read_predicate(words: list[_Word], r: _Reading, w: World) -> None:
     r.verb = verb
     if r.story != StoryKind.LEARN:
         r.story = STORY_OF_VERB.get(verb, StoryKind.DAY)
+    if r.story == StoryKind.QUEST and verb in ("fly", "ride", "sail", "row", "drive", "float") and rest \
+            and rest[0].lower not in LOCATIVE:  # 'fly a kite', 'sail a boat': a day of doing it, not a journey
+        r.story = StoryKind.DAY
     r.action = " ".join([lemma, *(x.text for x in words[i + 1:] if x.lower not in FILLER)])
     _read_object(rest, r, w)
 
@@ -349,11 +358,6 @@ def _read_object(words: list[_Word], r: _Reading, w: World) -> None:
             r.threat = r.threat or (Threat.STORM if _weather_of(head) == Weather.STORM else None)
             r.target = r.target or head
             continue
-        if preposition in ("in", "at", "on", "across", "through", "over", "into", "around", "under", "near", "to",
-                           "from", "inside", "beyond") and place and not _beings(phrase, w):
-            r.add_place(" ".join(x.lower for x in phrase if x.lower not in DETERMINERS), place)
-            r.target = r.target or (place and preposition in ("to", "into") and _place_word(phrase, w)) or None
-            continue
         group = head in GROUP_NOUNS or (len(phrase) > 1 and phrase[-2].lower in GROUP_NOUNS and phrase[-1].lower == "of")
         beings = _beings(phrase, w)
         if group and not beings:
@@ -364,6 +368,12 @@ def _read_object(words: list[_Word], r: _Reading, w: World) -> None:
             if place:
                 r.add_place(" ".join(x.lower for x in phrase if x.lower not in DETERMINERS and x.lower != head), place)
             r.target = r.target or head
+            continue
+        built = r.story == StoryKind.BUILD and not preposition  # 'build a straw house': a thing, not a place
+        if place and not built and not _beings(phrase, w) and (preposition in LOCATIVE or not preposition):
+            r.add_place(" ".join(x.lower for x in phrase if x.lower not in DETERMINERS), place)
+            if r.story == StoryKind.QUEST and preposition in ("to", "into", ""):
+                r.target = r.target or _place_word(phrase, w)
             continue
         if beings and r.story == StoryKind.BUILD and not preposition:  # what is built is a thing: a snowman
             beings = False
@@ -382,16 +392,25 @@ def _read_object(words: list[_Word], r: _Reading, w: World) -> None:
                 r.add_place(place, place)
 
 
+LOCATIVE = {"in", "at", "on", "across", "through", "over", "into", "around", "under", "near", "to", "from", "inside",
+            "beyond", "up", "down", "along", "past", "toward", "towards", "onto", "behind"}
+
+
 def _phrases(words: list[_Word]) -> list[tuple[str, list[_Word]]]:
     """The words after a verb cut at prepositions and 'and': [('', 'a snowman'), ('in', 'the park')]."""
     out: list[tuple[str, list[_Word]]] = [("", [])]
+    participle = False
     prepositions = {"in", "at", "on", "across", "through", "over", "into", "around", "under", "near", "to", "from",
                     "for", "with", "of", "inside", "beyond", "and", "by", "up", "down", "along", "past", "toward",
                     "towards", "onto", "behind", "after"}
     for word in words:
-        if word.lower in prepositions and not (word.lower == "of" and out[-1][1] and out[-1][1][-1].lower in GROUP_NOUNS):
+        lemmas = _lemmas(word.lower)
+        if out[-1][1] and "VERB" in lemmas and "NOUN" not in lemmas and word.lower.endswith(("ed", "en", "ing")):
+            out.append(("that", []))  # 'a sea turtle tangled in a net': what follows describes, it names nothing
+            participle = True
+        elif word.lower in prepositions and not (word.lower == "of" and out[-1][1] and out[-1][1][-1].lower in GROUP_NOUNS):
             out.append((word.lower if word.lower != "and" else out[-1][0], []))
-        elif word.lower not in FILLER:
+        elif word.lower not in FILLER and not (participle and out[-1][0] == "that"):
             out[-1][1].append(word)
     return out
 
@@ -443,6 +462,13 @@ def _character(words: list[_Word], w: World, role: str, before: list[PremiseChar
     proper = [x.text for x in rest if x.text[:1].isupper() and not _kind_of([x.lower], w)]
     nouns = [x.lower for x in rest]
     kind = _kind_of(nouns[-3:], w) or _kind_of(nouns[-2:], w) or _kind_of(nouns[-1:], w)
+    living = [k for k in (_kind_of([n], w) for n in nouns[:-1]) if k and not w.creatures[k].thing]
+    if living and (kind is None or kind == "person" or _person_word(_singular(nouns[-1]))):
+        if _singular(nouns[-1]) in YOUNG_NOUNS:  # 'a fox cub' is a young fox
+            age = age or Age.YOUNG
+        else:  # 'a penguin postman' is a penguin who is a postman
+            traits.append(_singular(nouns[-1]))
+        kind = living[-1]
     name = " ".join(x.text if x.text in proper else x.lower for x in rest[-MAX_NAME_WORDS:])
     head = nouns[-1]
     if count == 1 and _plural_noun(head, w):
@@ -450,14 +476,18 @@ def _character(words: list[_Word], w: World, role: str, before: list[PremiseChar
     singular = w.creatures[kind].key if kind else _singular(head)
     if kind is None and (_person_word(singular) or proper):
         kind = "person"
-    if kind and w.creatures[kind].thing:
-        return None
+    if kind and w.creatures[kind].thing and role == "other":
+        return None  # a thing met or sought is a prop; a thing that acts ('a lonely snowman') is a character
     if kind is None and not _is_noun(head, w):
         return None
     if singular in YOUNG_NOUNS and age is None:
         age = Age.YOUNG
     if singular in OLD_NOUNS and age is None:
         age = Age.OLD
+    if owner is not None and singular in KIN and owner.kind not in (None, "person") and kind in (None, "person") \
+            and singular not in ("baby",) or owner is not None and singular in KIN and kind == "person" \
+            and owner.kind not in (None, "person"):
+        kind = owner.kind  # an elephant's little brother is an elephant
     if owner is not None:
         relation = f"{singular} of {owner.name}"
     elif singular in KIN and before:
@@ -487,15 +517,18 @@ def _beings(words: list[_Word], w: World) -> bool:
 
 
 def _thing_name(words: list[_Word], w: World) -> str | None:
-    nouns = [x.lower for x in words if _kind_of([x.lower], w) or x.lower not in DETERMINERS and x.lower not in AGES
-             and x.lower not in STATURES and _noun_not_modifier(x.lower)]
-    nouns = [n for n in nouns if n not in NUMBERS]
-    if not nouns or not _is_noun(nouns[-1], w):
+    """The thing a phrase names: its last word, with a noun before it that makes a compound
+    ('birthday cake', 'straw house'); 'lost', 'leaky' and 'red' describe, they do not name."""
+    content = [x.lower for x in words if x.lower not in DETERMINERS and x.lower not in NUMBERS
+               and x.lower not in FUNCTION_WORDS]
+    if not content:
         return None
-    kind = _kind_of(nouns[-2:], w)
+    head = content[-1]
+    kind = _kind_of(content[-2:], w)
     if kind:
         return kind
-    return " ".join([*nouns[-2:-1], _singular(nouns[-1])])
+    compound = content[-2] if len(content) > 1 and _noun_not_modifier(content[-2]) else None
+    return " ".join([*([compound] if compound else []), _singular(head)])
 
 
 def _noun_not_modifier(word: str) -> bool:
@@ -563,8 +596,10 @@ def _read_scene_words(text: str, r: _Reading, w: World) -> None:
     """Places, creatures, things, weather and time named anywhere in the text."""
     lowered = text.lower()
     # 'sea turtle' names no sea; a 'lighthouse keeper' keeps a lighthouse
-    taken = [(m.start(), m.end()) for c in r.characters if " " in c.name and c.kind != "person"
-             for m in re.finditer(re.escape(c.name.lower()), lowered)]
+    taken = [(m.start(), m.end()) for name in [*(c.name for c in r.characters
+                                                  if not _person_word(_singular(c.name.split()[-1].lower()))),
+                                                *(p.name for p in r.props)] if " " in name
+             for m in re.finditer(re.escape(name.lower()), lowered)]
     for key, place in sorted(w.places.items(), key=lambda item: -max(len(a) for a in item[1].aliases)):
         for alias in sorted(place.aliases, key=len, reverse=True):
             match = re.search(rf"\b{re.escape(alias)}\b", lowered)
@@ -578,7 +613,7 @@ def _read_scene_words(text: str, r: _Reading, w: World) -> None:
         for form in (creature.plural, key):
             if not form or not re.search(rf"\b{re.escape(form)}\b", lowered):
                 continue
-            if any(form in n or n in form for n in named) or any(form in p.name for p in r.places):
+            if any(form in n or n in form for n in named) or any(form in p.name for p in [*r.places, *r.props]):
                 break
             if creature.thing:
                 r.add_prop(key, key)
@@ -609,32 +644,39 @@ def _read_threat(text: str, r: _Reading) -> None:
 ZH_STORY_VERBS: list[tuple[str, str]] = [  # (Chinese verb, English verb): the longest first where they overlap
     ("寻找", "search"), ("找寻", "search"), ("找到", "find"), ("去找", "search"), ("在找", "search"), ("找", "search"),
     ("堆", "build"), ("搭", "build"), ("建造", "build"), ("盖", "build"), ("造", "build"), ("做", "make"),
-    ("烤", "bake"), ("织", "knit"), ("画", "paint"), ("种", "plant"), ("修理", "repair"), ("修", "repair"),
-    ("拯救", "rescue"), ("救", "rescue"), ("帮助", "help"), ("帮", "help"), ("保护", "protect"), ("照顾", "protect"),
-    ("比赛", "race"), ("赛跑", "race"), ("挑战", "challenge"), ("加入", "join"), ("学会", "learn"), ("学习", "learn"),
-    ("学", "learn"), ("练习", "practise"), ("度过", "weather"), ("熬过", "weather"), ("躲过", "weather"),
-    ("抵御", "weather"), ("看望", "visit"), ("拜访", "visit"), ("探望", "visit"), ("送", "deliver"), ("认识", "befriend"),
-    ("交朋友", "befriend"), ("结识", "befriend"), ("遇见", "meet"), ("前往", "travel"), ("飞向", "fly"), ("飞往", "fly"),
-    ("飞", "fly"), ("去", "go"), ("穿越", "cross"), ("爬", "climb"), ("登上", "climb"), ("唱歌", "sing"), ("唱", "sing"),
-    ("跳舞", "dance"), ("游", "swim"), ("放", "fly"),
+    ("烤", "bake"), ("织", "knit"), ("画", "paint"), ("种", "plant"), ("修补", "repair"), ("修理", "repair"),
+    ("修", "repair"), ("拯救", "rescue"), ("救", "rescue"), ("帮助", "help"), ("帮", "help"), ("保护", "protect"),
+    ("照顾", "protect"), ("比赛", "race"), ("赛跑", "race"), ("挑战", "challenge"), ("加入", "join"), ("学会", "learn"),
+    ("学习", "learn"), ("学", "learn"), ("练习", "practise"), ("度过", "weather"), ("熬过", "weather"),
+    ("躲过", "weather"), ("躲避", "hide"), ("抵御", "weather"), ("看望", "visit"), ("拜访", "visit"), ("探望", "visit"),
+    ("送", "deliver"), ("认识", "befriend"), ("交朋友", "befriend"), ("结识", "befriend"), ("遇见", "meet"),
+    ("前往", "travel"), ("飞向", "fly"), ("飞往", "fly"), ("飞", "fly"), ("去", "go"), ("穿越", "cross"), ("穿过", "cross"),
+    ("爬回", "crawl"), ("爬", "crawl"), ("登上", "climb"), ("唱歌", "sing"), ("唱", "sing"), ("跳舞", "dance"),
+    ("游", "swim"), ("放", "fly"), ("钓鱼", "fish"), ("钓", "fish"), ("搬", "carry"), ("运", "carry"), ("挖", "dig"),
+    ("回到", "return"), ("回家", "return"),
 ]
+# Verbs of getting somewhere: when a premise has another story verb too, that one is the goal
+# ('穿过冰山给海豹送信' is a delivery across the icebergs).
+WAYS = {"go", "travel", "cross", "crawl", "climb", "fly", "swim", "walk", "run", "return"}
+ZH_ALONG = ("带着", "带", "陪着", "陪", "和", "与", "跟", "同", "、")  # words that join a companion to the hero
 ZH_COUNTS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 ZH_GROUP = ("一群", "很多", "许多", "一些", "几")
-ZH_OLD = ("老", "年迈的")
 ZH_KIN = {"爷爷": "grandpa", "奶奶": "grandma", "外公": "grandpa", "外婆": "grandma", "姥姥": "grandma", "妈妈": "mother",
           "爸爸": "father", "哥哥": "brother", "姐姐": "sister", "弟弟": "brother", "妹妹": "sister", "孙女": "granddaughter",
           "孙子": "grandson"}
 ZH_TRAITS = {"害羞": "shy", "勇敢": "brave", "孤独": "lonely", "好奇": "curious", "胆小": "timid", "聪明": "clever",
              "懒惰": "lazy", "快乐": "happy", "善良": "kind"}
-ZH_OBSTACLE = r"(?:在|赶在|趁)?([^，。,]*?)(?:之前|以前|前)|直到[^，。,]*|(?:暴风雨|风暴|雷雨)[^，。,]*"
+ZH_OBSTACLE = r"(?:赶在|趁|在)?[^，。,在]{1,12}?(?:来临|到来|上涨|落山|升起|融化|天黑)?(?:之前|以前|前)(?=[^面边]|$)|" \
+              r"直到[^，。,]*|(?:在)?(?:暴风雨|风暴|雷雨|暴风雪|大雨|大雪)(?:中|里|之中|来临前)?"
 ZH_THREATS: list[tuple[Threat, str]] = [
     (Threat.STORM, r"暴风雨|风暴|雷雨|台风|暴风雪|雷"), (Threat.SUN, r"太阳|融化|晒|夏天"), (Threat.NIGHT, r"天黑|夜|黑暗"),
     (Threat.COLD, r"寒冷|冬天|结冰|冷"), (Threat.RAIN, r"下雨|大雨|洪水"), (Threat.FOG, r"雾"),
     (Threat.RIVAL, r"比赛|对手|挑战"), (Threat.FEAR, r"害羞|害怕|胆小|紧张"), (Threat.DISTANCE, r"遥远|很远|远方"),
-    (Threat.TIME, r"之前|以前|来不及|赶在"),
+    (Threat.TIME, r"之前|以前|来不及|赶在|前"),
 ]
 ZH_WEATHER = {Weather.STORM: r"暴风雨|风暴|雷雨|台风|暴风雪", Weather.RAIN: r"下雨|雨", Weather.SNOW: r"雪|冬天",
               Weather.FOG: r"雾"}
+ZH_WEATHER_WORDS = ("暴风雨", "风暴", "雷雨", "台风", "暴风雪", "大雨", "大雪", "雨", "雪", "雾", "风")
 ZH_TIME = {TimeOfDay.NIGHT: r"夜|晚上|星星|月光", TimeOfDay.DAWN: r"清晨|黎明|早晨|日出", TimeOfDay.DUSK: r"黄昏|傍晚|夕阳"}
 
 
@@ -663,14 +705,20 @@ def _read_zh(text: str) -> _Reading:
     w = world()
     r = _Reading(text=text, language="zh")
     beings = {name: key for key, c in w.creatures.items() for name in c.zh}
-    tagged = _split_verbs([(pair.word, pair.flag) for pair in _segmenter().cut(text)], beings)
     places = {name: key for key, p in w.places.items() for name in [p.zh, *p.zh_aliases]}
-    verb_at = next((i for i, (word, flag) in enumerate(tagged)
-                    if any(word == v for v, _ in ZH_STORY_VERBS) or (flag.startswith("v") and word not in beings
-                                                                       and word not in ("在", "是", "有"))), None)
-    subject = tagged[:verb_at] if verb_at is not None else tagged
-    _zh_characters(subject, r, beings, w, role="hero")
+    obstacle = re.search(ZH_OBSTACLE, text)
+    r.obstacle = obstacle.group().strip("，。,") if obstacle and obstacle.start() > 0 else ""
+    clause = text.replace(r.obstacle, " ") if r.obstacle else text  # the goal is read without the obstacle
+    tagged = _split_verbs([(pair.word, pair.flag) for pair in _segmenter().cut(clause) if pair.word.strip()], beings)
+    verbs = [i for i, (word, _) in enumerate(tagged) if _zh_verb(word)]
+    strong = [i for i in verbs if _zh_verb(tagged[i][0]) not in WAYS]
+    verb_at = (strong or verbs or [None])[0]
+    if verb_at is not None and strong and verbs and verbs[0] < verb_at:  # '穿过冰山给海豹送信': cross, to deliver
+        r.notes.append(f"on the way: {_zh_verb(tagged[verbs[0]][0])}")
+    subject_end = min([i for i in verbs if i <= (verb_at if verb_at is not None else len(tagged))] or [len(tagged)])
+    _zh_characters(tagged[:subject_end], r, beings, w, role="hero")
     if verb_at is not None:
+        _zh_characters(tagged[subject_end:verb_at], r, beings, w, role="other")  # '给海豹送信': the seal is met
         _zh_predicate(tagged[verb_at:], r, beings, places, w)
     for word, _ in tagged:
         if word in places:
@@ -681,9 +729,6 @@ def _read_zh(text: str) -> _Reading:
     for time, pattern in ZH_TIME.items():
         if r.time_of_day is None and re.search(pattern, text):
             r.time_of_day = time
-    obstacle = re.search(ZH_OBSTACLE, text)
-    if obstacle and (verb_at is None or obstacle.start() > 0):
-        r.obstacle = obstacle.group().strip("，。,")
     for threat, pattern in ZH_THREATS:
         if re.search(pattern, r.obstacle or text):
             r.threat = threat
@@ -691,12 +736,31 @@ def _read_zh(text: str) -> _Reading:
     return r
 
 
+def _zh_verb(word: str) -> str | None:
+    return next((en for zh, en in ZH_STORY_VERBS if word == zh), None)
+
+
+def _zh_kind(word: str, beings: dict[str, str]) -> tuple[str | None, Age | None, Stature | None]:
+    """The creature a Chinese word names: '小鸭子' is a little duck, '老渔夫' an old fisherman."""
+    if word in beings:
+        return beings[word], None, None
+    if word.removesuffix("子") in beings:
+        return beings[word.removesuffix("子")], None, None
+    if word[:1] in "小老大" and len(word) > 2:
+        for stem in (word[1:], word[1:].removesuffix("子")):
+            if stem in beings:
+                age = Age.OLD if word[0] == "老" else (Age.YOUNG if word[0] == "小" else None)
+                return beings[stem], age, Stature.BIG if word[0] == "大" else None
+    return None, None, None
+
+
 def _split_verbs(tagged: list[tuple[str, str]], beings: dict[str, str]) -> list[tuple[str, str]]:
-    """jieba keeps some verb-object phrases whole ('堆雪人'): split off a story verb it starts with."""
+    """jieba keeps some verb-object phrases whole ('堆雪人', '放风筝'): split off a story verb it starts with."""
     out = []
     for word, flag in tagged:
         verb = next((v for v, _ in ZH_STORY_VERBS if word.startswith(v) and len(word) > len(v)), None)
-        if verb and word not in beings and not flag.startswith("n"):
+        named = verb and _zh_kind(word[len(verb):], beings)[0] is not None  # '放风筝', '送信': a verb and a thing
+        if verb and _zh_kind(word, beings)[0] is None and (named or not flag.startswith("n")):
             out += [(verb, "v"), (word[len(verb):], "n")]
         else:
             out.append((word, flag))
@@ -704,10 +768,10 @@ def _split_verbs(tagged: list[tuple[str, str]], beings: dict[str, str]) -> list[
 
 
 def _zh_characters(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str, str], w: World, role: str) -> None:
-    count, old, traits = 1, False, []
+    count, traits, old = 1, [], False
     for i, (word, flag) in enumerate(tagged):
         before = tagged[i - 1][0] if i else ""
-        if word in ("和", "与", "跟", "、", "同"):
+        if word in ZH_ALONG or word in ZH_WEATHER_WORDS:
             continue
         if word[0] in ZH_COUNTS and (len(word) == 1 or word[1:] in ("只", "个", "头", "条", "位", "匹", "群")):
             count = ZH_COUNTS[word[0]] if "群" not in word else GROUP
@@ -720,31 +784,38 @@ def _zh_characters(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str,
         if word in ("老", "年迈"):
             old = True
             continue
-        kind = beings.get(word) or ("person" if word in ZH_KIN else None)
+        kind, age, stature = _zh_kind(word, beings)
+        if kind and before in ("小", "老", "大"):  # jieba cut '小企鹅' in two
+            word = before + word
+            age = age or (Age.YOUNG if before == "小" else Age.OLD if before == "老" else None)
+        if word in ZH_KIN and r.characters and before and _zh_kind(before, beings)[0] == r.characters[-1].kind:
+            last = r.characters[-1]  # '熊妈妈': the bear is a mother
+            r.characters[-1] = last.model_copy(update={"name": last.name + word, "relation": ZH_KIN[word]})
+            continue
+        if kind is None and word in ZH_KIN:
+            kind = "person"
         if kind is None and flag in ("nr", "nrt") and len(word) <= 4:
             kind = "person"
-        if kind is None or (kind in w.creatures and w.creatures[kind].thing):
+        if kind is None or (w.creatures[kind].thing if kind in w.creatures else False):
             continue
         if any(g in before for g in ZH_GROUP) or word.endswith("们"):
             count = max(count, GROUP)
         heroes = [c for c in r.characters if c.role != "other"]
         relation = f"{ZH_KIN[word]} of {heroes[0].name}" if word in ZH_KIN and heroes else ""
-        age = Age.OLD if old or ZH_KIN.get(word, "").startswith("grand") and "child" not in ZH_KIN[word] and \
-            ZH_KIN[word] in ("grandpa", "grandma") else (Age.YOUNG if ZH_KIN.get(word) in ("granddaughter", "grandson") else None)
+        kin = ZH_KIN.get(word, "")
+        age = Age.OLD if old or kin in ("grandpa", "grandma") else age
+        age = Age.YOUNG if kin in ("granddaughter", "grandson") else age
         this_role = role if not r.characters or role == "other" else "companion"
-        r.add_character(PremiseCharacter(name=word, kind=kind, count=count, age=age, traits=traits, relation=relation,
-                                         role=this_role))
-        count, old, traits = 1, False, []
+        r.add_character(PremiseCharacter(name=word, kind=kind, count=count, age=age, stature=stature, traits=traits,
+                                         relation=relation, role=this_role))
+        count, traits, old = 1, [], False
 
 
 def _zh_predicate(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str, str], places: dict[str, str],
                   w: World) -> None:
-    verb_word = tagged[0][0]
-    english = next((en for zh, en in ZH_STORY_VERBS if verb_word == zh), None)
-    if english is None:
-        english = next((en for zh, en in ZH_STORY_VERBS if zh in verb_word), "do")
+    english = _zh_verb(tagged[0][0]) or "do"
     rest = tagged[1:]
-    then = next((i for i, (word, _) in enumerate(rest[:4]) if any(word == v for v, _ in ZH_STORY_VERBS)), None)
+    then = next((i for i, (word, _) in enumerate(rest[:4]) if _zh_verb(word)), None)
     if english == "help" and then is not None:  # '帮助奶奶寻找眼镜': a search, with grandma
         _zh_characters(rest[:then], r, beings, w, role="companion")
         _zh_predicate(rest[then:], r, beings, places, w)
@@ -753,13 +824,17 @@ def _zh_predicate(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str, 
         r.story = StoryKind.LEARN
     r.verb = english if english != "make" else "build"
     r.story = r.story if r.story == StoryKind.LEARN else STORY_OF_VERB.get(r.verb, StoryKind.DAY)
+    if r.story == StoryKind.QUEST and r.verb in ("fly", "ride", "sail") and any(
+            (_zh_kind(word, beings)[0] or "") in w.creatures and w.creatures[_zh_kind(word, beings)[0]].thing
+            for word, _ in rest[:2]):
+        r.story = StoryKind.DAY  # '放风筝': a day of flying a kite, not a journey
     end = next((i for i, (word, _) in enumerate(rest) if word in ("，", "。", ",", "!", "！", "在", "趁", "直到")), len(rest))
-    r.action = "".join(word for word, _ in tagged[: end + 1])
-    others = rest[:end]
-    _zh_characters([(word, flag) for word, flag in others if word in beings and not w.creatures[beings[word]].thing],
-                   r, beings, w, role="other")
+    r.action = "".join(word for word, _ in tagged[: end + 1]).strip()
+    others = [(word, flag) for word, flag in rest[:end] if word not in ZH_WEATHER_WORDS]
+    _zh_characters([(word, flag) for word, flag in others if _zh_kind(word, beings)[0]
+                    and not w.creatures[_zh_kind(word, beings)[0]].thing], r, beings, w, role="other")
     for word, flag in others:
-        kind = beings.get(word)
+        kind = _zh_kind(word, beings)[0]
         if kind and w.creatures[kind].thing:
             r.add_prop(word, kind)
             r.target = r.target or kind
@@ -769,7 +844,7 @@ def _zh_predicate(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str, 
         elif kind:
             r.target = r.target or kind
     if r.target is None:
-        nouns = [word for word, flag in others if flag.startswith("n") and word not in beings]
+        nouns = [word for word, flag in others if flag.startswith("n") and word not in beings and len(word) > 1]
         if nouns:
             r.add_prop(nouns[-1], None)
             r.target = nouns[-1]
