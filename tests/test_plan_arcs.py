@@ -26,9 +26,10 @@ SOUND_WORDS = {"amb", "steps", "move", "call", "other_call", "threat"}
 WIDE_ROLES = {"establish", "reveal", "ending"}  # framed wide or extreme-wide: never the climax's goal shot
 
 # Placeholders that name something of this premise: a sentence with one of them differs between premises.
-SPECIFIC = {"hero", "hero_short", "a_hero", "other", "everyone", "home", "dest", "place", "at_home", "at_dest",
-            "at_place", "route", "goal", "goal_past", "goal_ing", "target", "obstacle", "deadline", "skill",
-            "threat_looms", "threat_strikes", "threat_passes"}
+# Places alone do not: two films often share a meadow.
+PLACES = {"home", "dest", "place", "at_home", "at_dest", "at_place", "route"}
+SPECIFIC = {"hero", "hero_short", "a_hero", "other", "everyone", "goal", "goal_past", "goal_ing", "target", "obstacle",
+            "deadline", "skill", "threat_looms", "threat_strikes", "threat_passes"}
 GRAMMAR = {"was", "were_s"}  # agreement helpers: they name nothing
 THREAT_LINES = {"threat_looms", "threat_strikes", "threat_passes"}
 
@@ -37,7 +38,7 @@ def _capitals(names: set[str]) -> set[str]:
     return names | {name[0].upper() + name[1:] for name in names}
 
 
-DOCUMENTED = _capitals(SPECIFIC | GRAMMAR)
+DOCUMENTED = _capitals(SPECIFIC | PLACES | GRAMMAR)
 
 
 @cache

@@ -724,7 +724,8 @@ def _location(state: State, place: Place, story: Story, known: dict, rng: random
     location = Location(
         id=ident,
         name=place.zh if story.language == "zh" else _capital(place.en.removeprefix("the ")),
-        description=f"{place.en} at {time.value}" + ("" if weather == Weather.CLEAR else f", {weather.value}"),
+        description=_place_words(key, story) + f"{place.en} at {time.value}"
+        + ("" if weather == Weather.CLEAR else f", {weather.value}"),
         biome=place.biome,
         time_of_day=time,
         weather=weather,
@@ -735,12 +736,21 @@ def _location(state: State, place: Place, story: Story, known: dict, rng: random
     return location
 
 
+def _place_words(key: str, story: Story) -> str:
+    """The premise's own words for a place drawn as `key` ('a windy hill: '), so the reader and an image
+    model see what the premise named; a place the world does not know is seen at the story's home."""
+    named = [p.name for p in story.reading.places
+             if p.kind == key or (p.kind not in world().places and key == story.home)]
+    return f"{', '.join(dict.fromkeys(named))}: " if named else ""
+
+
 def _props(place: Place, story: Story, rng: random.Random) -> list[str]:
     """The place's own props, and the premise's props that are not on screen as the goal's thing."""
     own = sorted(rng.sample(place.props, k=min(len(place.props), rng.randint(2, 3))))
-    named = [p.kind or p.name for p in story.reading.props
-             if p.kind and not (story.target and p.kind == (story.target.kind.key if story.target.kind else None))]
-    return list(dict.fromkeys([*own, *named[:2]]))
+    target = story.target.kind.key if story.target and story.target.kind else (story.target.en if story.target else None)
+    named = [p.kind or p.name for p in story.reading.props if (p.kind or p.name) != target]
+    english = [name for name in named if re.fullmatch(r"[A-Za-z][A-Za-z '-]*", name)]
+    return list(dict.fromkeys([*own, *english[:3]]))
 
 
 def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str], rng: random.Random) -> Draft:
@@ -777,6 +787,8 @@ def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str
 
 def _cast_of(beat: ShotBeat, story: Story) -> list[Role]:
     cast: list[Role] = []
+    if beat.does == "goal" and story.target and "target" not in beat.cast:
+        beat = beat.model_copy(update={"cast": [*beat.cast, "target"]})  # the kite is flown, the cake delivered
     for who in beat.cast:
         if who == "hero":
             cast += story.heroes
