@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from storyagent.storyboard import NARRATOR, ScreenDirection, ShotSize, Storyboard
 from storyagent.storyboard.language import lines_seconds, shown, undrawable
+from storyagent.world import world
 
 ESTABLISHING = {ShotSize.EXTREME_WIDE, ShotSize.WIDE}
 DURATION_WARNING = 0.10  # fraction of the target length
@@ -174,6 +175,18 @@ def text_drawable(board: Storyboard) -> Iterator[LintIssue]:
                             "Cyrillic, kana and simplified Chinese (GB 2312): rewrite it, or they show as boxes")
 
 
+def sounds_in_place(board: Storyboard) -> Iterator[LintIssue]:
+    """A sound cue the place cannot make (a door on a reef, footsteps under water), by the world's biome cards."""
+    for scene in board.scenes:
+        location = board.location(scene.location)
+        for shot in scene.shots:
+            for tag in dict.fromkeys(cue.tag for cue in shot.sound):
+                if not world().sound_fits(tag, location.biome):
+                    yield LintIssue(level="warning", code="sound-out-of-place", shot=shot.id,
+                                    message=f"the sound '{tag}' cannot happen at {location.name} ({location.biome}); "
+                                    "cue a sound of the place or none")
+
+
 RULES: list[Rule] = [
     icons_exist,
     text_drawable,
@@ -185,6 +198,7 @@ RULES: list[Rule] = [
     screen_direction_kept,
     sizes_vary,
     everything_used,
+    sounds_in_place,
 ]
 
 
