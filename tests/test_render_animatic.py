@@ -230,3 +230,48 @@ def test_a_swimmer_in_open_water_shows_only_above_the_waterline() -> None:
         return bottom - top
 
     assert drawn_height("open-sea") < 0.75 * drawn_height("sea-ice")
+
+
+# -- a thing being built, a storm -------------------------------------------
+
+
+def building_board(progress: float | None) -> object:
+    snowman = {"character": "snowman", "progress": progress} if progress is not None else {"character": "snowman"}
+    data = board([shot("a", "full", characters=[])], biome="grassland").model_dump()
+    data["characters"].append({"id": "snowman", "name": "Snowman", "visual": {"keywords": ["snowman"]}})
+    data["scenes"][0]["shots"][0]["characters"] = [snowman]
+    return type(board([shot("a", characters=[])])).model_validate(data)
+
+
+def test_a_thing_being_built_stands_only_up_to_its_progress() -> None:
+    empty = render(board([shot("a", "full", characters=[])], biome="grassland"), "a", 1, W, H)[0].astype(int)
+    whole = render(building_board(None), "a", 1, W, H)[0].astype(int)
+    half = render(building_board(0.5), "a", 1, W, H)[0].astype(int)
+    drawn = np.abs(whole - empty).sum(axis=2) > 30
+    top, bottom = np.flatnonzero(drawn.any(axis=1))[[0, -1]]
+    upper = slice(top, top + (bottom - top) * 2 // 5)
+    lower = slice(bottom - (bottom - top) // 4, bottom)
+    assert np.abs(half[upper] - empty[upper]).sum(axis=2).max() < 30, "nothing above the built part"
+    assert (np.abs(half[lower] - whole[lower]).sum(axis=2) < 30).mean() > 0.9, "the bottom stands as it will"
+    assert np.array_equal(render(building_board(1.0), "a", 1, W, H)[0], whole.astype(np.uint8)), "1 is whole"
+
+
+def test_before_the_work_starts_a_small_pile_of_material_lies_there() -> None:
+    empty = render(board([shot("a", "full", characters=[])], biome="grassland"), "a", 1, W, H)[0].astype(int)
+    whole = render(building_board(None), "a", 1, W, H)[0].astype(int)
+    pile = render(building_board(0.0), "a", 1, W, H)[0].astype(int)
+    heap = (np.abs(pile - empty).sum(axis=2) > 30).mean()
+    assert 0 < heap < 0.25 * (np.abs(whole - empty).sum(axis=2) > 30).mean()
+
+
+def test_a_storm_darkens_the_sky_and_lightning_flashes_now_and_then() -> None:
+    def sky(weather: str, frames: int = 1) -> list[np.ndarray]:
+        stormy = board([shot("a", "wide", characters=[], duration=5.0)], biome="grassland", weather=weather)
+        return [f[: H // 3].astype(int).mean() for f in render(stormy, "a", frames, W, H, fps=10)]
+
+    assert sky("storm")[0] < sky("cloudy")[0] - 30
+    storm = sky("storm", 50)
+    assert max(storm) > min(storm) + 25, "a flash lights the sky"
+    assert sum(level > min(storm) + 25 for level in storm) < 10, "a flash, not a lit sky"
+    rain = sky("rain", 50)
+    assert max(rain) - min(rain) < 10

@@ -284,6 +284,18 @@ def _crowd_cheers(text: str) -> bool:
     return any(w in lowered for w in CROWD_WORDS) and any(w in lowered for w in CHEER_WORDS)
 
 
+def sounds_in_place(board: Storyboard) -> Iterator[LintIssue]:
+    """A sound cue the place cannot make (a door on a reef, footsteps under water), by the world's biome cards."""
+    for scene in board.scenes:
+        location = board.location(scene.location)
+        for shot in scene.shots:
+            for tag in dict.fromkeys(cue.tag for cue in shot.sound):
+                if not world().sound_fits(tag, location.biome):
+                    yield LintIssue(level="warning", code="sound-out-of-place", shot=shot.id,
+                                    message=f"the sound '{tag}' cannot happen at {location.name} ({location.biome}); "
+                                    "cue a sound of the place or none")
+
+
 RULES: list[Rule] = [
     icons_exist,
     text_drawable,
@@ -299,6 +311,7 @@ RULES: list[Rule] = [
     words_match_picture,
     crowd_on_screen,
     words_agree,
+    sounds_in_place,
 ]
 
 

@@ -196,9 +196,14 @@ class World(_Data):
         from storyagent.world import icons  # skia loads only when an icon is looked up
 
         icon = icons.find(word) if word.strip() and word.isascii() else None
-        drawn = [c for c in self.creatures.values() if c.icon == icon]
-        named = [c for c in drawn if c.key.replace(" ", "-") == icon]
-        return (named or drawn or [None])[0]
+        if icon is None:
+            return None
+        for name in dict.fromkeys([icon, icon.removesuffix("-face")]):  # 'kitty' finds the cat's face
+            drawn = [c for c in self.creatures.values() if c.icon == name]
+            named = [c for c in drawn if c.key.replace(" ", "-") == name]
+            if drawn:
+                return (named or drawn)[0]
+        return None
 
     def icon_for_age(self, kind: str, age: str | None) -> str | None:
         """The icon that draws an old or young `kind` ('old', 'keeper' -> 'old-man'); None when its own
