@@ -231,8 +231,8 @@ def _report(result, quiet: bool, log_json: bool) -> None:
 
 @app.command(rich_help_panel="Make films")
 def plan(
-    premise: Annotated[str, typer.Argument(metavar="PREMISE", help="What the film is about, in one line, e.g. \"polar bear visits penguins\".", show_default=False)],
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write the storyboard.")] = Path("storyboard.json"),
+    premise: Annotated[str, typer.Argument(metavar="PREMISE", help="What the film is about, in one line, e.g. \"polar bear visits penguins\"; or a storyboard .json file whose premise section you edited, to plan again from it.", show_default=False)],
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write the storyboard (default: storyboard.json, or the storyboard file given as PREMISE; the previous one is kept).", show_default=False)] = None,
     planner: Planner = "auto",
     duration: Duration = 90.0,
     language: Language = None,
@@ -244,14 +244,19 @@ def plan(
 ) -> None:
     """Write a storyboard from one line, without rendering: scenes, shots, camera, narration, sound cues.
 
-    The template planner works offline and gives the same film for the same premise and --seed; the llm planner asks any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp). Edit the JSON, check it with `storyagent lint`, film it with `storyagent render`.
+    The premise is first read into a structure (who, how many, the goal, the obstacle, places, props), saved as the storyboard's `premise` section and printed as "What was understood". Edit that section and run `storyagent plan storyboard.json` to plan again from what you wrote. The template planner works offline and gives the same film for the same premise and --seed; the llm planner asks any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp). Edit the JSON, check it with `storyagent lint`, film it with `storyagent render`.
     """
     from storyagent.planners import plan as plan_board
     from storyagent.planners.report import understood
-    from storyagent.storyboard import save_keeping_previous
+    from storyagent.storyboard import PremiseReading, Storyboard, save_keeping_previous
 
     _show_details(verbose)
-    board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
+    reading: str | PremiseReading = premise
+    if premise.lower().endswith(".json") and Path(premise).exists():  # plan again from an edited premise section
+        reading = Storyboard.load(premise).premise
+        out_file = out_file or Path(premise)
+    out_file = out_file or Path("storyboard.json")
+    board = plan_board(reading, planner=planner, duration=duration, language=language, seed=seed, style=style,
                        llm_base_url=llm_base_url, llm_model=llm_model)
     kept = save_keeping_previous(board, out_file)
     if kept:

@@ -199,18 +199,38 @@ class _Splitter:
         return best[parts][n][0], runs[::-1]
 
 
+CUES_SEARCHED_TOGETHER = 8  # a longer line is first cut at even breaks, so its search stays short
+
+
 def wrap(text: str) -> list[list[str]]:
     """`text` as cues of at most two lines each (a list of cues, each a list of lines)."""
     tokens = _tokens(text)
     if not tokens:
         return []
     cue_limit = MAX_LINE_WIDTH * MAX_LINES
-    cues = _split(tokens, math.ceil(_width(tokens) / cue_limit), cue_limit)
+    parts = math.ceil(_width(tokens) / cue_limit)
+    cues = []
+    for window, count in _windows(tokens, parts, cue_limit):
+        cues += _split(window, count, cue_limit)
     out = []
     for cue in cues:
         lines = 1 if _width(cue) <= MAX_LINE_WIDTH else MAX_LINES
         out.append([_join(line) for line in _split(cue, lines, MAX_LINE_WIDTH)])
     return out
+
+
+def _windows(tokens: list[_Token], parts: int, limit: float) -> Iterator[tuple[list[_Token], int]]:
+    """The tokens in windows of a few cues each, cut at the even breaks (a 4,000-character line
+    without a full stop is cut in seconds, not minutes; every ordinary line is one window)."""
+    if parts <= CUES_SEARCHED_TOGETHER:
+        yield tokens, parts
+        return
+    breaks = _Splitter(tokens, parts, limit).even_breaks()
+    for k in range(0, parts, CUES_SEARCHED_TOGETHER):
+        count = min(CUES_SEARCHED_TOGETHER, parts - k)
+        window = tokens[breaks[k]: breaks[k + count]]
+        if window:
+            yield window, min(count, len(window))
 
 
 def subtitle_cues(timeline: Timeline) -> list[Cue]:

@@ -90,8 +90,9 @@ def plan(premise: str | PremiseReading, **options: Any) -> Storyboard:
     except ValidationError as err:
         raise PlanError(f"plan options: {describe_validation_error(err, PlanOptions)}") from None
     if isinstance(premise, str):
-        premise = PremiseReading(text=premise)
-    reading = premise.model_copy(update={"text": readable_premise(premise.text)})
+        reading = PremiseReading(text=readable_premise(premise))
+    else:
+        reading = premise.model_copy(update={"text": readable_premise(premise.text)})
     return get_planner(opts.planner, opts).plan(reading, opts)
 
 

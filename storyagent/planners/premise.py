@@ -470,6 +470,8 @@ def _character(words: list[_Word], w: World, role: str, before: list[PremiseChar
             traits.append(_singular(nouns[-1]))
         kind = living[-1]
     name = " ".join(x.text if x.text in proper else x.lower for x in rest[-MAX_NAME_WORDS:])
+    if proper and kind:  # 'Rex the dog', 'Zoë the fox': a named creature
+        name = " ".join(proper[:MAX_NAME_WORDS])
     head = nouns[-1]
     if count == 1 and _plural_noun(head, w):
         count = GROUP
