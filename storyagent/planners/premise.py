@@ -800,7 +800,8 @@ def _zh_characters(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str,
             kind = "person"
         if kind is None or (w.creatures[kind].thing if kind in w.creatures else False):
             continue
-        if any(g in before for g in ZH_GROUP) or word.endswith("们"):
+        after = tagged[i + 1][0] if i + 1 < len(tagged) else ""
+        if any(g in before for g in ZH_GROUP) or word.endswith("们") or after == "们":
             count = max(count, GROUP)
         heroes = [c for c in r.characters if c.role != "other"]
         relation = f"{ZH_KIN[word]} of {heroes[0].name}" if word in ZH_KIN and heroes else ""
@@ -833,8 +834,7 @@ def _zh_predicate(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str, 
     end = next((i for i, (word, _) in enumerate(rest) if word in ("，", "。", ",", "!", "！", "在", "趁", "直到")), len(rest))
     r.action = "".join(word for word, _ in tagged[: end + 1]).strip()
     others = [(word, flag) for word, flag in rest[:end] if word not in ZH_WEATHER_WORDS]
-    _zh_characters([(word, flag) for word, flag in others if _zh_kind(word, beings)[0]
-                    and not w.creatures[_zh_kind(word, beings)[0]].thing], r, beings, w, role="other")
+    _zh_characters(others, r, beings, w, role="other")
     for word, flag in others:
         kind = _zh_kind(word, beings)[0]
         if kind and w.creatures[kind].thing:

@@ -71,7 +71,7 @@ from storyagent.storyboard.language import conjugate, count_phrase, indefinite, 
 from storyagent.world import Biome, Creature, Place, World, world
 
 SECONDS_PER_SHOT = 5.5  # average pace of a gentle storybook film
-SECONDS_PER_SCENE = 15.0
+SECONDS_PER_SCENE = 12.0
 ESTABLISHING = (ShotSize.WIDE, ShotSize.EXTREME_WIDE)
 
 
@@ -244,7 +244,8 @@ class Role:
         gait = Motion(kind.gait) if kind else None
         if self.thing:
             return Motion.IDLE
-        if biome.water and wanted in ("idle", "look", "talk", "wave", "work") and not (kind and kind.flies):
+        if biome.water and wanted in ("idle", "look", "talk", "wave", "work", "sit", "dance", "jump", "sleep") \
+                and not (kind and kind.flies):
             return Motion.SWIM  # nobody stands about on open water
         if wanted != "move":
             return Motion(wanted)
@@ -420,20 +421,23 @@ def _home_and_destination(reading: PremiseReading, heroes: list[Role], others: l
 
 
 def _keep_beats(story: Story, duration: float) -> list[Beat]:
-    """A short film tells fewer scenes: the first, the last, the ones that show the goal and the
-    obstacle, and evenly spaced others."""
+    """A short film tells fewer scenes, but always the want (the first), the goal being done, the
+    obstacle, the climax with everyone and the end; then evenly spaced others."""
     beats = story.beats
     count = max(3, min(len(beats), round(duration / SECONDS_PER_SCENE)))
     if count >= len(beats):
         return beats
-    keep = {0, len(beats) - 1}
-    keep |= {next((i for i, b in enumerate(beats) if any(s.threat for s in b.shots)), 0)}
     about_goal = [i for i, b in enumerate(beats) if any(s.does == "goal" or s.progress is not None for s in b.shots)]
+    climax = [i for i in about_goal if any(s.does == "goal" and "everyone" in s.cast for s in beats[i].shots)]
+    threat = [i for i, b in enumerate(beats) if any(s.threat for s in b.shots)]
+    threat.sort(key=lambda i: "threat" not in (beats[i].time, beats[i].weather))  # where it strikes, not looms
+    low = [i for i, b in enumerate(beats) if b.mood in (Mood.SAD, Mood.TENSE)]
     spaced = [round(i * (len(beats) - 1) / (count - 1)) for i in range(count)]
-    for index in [*about_goal[len(about_goal) // 2:][:1], *about_goal, *spaced]:
-        if len(keep) >= count:
-            break
-        keep.add(index)
+    keep: list[int] = []
+    for index in [0, len(beats) - 1, *climax[-1:], *threat[:1], *low[:1], *[i for i in about_goal if i > 0][:1],
+                  *spaced]:
+        if len(keep) < count and index not in keep:
+            keep.append(index)
     return [b for i, b in enumerate(beats) if i in keep]
 
 
@@ -614,6 +618,7 @@ class Draft:
     shot: Shot
     need: float  # seconds the narration needs, with a lead-in and a tail
     weight: float
+    shorter: list[str] = field(default_factory=list)  # the other fresh variants, shortest first
 
 
 def _film(story: Story, options: PlanOptions, rng: random.Random) -> Storyboard:
@@ -638,7 +643,7 @@ def _film(story: Story, options: PlanOptions, rng: random.Random) -> Storyboard:
             break
         drafts = fewer
     _frame(drafts, rng)
-    _time(drafts, options.duration)
+    _time(drafts, options.duration, story.language)
     _cue_sounds(drafts, story, scene_locations)
     scenes = []
     for index, beat in enumerate(story.beats):
@@ -765,6 +770,7 @@ def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str
     text = rng.choice(fresh) if fresh else None  # a sentence said once is not said again: silence instead
     if text:
         used.add(text)
+    shorter = sorted((v for v in fresh if len(v) < len(text or "")), key=len)
     framing = FRAMING[beat.role]
     subject = next((o.character for o in on_screen if not _is_thing(o.character, story)), None)
     camera = Camera(
@@ -782,7 +788,7 @@ def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str
         lines=[Line(text=text)] if text else [],
     )
     need = seconds_needed([text] if text else [], story.language)
-    return Draft(scene=scene, beat=beat, shot=shot, need=need, weight=framing.weight)
+    return Draft(scene=scene, beat=beat, shot=shot, need=need, weight=framing.weight, shorter=shorter)
 
 
 def _cast_of(beat: ShotBeat, story: Story) -> list[Role]:
@@ -892,10 +898,12 @@ def _trim(drafts: list[Draft], wanted: int) -> list[Draft]:
     while len(drafts) > wanted:
         openings = {id(next(d for d in drafts if d.scene == scene)) for scene in {d.scene for d in drafts}}
         seen = Counter(on.character for d in drafts for on in d.shot.characters)
+        goal_shots = sum(d.beat.does == "goal" for d in drafts)
+        threat_shots = sum(d.beat.threat for d in drafts)
         droppable = [
             d for d in drafts[:-1]
             if id(d) not in openings and all(seen[on.character] > 1 for on in d.shot.characters)
-            and not (d.beat.threat or d.beat.does == "goal") or (d.beat.optional and id(d) not in openings)
+            and not (d.beat.does == "goal" and goal_shots < 2) and not (d.beat.threat and threat_shots < 2)
         ]
         if not droppable:
             break
@@ -946,10 +954,40 @@ def _frame(drafts: list[Draft], rng: random.Random) -> None:
             movement = M.TRUCK_LEFT
         draft.shot.camera = camera.model_copy(update={"size": size, "movement": movement})
         previous = size
+    _vary_sizes(drafts)
 
 
-def _time(drafts: list[Draft], target: float) -> None:
-    """Share the target length by weight, never below what a shot's narration needs."""
+MIN_SIZES = 4  # a film framed in fewer sizes looks flat
+
+
+def _vary_sizes(drafts: list[Draft]) -> None:
+    """Shots inside scenes take a size of their role not used yet, until the film has a few."""
+    for i, draft in enumerate(drafts[1:-1], 1):
+        used = {d.shot.camera.size for d in drafts}
+        if len(used) >= MIN_SIZES:
+            return
+        if drafts[i - 1].scene != draft.scene:
+            continue  # a scene's opening stays wide
+        neighbours = {drafts[i - 1].shot.camera.size, drafts[i + 1].shot.camera.size}
+        fresh = [size for size in FRAMING[draft.beat.role].sizes if size not in used | neighbours]
+        if fresh:
+            draft.shot.camera = draft.shot.camera.model_copy(update={"size": fresh[0]})
+
+
+def _time(drafts: list[Draft], target: float, language: str) -> None:
+    """Share the target length by weight, never below what a shot's narration needs. A film too short
+    for its lines says shorter ones first, then leaves the least needed shots silent."""
+    said = {line.text for d in drafts for line in d.shot.lines}
+    while sum(max(MIN_SHOT, d.need) for d in drafts) > target:
+        longest = max((d for d in drafts if d.shorter and d.shot.lines), key=lambda d: d.need, default=None)
+        if longest is None:
+            break
+        shorter = next((text for text in longest.shorter if text not in said), None)
+        longest.shorter = []
+        if shorter:
+            said.add(shorter)
+            longest.shot.lines = [Line(text=shorter)]
+            longest.need = seconds_needed([shorter], language)
     while sum(max(MIN_SHOT, d.need) for d in drafts) > target:
         spoken = [d for d in drafts if d.shot.lines]
         if not spoken:

@@ -12,7 +12,7 @@ MIN_SHOT = 2.5  # seconds: shorter reads as a flash
 
 def seconds_needed(texts: list[str], language: str) -> float:
     """Screen time the lines need, with the timeline's lead-in and tail, so the shot never stretches."""
-    return lines_seconds(texts, language) + LEAD_IN + TAIL if texts else 0.0
+    return round(lines_seconds(texts, language) + LEAD_IN + TAIL, 3) if texts else 0.0
 
 
 def fit_durations(floors: list[float], weights: list[float], target: float) -> list[float]:
