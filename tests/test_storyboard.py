@@ -137,7 +137,7 @@ def test_missing_file_is_a_clean_error(tmp_path: Path) -> None:
         ("location", "arctic", "unknown location 'arctic'; did you mean 'arctic-ice'?"),
         ("scene_of", "nort-2", "unknown shot 'nort-2'; did you mean 'north-2'?"),
         ("shot", "nort-2", "unknown shot 'nort-2'; did you mean 'north-2'?"),
-        ("character", "walrus", "unknown character 'walrus'; known: nanuk, pip"),
+        ("character", "walrus", "unknown character 'walrus'; known: colony, nanuk, pip"),
     ],
 )
 def test_an_unknown_id_is_named_with_the_nearest_known_one(example_board: Storyboard, lookup: str, wrong: str,

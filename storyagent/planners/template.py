@@ -905,9 +905,12 @@ def _trim(drafts: list[Draft], wanted: int) -> list[Draft]:
             if id(d) not in openings and all(seen[on.character] > 1 for on in d.shot.characters)
             and not (d.beat.does == "goal" and goal_shots < 2) and not (d.beat.threat and threat_shots < 2)
         ]
+        per_scene = {d.scene: sum(e.scene == d.scene for e in drafts) for d in drafts}
+        if not droppable:  # a short film: a scene may open on its next shot, framed wide in its turn
+            droppable = [d for d in drafts[:-1] if id(d) in openings and per_scene[d.scene] > 1
+                         and all(seen[on.character] > 1 for on in d.shot.characters)]
         if not droppable:
             break
-        per_scene = {d.scene: sum(e.scene == d.scene for e in drafts) for d in droppable}
         drafts.remove(max(droppable, key=lambda d: (d.beat.optional, per_scene[d.scene], drafts.index(d))))
     return drafts
 
