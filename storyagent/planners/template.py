@@ -194,10 +194,10 @@ MOTION_VERBS = {Motion.IDLE: "stand still", Motion.WALK: "walk on", Motion.RUN: 
                 Motion.WORK: "work busily"}
 # What facing the obstacle looks like, as a verb phrase; {target} and {obstacle} are filled in.
 THREAT_ACTIONS = {Threat.SUN: "shield {target} from the sun", Threat.STORM: "shelter from the storm",
-                  Threat.NIGHT: "keep going in the dark", Threat.COLD: "huddle against the cold",
+                  Threat.NIGHT: "keep going through the night", Threat.COLD: "huddle against the cold",
                   Threat.RAIN: "shelter from the rain", Threat.FOG: "feel the way through the fog",
-                  Threat.DISTANCE: "push on along the long way", Threat.RIVAL: "race to keep up",
-                  Threat.FEAR: "gather courage", Threat.TIME: "hurry against the clock"}
+                  Threat.DISTANCE: "push on, whatever the distance", Threat.RIVAL: "race to keep up with the rival",
+                  Threat.FEAR: "face the fear", Threat.TIME: "hurry before time runs out"}
 THREAT_NOUNS = {Threat.SUN: ("the sun", "太阳"), Threat.STORM: ("the storm", "暴风雨"), Threat.NIGHT: ("the night", "黑夜"),
                 Threat.COLD: ("the cold", "寒冷"), Threat.RAIN: ("the rain", "大雨"), Threat.FOG: ("the fog", "大雾"),
                 Threat.DISTANCE: ("the long way", "遥远的路"), Threat.RIVAL: ("the rival", "对手"),
@@ -211,6 +211,8 @@ VERBS_ZH = {"build": "建造", "make": "做", "bake": "烤", "knit": "织", "pai
 # What a group does when the story is about joining it: 'join the choir' -> the choir sings.
 GROUP_ACTIVITIES = {"choir": "sing together", "band": "play music", "orchestra": "play music", "team": "play together",
                     "class": "learn together", "troupe": "dance together", "crew": "work together"}
+PREPOSITIONS = {"search": ("for",), "look": ("for",), "hunt": ("for",), "wait": ("for",), "hide": ("from",),
+                "care": ("for",)}  # 'search for the kite', not 'search the kite'
 SIZE_OF = {Stature.LITTLE: 0.7, Stature.BIG: 1.3}
 CHILD = 0.6  # a young person's height against a grown-up's
 
@@ -497,6 +499,7 @@ def _goal(story: Story, zh: bool) -> str:
     verb = reading.verb or "play"
     if zh:
         return VERBS_ZH.get(verb, "完成心愿") + (_target_name(story, True) if story.target else "")
+    verb = " ".join([verb, *PREPOSITIONS.get(verb, ())])
     return f"{verb} {_target_name(story, False)}" if story.target else verb
 
 
@@ -764,7 +767,9 @@ def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str
     cast = _cast_of(beat, story)
     if beat.progress is not None:
         state.progress = beat.progress
-    on_screen = [_on_screen(role, beat, story, state, w.biome(place.biome)) for role in cast]
+    # In a search, the scene where things go wrong is the one where the sought thing is lost.
+    leaving = story.reading.story == StoryKind.SEARCH and story.beats[scene].mood == Mood.SAD
+    on_screen = [_on_screen(role, beat, story, state, w.biome(place.biome), leaving) for role in cast]
     variants = [_fill(v, story, place) for v in _expand(getattr(beat.say, story.language), story)]
     fresh = [v for v in variants if v and v not in used]
     text = rng.choice(fresh) if fresh else None  # a sentence said once is not said again: silence instead
@@ -793,7 +798,8 @@ def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str
 
 def _cast_of(beat: ShotBeat, story: Story) -> list[Role]:
     cast: list[Role] = []
-    if beat.does == "goal" and story.target and "target" not in beat.cast:
+    sought = story.reading.story == StoryKind.SEARCH  # what is searched for is away until it is found
+    if beat.does == "goal" and story.target and "target" not in beat.cast and not sought:
         beat = beat.model_copy(update={"cast": [*beat.cast, "target"]})  # the kite is flown, the cake delivered
     for who in beat.cast:
         if who == "hero":
@@ -811,7 +817,10 @@ def _is_thing(character_id: str, story: Story) -> bool:
     return bool(story.target and story.target.id == character_id)
 
 
-def _on_screen(role: Role, beat: ShotBeat, story: Story, state: State, biome: Biome) -> OnScreen:
+def _on_screen(role: Role, beat: ShotBeat, story: Story, state: State, biome: Biome, leaving: bool) -> OnScreen:
+    if role.thing and leaving:  # the kite the story will look for blows away
+        return OnScreen(character=role.id, action="is carried away", motion=Motion.FLY,
+                        direction=ScreenDirection.LEFT_TO_RIGHT)
     if role.thing:
         action = _thing_state(state.progress) if story.reading.story == StoryKind.BUILD else "is there"
         return OnScreen(character=role.id, action=action, motion=Motion.IDLE,
@@ -842,7 +851,7 @@ def _action(role: Role, beat: ShotBeat, story: Story, motion: Motion) -> str:
         phrase = GROUP_ACTIVITIES.get(role.en.lower(), "perform together")
     elif beat.does == "goal" and reading.verb:
         phrase = _goal(story, zh=False)
-    elif beat.does == "threat" and reading.threat:
+    elif (beat.does == "threat" or beat.threat and not beat.does and role.is_hero) and reading.threat:
         phrase = THREAT_ACTIONS[reading.threat].format(target=_target_name(story, False), obstacle=_obstacle(story, False))
     elif beat.does and beat.does not in ("goal", "threat"):
         phrase = beat.does
@@ -946,7 +955,7 @@ def _frame(drafts: list[Draft], rng: random.Random) -> None:
         size = rng.choice(choices[:2])
         movement = camera.movement
         if i == len(drafts) - 1:
-            size = ShotSize.WIDE if previous != ShotSize.WIDE else ShotSize.FULL
+            size = ShotSize.WIDE if previous != ShotSize.WIDE or opens_scene else ShotSize.FULL
             movement = rng.choice((M.CRANE_UP, M.DOLLY_OUT))
         elif opens_scene and draft.beat.role not in ("establish", "reveal", "ending", "travel"):
             movement = rng.choice(FRAMING["establish"].movements)
