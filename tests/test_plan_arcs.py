@@ -30,7 +30,7 @@ WIDE_ROLES = {"establish", "reveal", "ending"}  # framed wide or extreme-wide: n
 PLACES = {"home", "dest", "place", "at_home", "at_dest", "at_place", "route"}
 SPECIFIC = {"hero", "hero_short", "a_hero", "other", "everyone", "goal", "goal_past", "goal_ing", "target", "obstacle",
             "deadline", "skill", "threat_looms", "threat_strikes", "threat_passes"}
-GRAMMAR = {"was", "were_s"}  # agreement helpers: they name nothing
+GRAMMAR = {"was", "were_s", "other_was"}  # agreement helpers: they name nothing
 THREAT_LINES = {"threat_looms", "threat_strikes", "threat_passes"}
 
 

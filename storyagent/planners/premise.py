@@ -331,7 +331,11 @@ def _read_predicate(words: list[_Word], r: _Reading, w: World) -> None:
     if r.story == StoryKind.QUEST and verb in ("fly", "ride", "sail", "row", "drive", "float") and rest \
             and rest[0].lower not in LOCATIVE:  # 'fly a kite', 'sail a boat': a day of doing it, not a journey
         r.story = StoryKind.DAY
-    r.action = " ".join([lemma, *(x.text for x in words[i + 1:] if x.lower not in FILLER)])
+    particle_words = words[i + 1: len(words) - len(rest)]
+    bare = bool(rest) and rest[0].lower not in DETERMINERS | NUMBERS.keys() | FUNCTION_WORDS \
+        and not rest[0].text[:1].isupper() and _beings(_phrases(rest)[0][1], w)
+    said = [x.text for x in particle_words] + (["the"] if bare else []) + [x.text for x in rest]  # 'visit the penguins'
+    r.action = " ".join([lemma, *(word for word in said if word.lower() not in FILLER)])
     _read_object(rest, r, w)
 
 

@@ -470,6 +470,8 @@ def _words(story: Story, w: World) -> dict[str, str]:
     }
     several = len(story.heroes) > 1 or story.heroes[0].plural
     words["was"] = "" if zh else ("were" if several else "was")
+    crowd = len(story.others) > 1 or any(r.plural for r in story.others)
+    words["other_was"] = "" if zh else ("were" if crowd else "was")
     words["goal"] = _goal(story, zh)
     words["goal_past"] = words["goal"] if zh else _bend(words["goal"], "VBD")
     words["goal_ing"] = words["goal"] if zh else _bend(words["goal"], "VBG")
