@@ -36,6 +36,25 @@ def test_planning_again_keeps_the_previous_storyboard(tmp_path: Path) -> None:
     assert not (tmp_path / "storyboard.v2.json").exists(), "an identical plan keeps no copy"
 
 
+def test_an_edited_premise_section_is_planned_again(tmp_path: Path) -> None:
+    out = tmp_path / "storyboard.json"
+    first = storyagent("plan", "an old lighthouse keeper and a seagull weather a storm", "-o", str(out))
+    assert first.returncode == 0 and 'action "weather a storm"' in first.stdout.replace("\n", " ")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    gull = data["premise"]["characters"][1]
+    assert (gull["name"], gull["kind"], gull["shown_as"]) == ("seagull", "seagull", "seagull")
+    gull.update(name="puffins", kind="penguin", count=3, shown_as=None)
+    out.write_text(json.dumps(data), encoding="utf-8")
+
+    again = storyagent("plan", str(out))  # writes over the file it read, keeping the edit as v1
+    assert again.returncode == 0, again.stderr
+    board = Storyboard.load(out)
+    puffins = board.character(board.premise.characters[1].shown_as)
+    assert puffins.visual.count == 3 and puffins.visual.keywords[0] == "penguin"
+    assert any(on.character == puffins.id for shot in board.shots() for on in shot.characters)
+    assert (tmp_path / "storyboard.v1.json").exists()
+
+
 def test_plan_in_chinese(tmp_path: Path) -> None:
     out = tmp_path / "storyboard.json"
     assert storyagent("plan", "北极熊穿越山海去南极看望企鹅", "-o", str(out)).returncode == 0
