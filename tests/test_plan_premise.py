@@ -97,3 +97,21 @@ def test_every_premise_gives_someone_to_follow():
     assert reading.characters and reading.story is not None
     with pytest.raises(PremiseError):
         read_premise("   ")
+
+
+def test_any_jumble_of_story_words_is_read_and_planned() -> None:
+    """Premises nobody wrote a key for: random runs of story words, English and Chinese, always plan."""
+    import random
+
+    from storyagent.planners import plan
+
+    words = ("a the two little old shy grumpy fox bear penguins robot girl grandma choir band team bakery castle moon "
+             "river rooftop kite snowman cake boat storm rain night sun tide builds finds visits rescues races learns "
+             "to wants join weather opens in on at to across with for before during until and his her of named Mia "
+             "paints knits lost leaky flies sings together 小熊 企鹅 和 在 里 寻找 丢失的 风筝 堆 雪人 两只 一群 爷爷 "
+             "竹林 暴风雨 前 去 看望 帮助 学会 , .").split()
+    rng = random.Random(13)
+    for _ in range(120):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
+        board = plan(text, duration=rng.choice([20, 45]), seed=rng.randrange(3))
+        assert board.premise.characters and board.shots(), text

@@ -59,7 +59,7 @@ def read_premise(text: str, language: Literal["en", "zh"] | None = None) -> Prem
 # The goal verb's lemma -> the story it tells. Verbs not listed tell a day of doing it.
 STORY_VERBS: dict[StoryKind, str] = {
     StoryKind.BUILD: "build make bake cook craft paint draw knit sew repair fix mend plant grow dig carve decorate "
-    "write compose create construct assemble invent sculpt weave prepare brew stitch restore",
+    "write compose create construct assemble invent sculpt weave prepare brew stitch restore open start found",
     StoryKind.SEARCH: "search look seek hunt find track lose miss recover retrieve",
     StoryKind.RESCUE: "rescue save help free protect guard heal nurse shelter defend",
     StoryKind.RACE: "race compete beat challenge chase outrun win battle",
@@ -85,15 +85,21 @@ POSSESSIVES = {"his", "her", "their", "its", "my", "our", "your"}
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
            "ten": 10, "eleven": 11, "twelve": 12, "twin": 2, "twins": 2, "pair": 2, "couple": 2, "dozen": 12}
 GROUP_NOUNS = {"flock", "herd", "pack", "school", "colony", "family", "group", "band", "team", "crew", "gang", "pod",
-               "swarm", "troop", "choir", "orchestra", "class", "club", "troupe", "tribe", "village", "crowd", "litter"}
+               "swarm", "troop", "choir", "orchestra", "class", "club", "troupe", "tribe", "crowd", "litter"}
 # Group nouns that are the goal's object stand for a group of the place's creatures: "join the reef choir".
 AGES = {"old": Age.OLD, "elderly": Age.OLD, "aged": Age.OLD, "ancient": Age.OLD, "grey": Age.OLD, "young": Age.YOUNG,
         "baby": Age.YOUNG, "little": Age.YOUNG, "tiny": Age.YOUNG, "newborn": Age.YOUNG, "teenage": Age.YOUNG}
 STATURES = {"little": Stature.LITTLE, "tiny": Stature.LITTLE, "small": Stature.LITTLE, "wee": Stature.LITTLE,
             "big": Stature.BIG, "giant": Stature.BIG, "huge": Stature.BIG, "enormous": Stature.BIG,
             "great": Stature.BIG, "large": Stature.BIG}
-YOUNG_NOUNS = {"girl", "boy", "child", "kid", "baby", "granddaughter", "grandson", "grandchild", "cub", "puppy",
-               "kitten", "chick", "duckling", "calf", "foal", "lamb", "bunny", "sister", "brother", "daughter", "son"}
+CHILDREN = {"girl", "boy", "child", "kid", "baby", "granddaughter", "grandson", "grandchild", "sister", "brother",
+            "daughter", "son"}
+YOUNG_NOUNS = CHILDREN | {"cub", "puppy", "kitten", "chick", "duckling", "calf", "foal", "lamb", "bunny", "piglet",
+                          "joey", "fawn", "owlet", "tadpole"}
+# Words for time and the way, never a prop: 'find its way home at night'.
+NOT_THINGS = {"way", "home", "time", "night", "day", "morning", "evening", "dawn", "dusk", "midnight", "life", "world",
+              "everything", "something", "nothing", "anything", "one", "weekend", "summer", "winter", "spring",
+              "autumn", "fall", "year", "today", "tomorrow", "tonight", "moment", "chance", "best", "help"}
 OLD_NOUNS = {"grandpa", "grandma", "grandfather", "grandmother", "granny", "grandad", "grandpa's", "elder"}
 KIN = {"grandpa", "grandma", "granny", "grandad", "grandfather", "grandmother", "mum", "mom", "dad", "papa", "mama",
        "mother", "father", "sister", "brother", "aunt", "uncle", "granddaughter", "grandson", "daughter", "son",
@@ -154,12 +160,12 @@ class _Reading:
             self.characters.append(character)
 
     def add_place(self, name: str, kind: str | None) -> None:
-        if kind and any(p.kind == kind for p in self.places) or any(p.name == name for p in self.places):
+        if not name.strip() or kind and any(p.kind == kind for p in self.places) or any(p.name == name for p in self.places):
             return
         self.places.append(PremiseThing(name=name, kind=kind))
 
     def add_prop(self, name: str, kind: str | None) -> None:
-        if not any(p.name == name or kind and p.kind == kind for p in self.props):
+        if name.strip() and not any(p.name == name or kind and p.kind == kind for p in self.props):
             self.props.append(PremiseThing(name=name, kind=kind))
 
 
@@ -179,6 +185,7 @@ def _completed(r: _Reading) -> PremiseReading:
         for character in built:
             r.characters.remove(character)
             r.add_prop(character.name, character.kind)
+    r.notes += _drawn_as(r)
     if r.threat is None and any(c.traits for c in r.characters if c.role == "hero"):
         shy = {"shy", "afraid", "scared", "timid", "nervous", "frightened"}
         if any(t in shy for c in r.characters for t in c.traits):
@@ -186,6 +193,20 @@ def _completed(r: _Reading) -> PremiseReading:
     return PremiseReading(text=r.text, story=r.story, characters=r.characters, action=r.action, verb=r.verb,
                           target=r.target, obstacle=r.obstacle, threat=r.threat, places=r.places, props=r.props,
                           weather=r.weather, time_of_day=r.time_of_day, notes=r.notes)
+
+
+def _drawn_as(r: _Reading) -> list[str]:
+    """What is drawn as its nearest kind: "'kitten' is drawn as a cat"."""
+    w = world()
+    notes = []
+    for name, kind in [*((c.name, c.kind) for c in r.characters), *((p.name, p.kind) for p in r.props)]:
+        creature = w.creatures.get(kind or "")
+        if creature is None or kind in ("person", "friend"):
+            continue
+        names = {creature.key, creature.plural, *creature.zh, *creature.keywords}
+        if not any(known and known in name.lower() for known in names):
+            notes.append(f"'{name}' is drawn as {'a' if creature.key[0] not in 'aeiou' else 'an'} {creature.key}")
+    return notes
 
 
 # -- English ------------------------------------------------------------------------------
@@ -383,13 +404,14 @@ def _read_object(words: list[_Word], r: _Reading, w: World) -> None:
             beings = False
         if beings:
             role = "companion" if preposition == "with" and r.story not in (StoryKind.RACE, StoryKind.BEFRIEND) else "other"
-            for character in _noun_phrases(phrase, w, role=role):
+            for character in _noun_phrases(phrase, w, role=role, known=r.characters):
                 r.add_character(character)
                 r.target = r.target or (None if role == "companion" else _english_name(character, w))
             continue
         noun = _thing_name(phrase, w)
-        if noun:
-            kind = _kind_of([noun], w) or _kind_of([head], w)
+        if noun and noun.split()[-1] not in NOT_THINGS:
+            near = w.nearest([noun.split()[-1]])
+            kind = _kind_of([noun], w) or _kind_of([head], w) or (near[0] if near and w.creatures[near[0]].thing else None)
             r.add_prop(noun, kind)
             r.target = r.target or noun
             if place:
@@ -419,7 +441,8 @@ def _phrases(words: list[_Word]) -> list[tuple[str, list[_Word]]]:
     return out
 
 
-def _noun_phrases(words: list[_Word], w: World, role: str) -> list[PremiseCharacter]:
+def _noun_phrases(words: list[_Word], w: World, role: str,
+                  known: list[PremiseCharacter] | None = None) -> list[PremiseCharacter]:
     """Characters named in a run of words: 'an old lighthouse keeper and a seagull' -> two."""
     parts: list[list[_Word]] = [[]]
     for word in words:
@@ -429,7 +452,7 @@ def _noun_phrases(words: list[_Word], w: World, role: str) -> list[PremiseCharac
             parts[-1].append(word)
     found: list[PremiseCharacter] = []
     for part in parts:
-        character = _character(part, w, role, found)
+        character = _character(part, w, role, [*(known or []), *found])  # 'its mother': whose
         if character:
             found.append(character)
             role = "companion" if role == "hero" else role
@@ -480,6 +503,9 @@ def _character(words: list[_Word], w: World, role: str, before: list[PremiseChar
     if count == 1 and _plural_noun(head, w):
         count = GROUP
     singular = w.creatures[kind].key if kind else _singular(head)
+    near = w.nearest([singular]) if kind is None and not proper and not _person_word(singular) else None
+    if near and not w.creatures[near[0]].thing:  # a kitten is drawn as a cat
+        kind = near[0]
     if kind is None and (_person_word(singular) or proper):
         kind = "person"
     if kind and w.creatures[kind].thing and role == "other":
@@ -490,10 +516,9 @@ def _character(words: list[_Word], w: World, role: str, before: list[PremiseChar
         age = Age.YOUNG
     if singular in OLD_NOUNS and age is None:
         age = Age.OLD
-    if owner is not None and singular in KIN and owner.kind not in (None, "person") and kind in (None, "person") \
-            and singular not in ("baby",) or owner is not None and singular in KIN and kind == "person" \
-            and owner.kind not in (None, "person"):
-        kind = owner.kind  # an elephant's little brother is an elephant
+    people = {None, "person", *(key for key in w.creatures if _person_word(key))}
+    if owner is not None and singular in KIN and owner.kind not in people:
+        kind = owner.kind  # an elephant's little brother is an elephant, a duckling's mother a duck
     if owner is not None:
         relation = f"{singular} of {owner.name}"
     elif singular in KIN and before:
@@ -503,7 +528,7 @@ def _character(words: list[_Word], w: World, role: str, before: list[PremiseChar
 
 
 def _person_word(noun: str) -> bool:
-    return noun in KIN or noun in YOUNG_NOUNS or (noun.endswith(PEOPLE_SUFFIXES) and noun not in NOT_PEOPLE)
+    return noun in KIN or noun in CHILDREN or (noun.endswith(PEOPLE_SUFFIXES) and noun not in NOT_PEOPLE)
 
 
 def _singular(noun: str) -> str:
