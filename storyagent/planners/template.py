@@ -594,9 +594,15 @@ def _expand(templates: list[str], story: Story) -> list[str]:
             continue
         if card is None:
             continue
+        slot = f"{{threat_{parts[0]}}}"
         for variant in getattr(getattr(card, parts[0]), story.language):
-            out.append(template.replace(f"{{threat_{parts[0]}}}", variant))
-    return [t for t in out if "{threat_" not in t] or out
+            if f": {slot}" in template:  # 'Halfway there: grey clouds rolled in', not 'Grey'
+                variant = variant[:2].lower() + variant[2:] if variant.startswith("{") else variant[:1].lower() + variant[1:]
+            out.append(template.replace(slot, variant))
+    out = [t for t in out if "{threat_" not in t] or out
+    if story.home == story.dest:  # no 'from the river to the river' in a story that stays in one place
+        out = [t for t in out if not (re.search(r"\{(?:[Aa]t_)?[Hh]ome\}", t) and re.search(r"\{(?:[Aa]t_)?[Dd]est\}|\{[Rr]oute\}", t))] or out
+    return out
 
 
 def _fill(template: str, story: Story, place: Place) -> str:
