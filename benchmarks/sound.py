@@ -12,14 +12,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from storyagent.resources import ROOT
 from storyagent.sound.mix import mix
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import build_timeline
 from storyagent.voice import cast_voices, choose_engine
 from storyagent.voice.speak import speak_lines
 
-EXAMPLE = ROOT / "examples" / "all-the-way-south.storyboard.json"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "all-the-way-south.storyboard.json"  # examples live in the checkout
 
 
 def main() -> None:
