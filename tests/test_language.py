@@ -119,3 +119,12 @@ def test_sky_words_state_weather_unless_denied_and_know_when_it_is_over() -> Non
         ("was warm", "warm", False), ("rain", "rain", True), ("evening", "dusk", False)]
     assert sky_words("There was no rain. Every night he slept. Before the sun melts it.") == []
     assert [(s.words, s.ended) for s in sky_words("雨停了，暴风雨过去了，雨林里没有雾。")] == [("暴风雨", True), ("雨", True)]
+
+
+def test_weather_to_come_or_to_face_is_not_weather_seen_now() -> None:
+    from storyagent.storyboard.language import sky_words
+
+    assert sky_words("The air went heavy: the storm was on its way.") == []
+    assert sky_words("They got ready to weather a storm.") == []
+    assert sky_words("Before the rain comes, the boats must be home.") == []
+    assert [w.sight for w in sky_words("The storm raged over the shore.")] == ["storm"]

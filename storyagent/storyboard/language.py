@@ -253,11 +253,23 @@ def sky_words(text: str) -> list[SkyWord]:
     words = re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower())
     for i, word in enumerate(words):
         sight = SKY_WORDS.get(word)
-        if sight is None or _NOT_NOW & set(words[max(0, i - 2):i]):
+        if sight is None or _NOT_NOW & set(words[max(0, i - 2):i]) or _coming(words, i):
             continue
         ended = bool(_ENDED_AFTER & set(words[i + 1:i + 3]) or _ENDED_BEFORE & set(words[max(0, i - 2):i]))
         found.append(SkyWord(word, sight, ended))
     return found
+
+
+# Said around a sky word, these make it something to come or to face, not what is seen now: 'the storm was on
+# its way', 'ready to weather a storm', 'before the rain comes'.
+_COMING_BEFORE = {"to", "before", "until", "against", "brave", "weather", "survive", "for", "face", "expecting"}
+_ON_ITS_WAY = re.compile(r"\b(?:on (?:its|the) way|coming|about to|soon|tomorrow|approach\w*|loom\w*|brewing|gathering)\b")
+
+
+def _coming(words: list[str], i: int) -> bool:
+    before = set(words[max(0, i - 3):i])
+    sentence = " ".join(words[i:i + 6])
+    return bool(before & _COMING_BEFORE) or bool(_ON_ITS_WAY.search(sentence))
 
 
 def _zh_sky_words(text: str) -> list[SkyWord]:
