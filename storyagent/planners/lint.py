@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from storyagent.planners.report import depictions
-from storyagent.storyboard import NARRATOR, Location, Scene, ScreenDirection, ShotSize, Storyboard, TimeOfDay, Weather
+from storyagent.storyboard import NARRATOR, Location, ScreenDirection, ShotSize, Storyboard, TimeOfDay, Weather
 from storyagent.storyboard.language import (
     SkyWord,
     disagreeing_subjects,

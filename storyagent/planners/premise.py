@@ -278,7 +278,7 @@ def _main_sentence(text: str) -> str:
 
 def _split_obstacle(sentence: str) -> tuple[str, str]:
     """'two robots build a snowman before the sun melts it' -> the clause and 'before the sun melts it'."""
-    match = re.search(OBSTACLE_START, sentence, re.I)
+    match = re.search(OBSTACLE_START, sentence, re.IGNORECASE)
     if not match or match.start() == 0:
         return sentence, ""
     return sentence[: match.start()].rstrip(" ,"), sentence[match.start():].strip(" ,.")
@@ -618,7 +618,7 @@ def _place_word(words: list[_Word], w: World) -> str | None:
 
 def _weather_of(word: str) -> Weather | None:
     for weather, pattern in WEATHER_WORDS.items():
-        if re.fullmatch(pattern, word, re.I):
+        if re.fullmatch(pattern, word, re.IGNORECASE):
             return weather
     return None
 
@@ -663,7 +663,7 @@ def _read_scene_words(text: str, r: _Reading, w: World) -> None:
 def _read_threat(text: str, r: _Reading) -> None:
     where = r.obstacle or text
     for threat, pattern in THREAT_WORDS:
-        if re.search(rf"\b(?:{pattern})\b", where, re.I):
+        if re.search(rf"\b(?:{pattern})\b", where, re.IGNORECASE):
             r.threat = r.threat or threat
             break
     if r.threat is None and r.obstacle:

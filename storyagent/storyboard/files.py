@@ -9,8 +9,9 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from storyagent.cache import check_file_target, write_bytes_atomic, write_text_atomic
 from storyagent.errors import StoryboardError
@@ -76,7 +77,7 @@ class _Huge(int):
 
     digits: int
 
-    def __new__(cls, literal: str) -> "_Huge":
+    def __new__(cls, literal: str) -> _Huge:
         value = super().__new__(cls, -(10**40) if literal.startswith("-") else 10**40)
         value.digits = len(literal.lstrip("-"))
         return value
@@ -116,7 +117,7 @@ def _first_duplicate(data: Any) -> str | None:
     return None
 
 
-def save_keeping_previous(board: "Storyboard", path: str | os.PathLike[str]) -> Path | None:
+def save_keeping_previous(board: Storyboard, path: str | os.PathLike[str]) -> Path | None:
     """Save `board`; a different file already at `path` is the director's work, so it is
     first kept as <name>.v<N>.json. Returns the kept copy's path, if one was made.
 

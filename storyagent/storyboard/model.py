@@ -97,7 +97,7 @@ class _Vocabulary(str, Enum):
 
     description: str
 
-    def __new__(cls, value: str, description: str = "") -> "_Vocabulary":
+    def __new__(cls, value: str, description: str = "") -> _Vocabulary:
         member = str.__new__(cls, value)
         member._value_ = value
         member.description = description
@@ -524,7 +524,7 @@ class Storyboard(_Model):
     render: RenderSettings = Field(default_factory=RenderSettings, description="Render defaults for this film.")
 
     @model_validator(mode="after")
-    def _check_references(self) -> "Storyboard":
+    def _check_references(self) -> Storyboard:
         problems = reference_problems(self)
         if problems:
             raise StoryboardError(problems[0])
@@ -562,7 +562,7 @@ class Storyboard(_Model):
     # -- files -------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "Storyboard":
+    def load(cls, path: str | os.PathLike[str]) -> Storyboard:
         path = Path(path)
         try:
             if path.exists() and not path.is_file():  # reading a pipe or a device would wait for ever
@@ -573,12 +573,12 @@ class Storyboard(_Model):
         return cls.from_json(raw, source=str(path))
 
     @classmethod
-    def from_json(cls, raw: bytes | str, source: str = "<storyboard>") -> "Storyboard":
+    def from_json(cls, raw: bytes | str, source: str = "<storyboard>") -> Storyboard:
         text = decode(raw, source) if isinstance(raw, bytes) else raw
         return cls.from_dict(parse(text, source), source=source)
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "<storyboard>") -> "Storyboard":
+    def from_dict(cls, data: Any, source: str = "<storyboard>") -> Storyboard:
         if not isinstance(data, dict):
             raise StoryboardError(f"{source}: the top level must be a JSON object")
         data = migrate(data, source)
