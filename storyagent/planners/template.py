@@ -786,6 +786,8 @@ def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str
     shorter = sorted((v for v in fresh if len(v) < len(text or "")), key=len)
     framing = FRAMING[beat.role]
     subject = next((o.character for o in on_screen if not _is_thing(o.character, story)), None)
+    if leaving and story.target and any(o.character == story.target.id for o in on_screen):
+        subject = story.target.id  # the camera watches the kite go
     camera = Camera(
         size=framing.sizes[0],
         angle=rng.choice(framing.angles),
