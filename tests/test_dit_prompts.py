@@ -57,6 +57,12 @@ def test_the_prompt_names_who_does_what_where_and_in_which_style(board):
     assert "watermark" in NEGATIVE_PROMPT
 
 
+def test_each_action_is_said_once(board):
+    board.scenes[0].shots[0].description = "Nanuk walks across the ice toward the colony."
+    prompt = shot_prompt(board, "a")
+    assert prompt.count("walks across the ice") == 1 and "Nanuk, a polar bear" in prompt
+
+
 def test_a_group_is_named_as_a_group(board):
     board.characters[1].visual.count = 4
     assert "Pip, a group of 4, each a penguin (a small emperor penguin chick)" in shot_prompt(board, "b")

@@ -213,6 +213,9 @@ GROUP_ACTIVITIES = {"choir": "sing together", "band": "play music", "orchestra":
                     "class": "learn together", "troupe": "dance together", "crew": "work together"}
 PREPOSITIONS = {"search": ("for",), "look": ("for",), "hunt": ("for",), "wait": ("for",), "hide": ("from",),
                 "care": ("for",)}  # 'search for the kite', not 'search the kite'
+# What those the hero goes to do while the hero does the goal: they do not visit themselves.
+RECEIVING = {StoryKind.QUEST: "welcome {hero}", StoryKind.BEFRIEND: "greet {hero}", StoryKind.RESCUE: "hold on to {hero}",
+             StoryKind.SEARCH: "run to {hero}", StoryKind.RACE: "race {hero}"}
 SIZE_OF = {Stature.LITTLE: 0.7, Stature.BIG: 1.3}
 CHILD = 0.6  # a young person's height against a grown-up's
 
@@ -859,6 +862,8 @@ def _action(role: Role, beat: ShotBeat, story: Story, motion: Motion) -> str:
     reading = story.reading
     if beat.does == "goal" and reading.verb == "join" and not role.is_hero:  # the choir sings; the octopus joins it
         phrase = GROUP_ACTIVITIES.get(role.en.lower(), "perform together")
+    elif beat.does == "goal" and not role.is_hero and reading.story in RECEIVING:  # the penguins welcome the bear
+        phrase = RECEIVING[reading.story].format(hero=_join([_name(r, False) for r in story.heroes], False))
     elif beat.does == "goal" and reading.verb:
         phrase = _goal(story, zh=False)
     elif (beat.does == "threat" or beat.threat and not beat.does and role.is_hero) and reading.threat:

@@ -110,7 +110,8 @@ def shot_prompt(board: Storyboard, shot_id: str) -> str:
         action = on.action or on.motion.description
         count = character.visual.count
         who = f"{_article(what)} {what}" if count == 1 else f"a group of {count}, each {_article(what)} {what}"
-        sentences.append(f"{character.name}, {who}{looks}, {_clause(action)}")
+        said = _clause(action) in shot.description  # the description tells it already: say each action once
+        sentences.append(f"{character.name}, {who}{looks}" + ("" if said else f", {_clause(action)}"))
     place = [location.name, _clause(location.description), world().biome(location.biome).prompt, LIGHT[location.time_of_day],
              WEATHER[location.weather]]
     sentences.append("Setting: " + ", ".join(part for part in place if part))
