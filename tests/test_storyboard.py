@@ -166,11 +166,16 @@ def test_a_version_1_file_opens_as_the_current_version(example: dict, tmp_path: 
     for character in example["characters"]:
         del character["visual"]["count"]  # came in version 2
     del example["narrator"]  # came in version 3
+    example["premise"] = "polar bear visits penguins"  # a line until version 4 read it into a structure
+    for shot in (shot for scene in example["scenes"] for shot in scene["shots"]):
+        for on in shot["characters"]:
+            on.pop("progress", None)
     path = tmp_path / "old.json"
     path.write_text(json.dumps({**example, "schema_version": 1}), encoding="utf-8")
     board = Storyboard.load(path)
     assert board.schema_version == SCHEMA_VERSION and all(c.visual.count == 1 for c in board.characters)
     assert board.narrator.engine is None  # not cast yet: the cast stage gives the narrator a voice
+    assert board.premise.text == "polar bear visits penguins" and board.premise.story is None  # read when planned
 
 
 def test_schema_describes_every_field() -> None:
