@@ -155,11 +155,6 @@ def threats() -> dict[Threat, ThreatCard]:
     return {Threat(key): ThreatCard.model_validate(card) for key, card in raw.items()}
 
 
-@lru_cache(maxsize=1)
-def stock() -> Variants:
-    """The few sentences (openings, closings, exclamations) any two films may share."""
-    return Variants.model_validate(json.loads((TEMPLATES / "stock.json").read_text(encoding="utf-8")))
-
 
 # -- shot grammar -------------------------------------------------------------------
 
