@@ -4,6 +4,8 @@ lists, where the track says it is."""
 
 from __future__ import annotations
 
+import itertools
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -65,8 +67,6 @@ def test_every_clip_of_a_made_film_has_its_layout_track_beside_it_frame_for_fram
 
 def test_a_rerender_keeps_the_layout_of_a_reused_clip_and_renders_a_missing_one_again(film: Path,
                                                                                       tmp_path: Path) -> None:
-    import shutil
-
     copy = tmp_path / "film"
     shutil.copytree(film, copy)
     lost, *kept = clips(copy)
@@ -85,7 +85,7 @@ def test_a_character_walking_left_to_right_moves_right_in_its_boxes() -> None:
     walk = [{"character": "nanuk", "motion": "walk", "direction": "left-to-right"}]
     layout = layout_of(staged([shot("walk", "wide", characters=walk, duration=2.0)]), "walk")
     lefts = [frame.figures[0].box[0] for frame in layout.frames]
-    assert all(b > a for a, b in zip(lefts, lefts[1:]))
+    assert all(b > a for a, b in itertools.pairwise(lefts))
     assert {frame.figures[0].facing for frame in layout.frames} == {1}
     heads = [frame.figures[0].head for frame in layout.frames]
     assert all(h[0] >= f.box[0] and h[2] <= f.box[2] for h, f in zip(heads, (fr.figures[0] for fr in layout.frames)))
@@ -103,7 +103,7 @@ def test_a_group_of_four_lists_four_members_each_with_its_own_matte_colour() -> 
 def test_the_camera_of_each_frame_is_where_the_shot_moves_it() -> None:
     layout = layout_of(staged([shot("truck", "full", "truck-right")]), "truck")
     xs = [frame.camera.centre[0] for frame in layout.frames]
-    assert xs[-1] > xs[0] and all(b >= a for a, b in zip(xs, xs[1:]))
+    assert xs[-1] > xs[0] and all(b >= a for a, b in itertools.pairwise(xs))
     dutch = layout_of(staged([shot("dutch", "full", angle="dutch")]), "dutch")
     assert dutch.frames[0].camera.roll == pytest.approx(12.0)
 
