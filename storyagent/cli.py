@@ -394,7 +394,7 @@ def render_shot(
     path: StoryboardFile,
     shot_id: Annotated[str, typer.Argument(metavar="SHOT_ID", help="Id of the shot, e.g. north-1.", show_default=False)],
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Clip to write: .mp4, or .mkv for the matte pass "
-                                                  "[default: shot.mp4 or shot.mkv]", show_default=False)] = None,
+                                                  "(default shot.mp4, or shot.mkv).", show_default=False)] = None,
     render_pass: Annotated[RenderPass, typer.Option("--pass", help="beauty: the picture; matte: each character (each "
                                                     "group member) one flat colour, all else black, lossless.")
                            ] = RenderPass.BEAUTY,
