@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from storyagent.errors import BackendError, Stopped, StoryagentError
+from storyagent.renderers.preview import RenderPass
 
 app = typer.Typer(
     name="storyagent",
@@ -392,19 +393,25 @@ def history(folder: FilmFolder = Path(".")) -> None:
 def render_shot(
     path: StoryboardFile,
     shot_id: Annotated[str, typer.Argument(metavar="SHOT_ID", help="Id of the shot, e.g. north-1.", show_default=False)],
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="Clip to write (.mp4).")] = Path("shot.mp4"),
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Clip to write: .mp4, or .mkv for the matte pass "
+                                                  "(default shot.mp4, or shot.mkv).", show_default=False)] = None,
+    render_pass: Annotated[RenderPass, typer.Option("--pass", help="beauty: the picture; matte: each character (each "
+                                                    "group member) one flat colour, all else black, lossless.")
+                           ] = RenderPass.BEAUTY,
     renderer: Renderer = None,
     resolution: Resolution = None,
     fps: Fps = None,
     renderer_options: RendererOptions = None,
 ) -> None:
-    """Render one shot to a clip, to preview a camera move or an edit in seconds."""
+    """Render one shot to a clip, to preview a camera move or an edit in seconds; the animatic also writes the
+    shot's layout track beside it (<clip>.layout.json)."""
     from storyagent.renderers.preview import render_shot as preview_shot
     from storyagent.storyboard import Storyboard
 
     size = _render_options(renderer, {}, resolution, fps, None, None, False)
+    out_file = out_file or Path("shot.mkv" if render_pass == RenderPass.MATTE else "shot.mp4")
     clip = preview_shot(Storyboard.load(path), shot_id, out_file, width=size.get("width"), height=size.get("height"),
-                        fps=fps, renderer=renderer, **(renderer_options or {}))
+                        fps=fps, renderer=renderer, render_pass=render_pass, **(renderer_options or {}))
     out.print(f"[green]wrote[/green] {escape(str(clip))}")
 
 

@@ -126,6 +126,9 @@ class FFmpeg:
 PIXEL_FORMATS = {3: "rgb24", 4: "rgba"}  # channels of a frame -> ffmpeg's name for its packing
 
 
+LOSSLESS = ["-c:v", "ffv1", "-level", "3", "-pix_fmt", "gbrp"]  # planar RGB: no colour conversion to lose anything
+
+
 def raw_input_args(width: int, height: int, fps: int, pix_fmt: str = "rgb24") -> list[str]:
     """ffmpeg input options for packed frames on stdin."""
     return ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{width}x{height}", "-framerate", str(fps), "-i", "pipe:0"]
@@ -154,11 +157,13 @@ def write_clip(
     crf: int = FILM_CRF,
     preset: str = FILM_PRESET,
     progress: Callable[[], None] | None = None,
+    lossless: bool = False,
 ) -> Path:
     """Encode uint8 frames of shape (height, width, 3) RGB, or (height, width, 4)
-    RGBA whose alpha is ignored, into an H.264 clip. A renderer drawing into an
-    RGBA buffer hands it over as it is: dropping the alpha in numpy would cost
-    more than the encode saves.
+    RGBA whose alpha is ignored, into an H.264 clip, or with `lossless` an FFV1
+    clip (for an .mkv) that decodes to exactly the RGB given. A renderer drawing
+    into an RGBA buffer hands it over as it is: dropping the alpha in numpy would
+    cost more than the encode saves.
 
     Streams: each frame goes to ffmpeg as it arrives. Atomic: the clip appears
     under `path` only once it is complete."""
@@ -174,7 +179,8 @@ def write_clip(
     with atomic_path(path) as tmp:
         ff = FFmpeg(
             [*raw_input_args(width, height, fps, PIXEL_FORMATS[first.shape[2]]), "-an",
-             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", str(tmp)],
+             *(LOSSLESS if lossless else ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"]),
+             str(tmp)],
             stdin=True,
             what=what,
         )

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from storyagent.plugins import Backend, Registry
+from storyagent.renderers.layout import ShotLayout
 from storyagent.storyboard import RenderSettings, Storyboard
 
 
@@ -51,10 +52,20 @@ class ShotRenderer(Backend, Protocol):
 
     # The characters' own reference images change this renderer's pictures: their contents go into the cache key.
     reads_reference_images: ClassVar[bool] = False
+    # It stages its shots: `layout` and `matte` give the shot's layout track and matte pass.
+    stages_shots: ClassVar[bool] = False
 
     def __init__(self, options: Any) -> None: ...
 
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]: ...
+
+    def layout(self, job: ShotJob) -> ShotLayout:
+        """Where the camera and every figure are in each frame `frames` gives (see `renderers.layout`)."""
+        raise NotImplementedError(f"the {self.name} renderer does not stage its shots")
+
+    def matte(self, job: ShotJob) -> Iterator[np.ndarray]:
+        """The frames of `frames`, each figure in its `matte_colour` of the layout and all else black."""
+        raise NotImplementedError(f"the {self.name} renderer does not stage its shots")
 
 
 RENDERERS: Registry[ShotRenderer] = Registry("renderer", "storyagent.renderers")

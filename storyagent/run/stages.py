@@ -20,6 +20,7 @@ from storyagent import cache
 from storyagent.cache import STORYBOARD, write_bytes_atomic, write_text_atomic
 from storyagent.errors import RenderError, StoryagentError, StoryboardError
 from storyagent.renderers.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
+from storyagent.renderers.layout import layout_path
 from storyagent.run import catalogue
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard, save_keeping_previous
@@ -187,11 +188,11 @@ def chosen_renderer(board: Storyboard, options: RunOptions) -> tuple[type[ShotRe
 
 @functools.cache
 def shared_render_version() -> str:
-    """Hash of the code every clip passes through whichever renderer draws it: the job, the looks, the icons,
-    the encoder. Each renderer adds its own `version`."""
+    """Hash of the code every clip passes through whichever renderer draws it: the job, the layout track, the
+    looks, the icons, the encoder. Each renderer adds its own `version`."""
     package = Path(__file__).parent.parent
-    return cache.source_version(package / "render" / "base.py", package / "cast", package / "world",
-                          package / "media" / "video.py")
+    return cache.source_version(package / "renderers" / "base.py", package / "renderers" / "layout.py",
+                                package / "cast", package / "world", package / "media" / "video.py")
 
 
 def own_reference_digests(board: Storyboard, cast_ids: set[str], film_dir: Path | None) -> dict[str, str]:
@@ -228,15 +229,18 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
 
 def shot_reusable(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions) -> bool:
     key = shot_key(board, timeline, shot_id, options, film_dir)
-    return _clip_whole(timeline, shot_id, film_dir / cache.SHOTS / f"{shot_id}.{key}.mp4")
+    staged = chosen_renderer(board, options)[0].stages_shots
+    return _clip_whole(timeline, shot_id, film_dir / cache.SHOTS / f"{shot_id}.{key}.mp4", staged)
 
 
-def _clip_whole(timeline: Timeline, shot_id: str, clip: Path) -> bool:
-    """Whether a shot's clip, and the pieces the editor cuts it into, are there and whole."""
+def _clip_whole(timeline: Timeline, shot_id: str, clip: Path, staged: bool) -> bool:
+    """Whether a shot's clip, the pieces the editor cuts it into and, from a renderer that stages its
+    shots, its layout track are there and whole."""
     from storyagent.edit.assemble import shot_parts
 
     parts = shot_parts(timeline, shot_id, clip)
-    return cache.reusable(clip) and (not parts.wanted or parts.exist())
+    return (cache.reusable(clip) and (not parts.wanted or parts.exist())
+            and (not staged or cache.reusable(layout_path(clip))))
 
 
 def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions,
@@ -244,11 +248,11 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     """The shot's clip, rendered in a worker process unless an identical, whole one exists."""
     key = shot_key(board, timeline, shot_id, options, film_dir)
     clip = film_dir / cache.SHOTS / f"{shot_id}.{key}.mp4"
-    if _clip_whole(timeline, shot_id, clip):
+    renderer, settings = chosen_renderer(board, options)
+    if _clip_whole(timeline, shot_id, clip, renderer.stages_shots):
         catalogue.record(film_dir, run_id, "shot", shot_id, "reused", key=key, path=clip)
         return clip, 0.0
     started = time.perf_counter()
-    renderer, settings = chosen_renderer(board, options)
     frames = timeline.frames(timeline.shot(shot_id).duration)
     job = RenderJob(
         shot=ShotJob(board=board, shot_id=shot_id, frames=frames, width=timeline.width, height=timeline.height,
@@ -316,7 +320,14 @@ def render_clip(job: str) -> str:
 
     task = RenderJob.model_validate_json(job)
     shot = task.shot
-    frames = _exactly(get_renderer(task.renderer, **task.options).frames(shot), shot.frames, shot.shot_id, task.renderer)
+    renderer = get_renderer(task.renderer, **task.options)
+    if renderer.stages_shots:  # written first: the clip, written last, is what says the shot is done
+        layout = renderer.layout(shot)
+        if len(layout.frames) != shot.frames:
+            raise RenderError(f"shot {shot.shot_id}: the {task.renderer} renderer's layout track has "
+                              f"{len(layout.frames)} frames, not the {shot.frames} asked for")
+        cache.seal(layout.save(layout_path(task.out)))
+    frames = _exactly(renderer.frames(shot), shot.frames, shot.shot_id, task.renderer)
     ShotParts(task.out, *task.edges, shot.frames).write(frames, shot.fps, shot.width, shot.height)
     return str(task.out)
 

@@ -291,12 +291,17 @@ def draw(canvas: skia.Canvas, name: str, x: float, y: float, size: float, *, fli
          paint: skia.Paint | None = None) -> None:
     """Draw the icon's square with its top-left at (x, y), `size` units wide
     (`paint`: a colour filter over it, e.g. a `tint_paint`)."""
+    canvas.drawPicture(picture(name), placement(x, y, size, flip), paint)
+
+
+def placement(x: float, y: float, size: float, flip: bool = False) -> skia.Matrix:
+    """Where `draw` puts the icon's unit square: top-left at (x, y), `size` wide, mirrored if `flip`."""
     matrix = skia.Matrix.Translate(x, y)
     matrix.preScale(size, size)
     if flip:
         matrix.preTranslate(1, 0)
         matrix.preScale(-1, 1)
-    canvas.drawPicture(picture(name), matrix, paint)
+    return matrix
 
 
 def unknown_icons(named: list[str | None]) -> list[str]:

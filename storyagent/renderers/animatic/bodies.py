@@ -133,6 +133,17 @@ def draw(canvas: skia.Canvas, fig: Figure, gait: float = 0.0, facing: int = 1,
     canvas.restore()
 
 
+def body_path(fig: Figure, gait: float = 0.0) -> skia.Path:
+    """The body `draw` puts under the head (none for a whole icon) at `gait`, facing right, as one path: the
+    layout track measures it."""
+    path = skia.Path()
+    if fig.build != Build.WHOLE:
+        layout = _layout(fig)
+        for shape, _ in (_four_legs if fig.build == Build.FOUR_LEGS else _two_legs)(fig, layout, gait):
+            path.addPath(shape, -layout.centre, 0)
+    return path
+
+
 # -- layouts --------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from storyagent.renderers.animatic import bodies, camera, motion
 from storyagent.renderers.animatic.camera import ANGLES, FRAMINGS, Face, Subject, View
 from storyagent.renderers.animatic.environments import Environment, environment
 from storyagent.renderers.base import ShotJob, ShotRenderer
+from storyagent.renderers.layout import ShotLayout
 from storyagent.storyboard import CameraMovement, Motion, Storyboard
 from storyagent.world import icons
 
@@ -67,12 +68,15 @@ class ShotScene:
                                      seed=stable_seed(shot_id))
         return cls(width, height, duration, env, actors, path, view_at)
 
+    def posed(self, seconds: float) -> list[tuple[motion.Actor, motion.Pose]]:
+        """Every figure's pose at `seconds`: each character, each member of a group, in the shot's order."""
+        t = seconds / self.duration if self.duration > 0 else 0.0
+        return [(actor, pose) for actor in self.actors for pose in motion.group_poses(actor, seconds, t, self.path)]
+
     def draw(self, canvas: skia.Canvas, seconds: float) -> None:
         view = self.view_at(seconds)
-        t = seconds / self.duration if self.duration > 0 else 0.0
         self.env.draw_back(canvas, view, seconds, self.width, self.height)
-        poses = [(actor, pose) for actor in self.actors for pose in motion.group_poses(actor, seconds, t, self.path)]
-        for actor, pose in sorted(poses, key=lambda item: -item[1].depth):
+        for actor, pose in sorted(self.posed(seconds), key=lambda item: -item[1].depth):
             draw_character(canvas, actor.look, pose, view, seconds, self.width, self.height, self.env,
                            actor.on.progress)
         canvas.resetMatrix()
@@ -108,36 +112,70 @@ def _subject_actor(actors: list[motion.Actor], subject_id: str | None) -> motion
     return next((a for a in actors if a.look.id == subject_id), actors[0])
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a figure is drawn: from its own units (unit height, facing right, feet on the origin) to the
+    units of its layer, and the part of the layer it may cover (a swimmer above the water, a thing being
+    built up to where it stands so far)."""
+
+    pose: motion.Pose  # the pose as drawn (a swimmer sits deeper)
+    matrix: skia.Matrix
+    clip: skia.Rect | None
+
+
+def placement(look: Look, pose: motion.Pose, env: Environment, progress: float | None = None) -> Placement:
+    """The one account of where a figure goes: `draw_character` draws by it and the layout track measures by it."""
+    clip = None
+    if progress is not None and progress < 1:
+        clip = skia.Rect(-1e6, -pose.lift - progress * look.height * pose.squash, 1e6, 1e6)
+    if env.surface and pose.lift < 0:  # in open water: half under, and nothing below the waterline drawn
+        pose = replace(pose, lift=pose.lift - SWIM_DEPTH * look.height)
+        water = skia.Rect(-1e6, -1e6, 1e6, 0.0)
+        if clip is None:
+            clip = water
+        elif not clip.intersect(water):
+            clip = skia.Rect.MakeEmpty()
+    matrix = skia.Matrix.Translate(pose.x, -pose.lift)  # the feet are the pivot of every pose
+    matrix.preRotate(pose.tilt * pose.facing)
+    matrix.preScale(pose.stretch * look.height, pose.squash * look.height)
+    return Placement(pose, matrix, clip)
+
+
 def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: View, seconds: float,
-                   width: int, height: int, env: Environment, progress: float | None = None) -> None:
+                   width: int, height: int, env: Environment, progress: float | None = None,
+                   matte: int | None = None) -> None:
     """The character's figure standing (or flying) at its pose, with a soft shadow; a thing being built
-    (`progress` below 1) stands only up to that part of its height, its unused material heaped beside it."""
+    (`progress` below 1) stands only up to that part of its height, its unused material heaped beside it.
+    With a `matte` colour: the figure alone, filled flat with it."""
     fig = bodies.figure(look.icon, look.seed)
     canvas.setMatrix(camera.layer_matrix(view, pose.depth, width, height))
-    swimming = env.surface and pose.lift < 0
-    building = progress is not None and progress < 1
-    canvas.save()
-    if building:
-        canvas.clipRect(skia.Rect(-1e6, -pose.lift - progress * look.height * pose.squash, 1e6, 1e6), doAntiAlias=True)
-    if swimming:  # in open water: half under, and nothing below the waterline drawn
-        pose = replace(pose, lift=pose.lift - SWIM_DEPTH * look.height)
-        canvas.clipRect(skia.Rect(-1e6, -1e6, 1e6, 0.0), doAntiAlias=True)
-    elif not env.underwater and pose.lift < look.height * 1.5:
+    placed = placement(look, pose, env, progress)
+    if matte is None and not env.underwater and not (env.surface and pose.lift < 0) and pose.lift < look.height * 1.5:
         fade = 1 - pose.lift / (look.height * 1.5)
         w = look.height * fig.width * 0.9
         canvas.drawOval(skia.Rect(pose.x - w / 2, -0.04 * look.height, pose.x + w / 2, 0.04 * look.height),
                         skia.Paint(Color=skia.Color(0, 0, 0, round(40 * fade)), AntiAlias=True))
-    canvas.translate(pose.x, -pose.lift)  # the feet are the pivot of every pose
-    canvas.rotate(pose.tilt * pose.facing)
-    canvas.scale(pose.stretch * look.height, pose.squash * look.height)
-    bodies.draw(canvas, fig, pose.gait, pose.facing, character_paint(look.tint, env))
+    canvas.save()
+    if placed.clip is not None:
+        canvas.clipRect(placed.clip, doAntiAlias=True)
+    canvas.concat(placed.matrix)
+    paint = character_paint(look.tint, env) if matte is None else flat_paint(matte)
+    bodies.draw(canvas, fig, pose.gait, pose.facing, paint)
     canvas.restore()
-    if building:
+    if matte is not None:
+        return
+    pose = placed.pose
+    if progress is not None and progress < 1:
         draw_material(canvas, look, pose, 1 - progress, character_paint(None, env))
     if pose.sleeping:
         bob = 0.08 * look.height * math.sin(seconds * 1.5)
         z = 0.35 * look.height
         icons.draw(canvas, "zzz", pose.x + 0.3 * look.height, -pose.lift - look.height * 1.1 - z + bob, z)
+
+
+def flat_paint(colour: int) -> skia.Paint:
+    """Everything drawn with it in one opaque `colour`, keeping only the shape's coverage."""
+    return skia.Paint(ColorFilter=skia.ColorFilters.Blend(colour, skia.BlendMode.kSrcIn))
 
 
 def draw_material(canvas: skia.Canvas, look: Look, pose: motion.Pose, left: float, light: skia.Paint | None
@@ -173,6 +211,7 @@ class AnimaticRenderer(ShotRenderer):
     its pictures depend on the job alone."""
 
     name = "animatic"
+    stages_shots = True
     version = source_version(Path(__file__).parent)
 
     def __init__(self, options: NoOptions) -> None:
@@ -187,6 +226,35 @@ class AnimaticRenderer(ShotRenderer):
                 canvas.resetMatrix()
                 scene.draw(canvas, i / job.fps)
             yield pixels.copy()  # RGBA as drawn: a contiguous copy is a tenth of the cost of dropping the alpha
+
+    def layout(self, job: ShotJob) -> ShotLayout:
+        from storyagent.renderers.animatic.measure import shot_layout  # it measures what this module draws
+
+        scene = ShotScene.build(job.board, job.shot_id, job.width, job.height, job.frames / job.fps)
+        return shot_layout(scene, job.shot_id, job.fps, job.frames)
+
+    def matte(self, job: ShotJob) -> Iterator[np.ndarray]:
+        """Each figure is drawn alone in white through the same camera and poses as `frames`, and where it
+        covers at least half a pixel that pixel takes its colour, the nearer over the farther: every colour is
+        exact, with no antialiased edge blending two figures into a third's colour."""
+        from storyagent.renderers.animatic.measure import shot_members
+
+        scene = ShotScene.build(job.board, job.shot_id, job.width, job.height, job.frames / job.fps)
+        colours = [bytes.fromhex(member.matte_colour[1:]) for member in shot_members(scene)]
+        pixels = np.zeros((job.height, job.width, 4), np.uint8)
+        surface = skia.Surface(pixels, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kPremul_AlphaType)
+        for i in range(job.frames):
+            seconds = i / job.fps
+            view = scene.view_at(seconds)
+            matte = np.zeros((job.height, job.width, 3), np.uint8)
+            for (actor, pose), colour in sorted(zip(scene.posed(seconds), colours, strict=True),
+                                                key=lambda item: -item[0][1].depth):
+                with surface as canvas:
+                    canvas.clear(skia.ColorTRANSPARENT)
+                    draw_character(canvas, actor.look, pose, view, seconds, job.width, job.height, scene.env,
+                                   actor.on.progress, matte=skia.ColorWHITE)
+                matte[pixels[:, :, 3] >= 128] = np.frombuffer(colour, np.uint8)
+            yield matte
 
 
 def keyframe(board: Storyboard, shot_id: str, width: int, height: int, at: float = 0.5) -> np.ndarray:
