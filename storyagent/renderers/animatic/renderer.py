@@ -8,7 +8,6 @@ memory does not grow with the shot's length.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +18,7 @@ import skia
 from storyagent.cache import source_version
 from storyagent.cast import Look, character_look, location_look, stable_seed
 from storyagent.plugins import NoOptions
-from storyagent.renderers.animatic import bodies, camera, motion
+from storyagent.renderers.animatic import bodies, camera, motion, overlays
 from storyagent.renderers.animatic.camera import ANGLES, FRAMINGS, Face, Subject, View
 from storyagent.renderers.animatic.environments import Environment, environment
 from storyagent.renderers.base import ShotJob, ShotRenderer
@@ -130,14 +129,11 @@ def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: Vie
     canvas.translate(pose.x, -pose.lift)  # the feet are the pivot of every pose
     canvas.rotate(pose.tilt * pose.facing)
     canvas.scale(pose.stretch * look.height, pose.squash * look.height)
-    bodies.draw(canvas, fig, pose.gait, pose.facing, character_paint(look.tint, env))
+    bodies.draw(canvas, fig, pose.limbs, pose.facing, character_paint(look.tint, env))
     canvas.restore()
     if building:
         draw_material(canvas, look, pose, 1 - progress, character_paint(None, env))
-    if pose.sleeping:
-        bob = 0.08 * look.height * math.sin(seconds * 1.5)
-        z = 0.35 * look.height
-        icons.draw(canvas, "zzz", pose.x + 0.3 * look.height, -pose.lift - look.height * 1.1 - z + bob, z)
+    overlays.draw(canvas, look, pose, seconds)
 
 
 def draw_material(canvas: skia.Canvas, look: Look, pose: motion.Pose, left: float, light: skia.Paint | None
