@@ -178,3 +178,8 @@ def test_turning_performances_turn_the_head_and_never_flip_the_figure(action: st
     turns = [pose.limbs.turn for pose in poses]
     assert min(turns) < -0.9  # it does look the other way
     assert max(abs(b - a) for a, b in zip(turns, turns[1:])) < 0.5  # over several frames, not in one
+
+
+def test_a_general_verb_leaves_the_storyboards_motion_in_charge() -> None:
+    assert performance(OnScreen(character="x", action="rests, tired", motion=Motion.SLEEP)) == Performance.SLEEP
+    assert performance(OnScreen(character="x", action="rests", motion=Motion.IDLE)) == Performance.SIT

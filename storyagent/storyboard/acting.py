@@ -70,7 +70,7 @@ ACTING: dict[str, Performance] = {
     "laugh": P.LAUGH, "smile": P.LAUGH, "cry": P.CRY, "weep": P.CRY, "miss": P.CRY,
     "shiver": P.SHIVER, "shelter": P.SHIVER, "hide": P.SHIVER, "face": P.SHIVER, "fear": P.SHIVER,
     "brave": P.SHIVER, "tremble": P.SHIVER, "think": P.THINK, "wonder": P.THINK, "plan": P.THINK,
-    "talk": P.TALK, "say": P.TALK, "tell": P.TALK, "call": P.TALK, "ask": P.TALK, "agree": P.TALK,
+    "talk": P.TALK, "speak": P.TALK, "say": P.TALK, "tell": P.TALK, "call": P.TALK, "ask": P.TALK, "agree": P.TALK,
     "sing": P.SING, "perform": P.SING, "gasp": P.SURPRISE, "notice": P.SURPRISE, "spot": P.SURPRISE,
     "be": P.IDLE, "stand": P.IDLE, "stay": P.IDLE,
 }
@@ -91,10 +91,13 @@ SYNONYMS: dict[str, str] = {
 CHINESE: dict[str, str] = {
     "挥手": "wave", "打招呼": "greet", "拥抱": "hug", "跳舞": "dance", "唱": "sing", "睡": "sleep",
     "坐": "sit", "休息": "rest", "哭": "cry", "笑": "laugh", "发抖": "shiver", "躲": "shelter", "想": "think",
-    "说": "talk", "找": "search", "看": "look", "玩": "play", "跳": "jump", "建": "build", "堆": "build",
+    "说": "talk", "讲": "talk", "找": "search", "寻": "search", "看": "look", "望": "look", "瞧": "look", "玩": "play", "跳": "jump", "建": "build", "堆": "build",
     "挖": "dig", "搬": "carry", "做": "make", "吃": "eat", "喝": "drink", "走": "walk", "跑": "run",
     "游": "swim", "飞": "fly",
 }
+# Verbs too general to overrule the storyboard's `motion` ('rests' may be sitting or sleeping): they name
+# their act only for a character left idle.
+GENERAL = frozenset({"be", "stand", "stay", "rest", "wait"})
 FROM_MOTION: dict[Motion, Performance] = {
     Motion.IDLE: P.IDLE, Motion.WALK: P.WALK, Motion.RUN: P.RUN, Motion.SWIM: P.SWIM, Motion.FLY: P.FLY,
     Motion.JUMP: P.JUMP, Motion.WAVE: P.WAVE, Motion.SIT: P.SIT, Motion.SLEEP: P.SLEEP, Motion.LOOK: P.LOOK,
@@ -143,7 +146,7 @@ def casting(on: OnScreen) -> Casting:
         return Casting(FROM_MOTION[on.motion], verb, via if act is not None else "table")
     if act is None:
         return Casting(FROM_MOTION[on.motion], verb, "motion" if verb or on.action.strip() else "table")
-    if act in GAITS:
+    if act in GAITS or (verb in GENERAL and on.motion != Motion.IDLE):
         return Casting(FROM_MOTION[on.motion], verb, via)
     return Casting(act, verb, via)
 
