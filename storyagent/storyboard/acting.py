@@ -57,7 +57,7 @@ ACTING: dict[str, Performance] = {
     "swim": P.SWIM, "dive": P.SWIM, "sail": P.SWIM, "row": P.SWIM, "ride": P.SWIM,
     "fly": P.FLY, "waddle": P.WADDLE, "drift": P.DRIFT, "be carried": P.DRIFT, "be blown": P.DRIFT,
     "blow": P.DRIFT, "float": P.DRIFT,
-    "wave": P.WAVE, "greet": P.GREET, "meet": P.GREET, "welcome": P.GREET, "bow": P.GREET, "visit": P.GREET,
+    "wave": P.WAVE, "greet": P.GREET, "meet": P.GREET, "welcome": P.GREET, "bow": P.GREET, "visit": P.WALK,
     "hug": P.HUG, "love": P.HUG, "thank": P.HUG, "comfort": P.HUG,
     "play": P.PLAY, "dance": P.DANCE, "celebrate": P.DANCE, "cheer": P.DANCE,
     "build": P.WORK, "dig": P.WORK, "carry": P.WORK, "work": P.WORK, "make": P.WORK, "bake": P.WORK,
