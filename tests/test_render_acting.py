@@ -7,13 +7,15 @@ alone is washed in magenta."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 import pytest
 
+from storyagent.cast import character_look
 from storyagent.planners.lint import lint
-from storyagent.renderers.animatic import overlays
+from storyagent.renderers.animatic import motion, overlays
 from storyagent.storyboard import Motion, OnScreen, Storyboard
 from storyagent.storyboard.acting import Performance, acting_fallbacks, casting, performance
 from tests.helpers.animatic_boards import BEAR, PENGUIN, render, shot
@@ -134,7 +136,7 @@ def test_looking_around_never_jumps_the_silhouette(character: str, size: str) ->
     frames = masks(character, "looks around", "look", size, frames=72, duration=3.0)
     centres = [np.nonzero(m)[1].mean() for m in frames if m.any()]  # the centre of its mass, where a flip shows
     assert len(centres) == len(frames)
-    assert max(abs(b - a) for a, b in zip(centres, centres[1:])) <= 0.05 * W
+    assert max(abs(b - a) for a, b in itertools.pairwise(centres)) <= 0.05 * W
 
 
 @pytest.mark.parametrize("character", FIGURES)
@@ -153,9 +155,6 @@ def test_a_sleeper_shows_zs() -> None:
 
 
 def test_a_group_acts_out_of_step() -> None:
-    from storyagent.cast import character_look
-    from storyagent.renderers.animatic import motion
-
     data: dict[str, Any] = acting_board("pip", "waves hello").model_dump()
     data["characters"][1]["visual"]["count"] = 3
     board = Storyboard.model_validate(data)
@@ -168,16 +167,13 @@ def test_a_group_acts_out_of_step() -> None:
 @pytest.mark.parametrize("action,motion_name", [("looks around", "look"), ("dances", "dance"), ("plays", "idle"),
                                                 ("searches for the kite", "walk")])
 def test_turning_performances_turn_the_head_and_never_flip_the_figure(action: str, motion_name: str) -> None:
-    from storyagent.cast import character_look
-    from storyagent.renderers.animatic import motion
-
     board = acting_board("nanuk", action, motion_name)
     [actor] = motion.arrange([character_look(board, "nanuk")], list(board.shots()[0].characters))
     poses = [motion.pose(actor, i / 24, i / 96, 0.0) for i in range(96)]
     assert {pose.facing for pose in poses} == {actor.facing}
     turns = [pose.limbs.turn for pose in poses]
     assert min(turns) < -0.9  # it does look the other way
-    assert max(abs(b - a) for a, b in zip(turns, turns[1:])) < 0.5  # over several frames, not in one
+    assert max(abs(b - a) for a, b in itertools.pairwise(turns)) < 0.5  # over several frames, not in one
 
 
 def test_a_general_verb_leaves_the_storyboards_motion_in_charge() -> None:
