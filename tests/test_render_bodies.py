@@ -22,7 +22,7 @@ def drawn(icon: str, gait: float = 0.0, facing: int = 1) -> np.ndarray:
     with surface as canvas:
         canvas.translate(width / 2, S + 20)
         canvas.scale(S, S)
-        bodies.draw(canvas, fig, gait, facing)
+        bodies.draw(canvas, fig, bodies.Limbs(gait=gait), facing)
     return pixels
 
 

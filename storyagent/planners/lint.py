@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from storyagent.planners.report import depictions
 from storyagent.storyboard import NARRATOR, Location, ScreenDirection, ShotSize, Storyboard, TimeOfDay, Weather
+from storyagent.storyboard.acting import acting_fallbacks
 from storyagent.storyboard.language import (
     SkyWord,
     disagreeing_subjects,
@@ -296,6 +297,16 @@ def sounds_in_place(board: Storyboard) -> Iterator[LintIssue]:
                                     "cue a sound of the place or none")
 
 
+def acting_known(board: Storyboard) -> Iterator[LintIssue]:
+    """An action whose verb the acting table does not know is played as the nearest verb family:
+    the director should know what the picture will show."""
+    for fallback in acting_fallbacks(board):
+        how = "a verb like it" if fallback.via == "synonym" else "its motion"
+        yield LintIssue(level="warning", code="acting-fallback", shot=fallback.shot,
+                        message=f"{fallback.character} '{fallback.action}': the acting table does not know "
+                                f"'{fallback.verb}'; played as {fallback.performance.value} (from {how})")
+
+
 RULES: list[Rule] = [
     icons_exist,
     text_drawable,
@@ -312,6 +323,7 @@ RULES: list[Rule] = [
     crowd_on_screen,
     words_agree,
     sounds_in_place,
+    acting_known,
 ]
 
 

@@ -41,7 +41,20 @@ SHIRTS = ["#3f7fbf", "#c8553d", "#4f9d69", "#8e5ea2", "#e0a030", "#2f4858", "#d4
 TROUSERS = ["#2e3a59", "#4a3b31", "#3b4a3f", "#555a63"]
 SHOES = "#2b2b30"
 LEG_SWING = 24.0  # degrees at the height of a stride
+HEAD_DRAW_BACK = 0.14  # how far a head looking back moves toward the tail, in head widths
+HEAD_TIP = 10.0  # and how far it tips back, in degrees
+PAW_FROM = 60.0  # degrees of `Limbs.arm` above which a four-legged figure lifts a forepaw
 OUTLINE = 0.022  # stroke width, in heights: about the weight of the emoji's own outlines
+
+
+@dataclass(frozen=True)
+class Limbs:
+    """What a figure's body does at one instant, besides where it stands."""
+
+    gait: float = 0.0  # where the legs are in a stride, -1..1 (0: together)
+    arm: float = 0.0  # degrees the front arm, paw or wing is raised from hanging (150: over the head)
+    turn: float = 1.0  # the head's horizontal scale: 1 looks ahead, -1 looks back, between is turning
+    sit: float = 0.0  # 0 standing, 1 sitting or lying with the legs folded
 
 
 @dataclass(frozen=True)
@@ -99,15 +112,12 @@ def build_of(icon: str) -> Build:
     return Build.WHOLE
 
 
-def draw(canvas: skia.Canvas, fig: Figure, gait: float = 0.0, facing: int = 1,
+def draw(canvas: skia.Canvas, fig: Figure, limbs: Limbs = Limbs(), facing: int = 1,
          paint: skia.Paint | None = None) -> None:
-    """The figure at unit height, feet centred on the origin, its legs at
-    `gait` (-1..1, 0 standing) of a stride; `paint`'s colour filter (light,
-    tint) over all of it."""
+    """The figure at unit height, feet centred on the origin, its body doing
+    `limbs`; `paint`'s colour filter (light, tint) over all of it."""
     if fig.build == Build.WHOLE:
-        box = icons.content_box(fig.icon)
-        icons.draw(canvas, fig.icon, -(box.left + box.right) / 2 / box.height, -box.bottom / box.height,
-                   1 / box.height, flip=icons.flip_for(fig.icon, facing), paint=paint)
+        _draw_whole(canvas, fig, limbs, facing, paint)
         return
     layout = _layout(fig)
     canvas.save()
@@ -115,7 +125,8 @@ def draw(canvas: skia.Canvas, fig: Figure, gait: float = 0.0, facing: int = 1,
         canvas.scale(-1, 1)
     canvas.translate(-layout.centre, 0)
     colour_filter = paint.getColorFilter() if paint else None
-    shapes = _four_legs(fig, layout, gait) if fig.build == Build.FOUR_LEGS else _two_legs(fig, layout, gait)
+    build = _four_legs if fig.build == Build.FOUR_LEGS else _two_legs
+    shapes = build(fig, layout, limbs)
     # Every shape's outline first, then every fill: only the outline of the whole silhouette shows,
     # as the emoji heads are outlined.
     outline = _paint(_darker(fig.coat, 0.72), colour_filter)
@@ -125,21 +136,75 @@ def draw(canvas: skia.Canvas, fig: Figure, gait: float = 0.0, facing: int = 1,
         canvas.drawPath(path, outline)
     for path, colour in shapes:
         canvas.drawPath(path, _paint(colour, colour_filter))
-    head = layout.head
+    head = layout.head.makeOffset(0, drop(fig, limbs.sit))
     box = icons.content_box(fig.icon)
     size = head.height() / box.height
+    # The head turns about its own middle, the body stays: looking around never moves the silhouette.
+    # Looking back, it also draws back and tips, as a face drawn front-on looks the same either way.
+    back = (1 - limbs.turn) / 2
+    canvas.translate(head.centerX() - HEAD_DRAW_BACK * head.width() * back, 0)
+    canvas.rotate(-HEAD_TIP * back, 0, head.bottom())
+    canvas.scale(turned(limbs.turn), 1)
+    canvas.translate(-head.centerX(), 0)
     icons.draw(canvas, fig.icon, head.left() - size * box.left, head.top() - size * box.top, size,
                flip=icons.flip_for(fig.icon, 1), paint=paint)
     canvas.restore()
 
 
-def body_path(fig: Figure, gait: float = 0.0) -> skia.Path:
-    """The body `draw` puts under the head (none for a whole icon) at `gait`, facing right, as one path: the
-    layout track measures it."""
+def drop(fig: Figure, sit: float) -> float:
+    """How far a seated figure's body comes down, in heights: a sitter's legs fold under it."""
+    if fig.build == Build.WHOLE:
+        return 0.0
+    return (0.22 if fig.build == Build.FOUR_LEGS else 0.28) * sit
+
+
+def turned(turn: float) -> float:
+    """A turning head is never drawn thinner than a third of itself: it reads as a turn, not a vanishing."""
+    return math.copysign(max(abs(turn), 0.33), turn)
+
+
+def _draw_whole(canvas: skia.Canvas, fig: Figure, limbs: Limbs, facing: int, paint: skia.Paint | None) -> None:
+    """An icon that is its own body: it turns as a whole (about its middle), and raises a wing or
+    flipper of its own colour when it waves."""
+    box = icons.content_box(fig.icon)
+    canvas.save()
+    canvas.scale(turned(limbs.turn), 1)
+    if limbs.arm > 0:
+        _wing(canvas, fig, limbs.arm, facing, paint)
+    icons.draw(canvas, fig.icon, -(box.left + box.right) / 2 / box.height, -box.bottom / box.height,
+               1 / box.height, flip=icons.flip_for(fig.icon, facing), paint=paint)
+    canvas.restore()
+
+
+def wing_path(fig: Figure, arm: float, facing: int) -> skia.Path:
+    """A wing or flipper raised `arm` degrees at the figure's front shoulder (the layout track measures it)."""
+    shoulder = skia.Point(facing * fig.width * 0.3, -0.55)
+    length, width = 0.42, 0.14
+    shape = skia.Path.RRect(skia.RRect.MakeRectXY(
+        skia.Rect.MakeLTRB(shoulder.x() - width / 2, shoulder.y(), shoulder.x() + width / 2, shoulder.y() + length),
+        width / 2, width / 2))
+    shape.transform(skia.Matrix.RotateDeg(-facing * arm, shoulder))
+    return shape
+
+
+def _wing(canvas: skia.Canvas, fig: Figure, arm: float, facing: int, paint: skia.Paint | None) -> None:
+    """A raised wing or flipper at the figure's front shoulder, behind the icon's edge."""
+    shape = wing_path(fig, arm, facing)
+    colour = skia.Color(*(round(c * 0.75) for c in icons.average_colour(fig.icon)))
+    outline = _paint(_darker(colour, 0.7), paint.getColorFilter() if paint else None)
+    outline.setStyle(skia.Paint.kStroke_Style)
+    outline.setStrokeWidth(OUTLINE)
+    canvas.drawPath(shape, outline)
+    canvas.drawPath(shape, _paint(colour, paint.getColorFilter() if paint else None))
+
+
+def body_path(fig: Figure, limbs: Limbs = Limbs()) -> skia.Path:
+    """The body `draw` puts under the head (none for a whole icon) doing `limbs`, facing right, as one path:
+    the layout track measures it."""
     path = skia.Path()
     if fig.build != Build.WHOLE:
         layout = _layout(fig)
-        for shape, _ in (_four_legs if fig.build == Build.FOUR_LEGS else _two_legs)(fig, layout, gait):
+        for shape, _ in (_four_legs if fig.build == Build.FOUR_LEGS else _two_legs)(fig, layout, limbs):
             path.addPath(shape, -layout.centre, 0)
     return path
 
@@ -181,27 +246,36 @@ def _layout(fig: Figure) -> _Layout:
 Shapes = list[tuple[skia.Path, int]]  # outlines and their fill colours, back to front
 
 
-def _four_legs(fig: Figure, layout: _Layout, gait: float) -> Shapes:
-    torso = layout.torso
-    swing = LEG_SWING * gait
+def _four_legs(fig: Figure, layout: _Layout, limbs: Limbs) -> Shapes:
+    down = drop(fig, limbs.sit)
+    torso = layout.torso.makeOffset(0, down)
+    swing = LEG_SWING * limbs.gait
+    hip = -0.36 + down
+    # Seated, the hind legs fold forward under the body and the forelegs back; a raised forepaw reaches forward.
+    hind, fore = swing - 75 * limbs.sit, -swing + 75 * limbs.sit
     # Diagonal pairs move together, as in a walk: the far legs behind the body, in shade, the near ones over it.
-    shapes = [*_limb(-0.44, -0.36, 0.36, 0.13, swing, fig.limbs, fig.hands),
-              *_limb(0.12, -0.36, 0.36, 0.13, -swing, fig.limbs, fig.hands),
+    shapes = [*_limb(-0.44, hip, 0.36, 0.13, hind, fig.limbs, fig.hands),
+              *_limb(0.12, hip, 0.36, 0.13, fore, fig.limbs, fig.hands),
               (skia.Path.Circle(torso.left() - 0.02, torso.top() + 0.08, 0.07), fig.coat),  # tail
               (skia.Path.RRect(skia.RRect.MakeRectXY(torso, 0.2, 0.2)), fig.coat)]
-    return shapes + [*_limb(-0.54, -0.36, 0.36, 0.13, -swing, fig.coat, fig.hands),
-                     *_limb(0.2, -0.36, 0.36, 0.13, swing, fig.coat, fig.hands)]
+    # A paw lifts forward (under the head, where it shows) only for a wave or a greeting: smaller gestures
+    # of an arm would look like a kick.
+    paw = swing + 75 * limbs.sit - min(max(limbs.arm - PAW_FROM, 0.0), 75.0)
+    return shapes + [*_limb(-0.54, hip, 0.36, 0.13, -swing - 75 * limbs.sit, fig.coat, fig.hands),
+                     *_limb(0.2, hip, 0.36, 0.13, paw, fig.coat, fig.hands)]
 
 
-def _two_legs(fig: Figure, layout: _Layout, gait: float) -> Shapes:
-    torso = layout.torso
-    swing = LEG_SWING * gait
+def _two_legs(fig: Figure, layout: _Layout, limbs: Limbs) -> Shapes:
+    down = drop(fig, limbs.sit)
+    torso = layout.torso.makeOffset(0, down)
+    swing = LEG_SWING * limbs.gait
     half = torso.width() / 2
     shapes: Shapes = []
-    for x, angle in ((-0.3 * half - 0.01, swing), (0.3 * half + 0.01, -swing)):
-        shapes += _limb(x, -0.32, 0.32, 0.1, angle, fig.limbs, icons.hex_colour(SHOES))
-    for x, angle in ((-half - 0.035, -0.7 * swing), (half + 0.035, 0.7 * swing)):  # arms swing against the legs
-        shapes += _limb(x, -0.56, 0.27, 0.075, angle, fig.coat, fig.hands)
+    for x, angle in ((-0.3 * half - 0.01, swing), (0.3 * half + 0.01, -swing)):  # seated, the legs reach forward
+        shapes += _limb(x, -0.32 + down, 0.32, 0.1, angle - 85 * limbs.sit, fig.limbs, icons.hex_colour(SHOES))
+    # The arms swing against the legs; the front one rises to wave.
+    for x, angle in ((-half - 0.035, -0.7 * swing), (half + 0.035, 0.7 * swing - limbs.arm)):
+        shapes += _limb(x, -0.56 + down, 0.27, 0.075, angle, fig.coat, fig.hands)
     return shapes + [(skia.Path.RRect(skia.RRect.MakeRectXY(torso, 0.06, 0.06)), fig.coat)]
 
 

@@ -72,14 +72,17 @@ def _outlines(fig: bodies.Figure, pose: motion.Pose) -> tuple[skia.Path, skia.Pa
     if fig.build == bodies.Build.WHOLE:
         where = icons.placement(-(box.left + box.right) / 2 / box.height, -box.bottom / box.height, 1 / box.height,
                                 icons.flip_for(fig.icon, pose.facing))
-        return _moved(_icon_outline(fig.icon), where), None
+        outline = _moved(_icon_outline(fig.icon), where)
+        if pose.limbs.arm > 0:  # a waving penguin's flipper
+            outline.addPath(bodies.wing_path(fig, pose.limbs.arm, pose.facing))
+        return _moved(outline, skia.Matrix.Scale(bodies.turned(pose.limbs.turn), 1)), None
     head = fig.head
     size = head.height() / box.height
     where = icons.placement(head.left() - size * box.left, head.top() - size * box.top, size,
                             icons.flip_for(fig.icon, 1))
     mirror = skia.Matrix.Scale(pose.facing, 1)  # a drawn body is mirrored as a whole to face left
     return (_moved(_icon_outline(fig.icon), skia.Matrix.Concat(mirror, where)),
-            _moved(bodies.body_path(fig, pose.gait), mirror))
+            _moved(bodies.body_path(fig, pose.limbs), mirror))
 
 
 def _on_frame(outline: skia.Path, figure_to_layer: skia.Matrix, clip: skia.Rect | None,

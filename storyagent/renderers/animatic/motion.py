@@ -1,18 +1,23 @@
 """Character motion: where each character stands in a shot and how its body
-moves at each instant, from the storyboard's `Motion` and `ScreenDirection`.
+moves at each instant, from the storyboard's `Motion` and `ScreenDirection`
+and the performance the acting table reads from its action.
 
 Characters stand side by side on the subject plane, spaced by their widths so
 they never overlap; those who travel move together, so they stay apart.
+No performance flips a figure: a look around turns the head, a dance sways,
+so a silhouette only moves as far as the storyboard moves it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from storyagent.cast import Look
 from storyagent.renderers.animatic import bodies
+from storyagent.renderers.animatic.bodies import Build, Limbs
 from storyagent.storyboard import Motion, OnScreen, ScreenDirection
+from storyagent.storyboard.acting import Performance, performance
 
 # Travel speed in body heights per second.
 SPEED = {Motion.WALK: 0.55, Motion.RUN: 1.5, Motion.SWIM: 0.45, Motion.FLY: 1.1}
@@ -23,6 +28,9 @@ FLYING_HEIGHT = 0.9  # a flier's feet above the ground, in body heights
 GROUP_SPREAD = 0.6
 GROUP_DEPTH = 0.8
 GROUP_LAG = 0.29  # seconds each member is out of step with the one before
+SEARCH_LEGS = 2  # a searcher walks and stops this many times in a shot
+SEARCH_WALKING = 0.5  # the part of each leg it walks; the rest it stands and looks left and right
+HOP = 0.09  # a hop's height, in body heights: within the headroom of a medium-wide framing
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,8 @@ class Pose:
     squash: float = 1.0  # vertical scale (breathing, landing)
     stretch: float = 1.0  # horizontal scale
     tilt: float = 0.0  # degrees, around the feet
-    gait: float = 0.0  # where the legs are in a stride, -1..1 (0: together)
-    sleeping: bool = False
+    limbs: Limbs = field(default_factory=Limbs)
+    act: Performance = Performance.IDLE  # what it performs (the overlays it shows)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class Actor:
     look: Look
     on: OnScreen
     home: float  # world x of its feet at mid-shot
+    act: Performance = Performance.IDLE
 
     @property
     def facing(self) -> int:
@@ -75,7 +84,7 @@ def arrange(looks: list[Look], on_screen: list[OnScreen]) -> list[Actor]:
     x = -total / 2
     actors = []
     for look, on, width in zip(looks, on_screen, widths):
-        actors.append(Actor(look=look, on=on, home=x + width / 2))
+        actors.append(Actor(look=look, on=on, home=x + width / 2, act=performance(on)))
         x += width + gap
     return actors
 
@@ -121,54 +130,195 @@ def _rows(count: int) -> int:
 def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
     """The actor's pose `seconds` into the shot (t = progress 0..1). Travellers
     share one signed `path`, the subject's, so they keep their spacing."""
-    look, motion = actor.look, actor.on.motion
+    look, act = actor.look, actor.act
     facing = actor.facing
-    x = actor.home + (offset(t, path) if motion in SPEED else 0.0)
+    x = actor.home + (offset(t, path) if actor.on.motion in SPEED else 0.0)
     depth = 0.0
     if actor.on.direction == ScreenDirection.TOWARD_CAMERA:
         depth = 2.5 * look.height * (1 - t)
     elif actor.on.direction == ScreenDirection.AWAY_FROM_CAMERA:
         depth = 2.5 * look.height * t
     phase = (look.seed % 1000) / 1000  # characters do not move in lockstep
-    breath = math.sin(2 * math.pi * (seconds / 3.2 + phase))
-    h = look.height
+    if act == Performance.WALK and bodies.figure(look.icon, look.seed).build == Build.WHOLE:
+        act = Performance.WADDLE  # a body without legs (a penguin, a duck) rocks from side to side
+    if act == Performance.SEARCH:
+        x = actor.home + (offset(_searched(t), path) if actor.on.motion in SPEED else 0.0)
+    base = Pose(x, 0.0, depth, facing, act=act)
+    return _PERFORMERS[act](base, look.height, seconds + phase * 3.0, t)
 
-    if motion == Motion.WALK:
-        stride = math.sin(math.pi * (seconds * 1.8 + phase))
-        return Pose(x, 0.05 * h * abs(stride), depth, facing, tilt=3 * stride, gait=stride)
-    if motion == Motion.RUN:
-        stride = math.sin(math.pi * (seconds * 3.2 + phase))
-        return Pose(x, 0.12 * h * abs(stride), depth, facing, squash=1 - 0.04 * (1 - abs(stride)), tilt=8 * facing,
-                    gait=1.4 * stride)
-    if motion == Motion.SWIM:
-        bob = math.sin(2 * math.pi * (seconds * 0.6 + phase))
-        return Pose(x, 0.04 * h * bob - 0.15 * h, depth, facing, tilt=5 * bob, gait=0.6 * bob)
-    if motion == Motion.FLY:
-        glide = math.sin(2 * math.pi * (seconds * 0.4 + phase))
-        return Pose(x, FLYING_HEIGHT * h + 0.12 * h * glide, depth, facing, tilt=-6 * facing + 4 * glide)
-    if motion == Motion.JUMP:
-        hop = (seconds / 1.1 + phase) % 1.0
-        height = max(0.0, math.sin(math.pi * hop / 0.7)) if hop < 0.7 else 0.0
-        landing = 1 - 0.12 * max(0.0, 1 - abs(hop - 0.8) / 0.12) if hop >= 0.7 else 1.0
-        return Pose(x, 0.45 * h * height, depth, facing, squash=landing, stretch=2 - landing)
-    if motion == Motion.WAVE:
-        return Pose(x, 0.0, depth, facing, tilt=7 * math.sin(2 * math.pi * (seconds * 1.6 + phase)))
-    if motion == Motion.SIT:
-        return Pose(x, 0.0, depth, facing, squash=0.9 + 0.012 * breath, stretch=1.04)
-    if motion == Motion.SLEEP:
-        slow = math.sin(2 * math.pi * (seconds / 4.5 + phase))
-        return Pose(x, 0.0, depth, facing, squash=0.86 + 0.02 * slow, stretch=1.06, sleeping=True)
-    if motion == Motion.LOOK:
-        glance = facing if (seconds / 1.7 + phase) % 2.0 < 1.0 else -facing
-        return Pose(x, 0.0, depth, glance, squash=1 + 0.012 * breath)
-    if motion == Motion.TALK:
-        nod = abs(math.sin(2 * math.pi * (seconds * 2.2 + phase)))
-        return Pose(x, 0.015 * h * nod, depth, facing, squash=1 + 0.01 * breath, tilt=1.5 * nod)
-    if motion == Motion.DANCE:
-        beat = math.sin(2 * math.pi * (seconds * 1.0 + phase))
-        bounce = abs(math.sin(2 * math.pi * (seconds * 1.0 + phase)))
-        return Pose(x, 0.1 * h * bounce, depth, 1 if beat > 0 else -1, tilt=10 * beat)
-    if motion == Motion.WORK:  # bends to the work and straightens, a stroke a little under a second
-        stroke = (1 + math.sin(2 * math.pi * (seconds * 1.3 + phase))) / 2
-        return Pose(x, 0.0, depth, facing, squash=0.94 + 0.05 * stroke, tilt=9 * facing * stroke)
-    return Pose(x, 0.0, depth, facing, squash=1 + 0.015 * breath)  # idle: breathing
+
+def _searched(t: float) -> float:
+    """Progress along the path of a searcher: stretches of walking, each followed by a stop
+    (to look left and right), ending where a steady walker would."""
+    leg, within = divmod(min(t, 0.9999) * SEARCH_LEGS, 1.0)
+    return (leg + _ease(min(within / SEARCH_WALKING, 1.0))) / SEARCH_LEGS
+
+
+def _searching(t: float) -> float:
+    """How far into a stop (0..1) a searcher is at progress t; 0 while it walks."""
+    within = (min(t, 0.9999) * SEARCH_LEGS) % 1.0
+    return max(0.0, (within - SEARCH_WALKING) / (1 - SEARCH_WALKING))
+
+
+def _ease(u: float) -> float:
+    return u * u * (3 - 2 * u)
+
+
+def _glance(s: float, period: float) -> float:
+    """The head's turn for one who looks one way and the other: it holds each way and turns
+    between them in about a fifth of the period, smoothly (1: ahead, -1: back)."""
+    return math.tanh(3.5 * math.cos(2 * math.pi * s / period)) / math.tanh(3.5)
+
+
+def _breath(s: float) -> float:
+    return math.sin(2 * math.pi * s / 3.2)
+
+
+# Each performer: the base pose (where the actor stands, facing, its act), its height, the seconds
+# (shifted by the actor's phase) and the shot's progress -> the pose at that instant.
+
+
+def _idle(p: Pose, h: float, s: float, t: float) -> Pose:
+    return replace(p, squash=1 + 0.015 * _breath(s))
+
+
+def _walk(p: Pose, h: float, s: float, t: float) -> Pose:
+    stride = math.sin(math.pi * s * 1.8)
+    return replace(p, lift=0.05 * h * abs(stride), tilt=3 * stride, limbs=Limbs(gait=stride))
+
+
+def _waddle(p: Pose, h: float, s: float, t: float) -> Pose:
+    step = math.sin(math.pi * s * 2.6)
+    return replace(p, lift=0.03 * h * abs(step), tilt=9 * step, limbs=Limbs(gait=0.5 * step))
+
+
+def _run(p: Pose, h: float, s: float, t: float) -> Pose:
+    stride = math.sin(math.pi * s * 3.2)
+    return replace(p, lift=0.12 * h * abs(stride), squash=1 - 0.04 * (1 - abs(stride)), tilt=8 * p.facing,
+                   limbs=Limbs(gait=1.4 * stride))
+
+
+def _swim(p: Pose, h: float, s: float, t: float) -> Pose:
+    bob = math.sin(2 * math.pi * s * 0.6)
+    return replace(p, lift=0.04 * h * bob - 0.15 * h, tilt=5 * bob, limbs=Limbs(gait=0.6 * bob))
+
+
+def _fly(p: Pose, h: float, s: float, t: float) -> Pose:
+    glide = math.sin(2 * math.pi * s * 0.4)
+    return replace(p, lift=FLYING_HEIGHT * h + 0.12 * h * glide, tilt=-6 * p.facing + 4 * glide)
+
+
+def _drift(p: Pose, h: float, s: float, t: float) -> Pose:
+    """Carried off by the wind: aloft, tumbling slowly, never in control."""
+    tumble = math.sin(2 * math.pi * s * 0.35)
+    return replace(p, lift=FLYING_HEIGHT * h + 0.18 * h * math.sin(2 * math.pi * s * 0.5), tilt=25 * tumble)
+
+
+def _jump(p: Pose, h: float, s: float, t: float) -> Pose:
+    hop = (s / 1.1) % 1.0
+    height = math.sin(math.pi * hop / 0.7) if hop < 0.7 else 0.0
+    landing = 1 - 0.12 * max(0.0, 1 - abs(hop - 0.8) / 0.12) if hop >= 0.7 else 1.0
+    return replace(p, lift=HOP * h * height, squash=landing, stretch=2 - landing)
+
+
+def _play(p: Pose, h: float, s: float, t: float) -> Pose:
+    """Hops about, to and fro, the head turned the way it goes."""
+    sway = math.sin(2 * math.pi * s / 2.4)
+    hop = abs(math.sin(2 * math.pi * s * 1.2))
+    return replace(p, x=p.x + 0.12 * h * sway, lift=0.7 * HOP * h * hop, squash=0.96 + 0.04 * hop,
+                   limbs=Limbs(gait=0.5 * math.sin(2 * math.pi * s * 1.2), turn=_glance(s - 0.6, 2.4)))
+
+
+def _wave(p: Pose, h: float, s: float, t: float) -> Pose:
+    swing = math.sin(2 * math.pi * s * 1.8)
+    return replace(p, tilt=-3 * swing, squash=1 + 0.01 * _breath(s), limbs=Limbs(arm=135 + 25 * swing))
+
+
+def _greet(p: Pose, h: float, s: float, t: float) -> Pose:
+    """A bow with a raised hand, again every few seconds."""
+    cycle = (s / 2.6) % 1.0
+    bow = math.sin(math.pi * min(cycle / 0.5, 1.0))
+    return replace(p, tilt=14 * bow, limbs=Limbs(arm=110 * bow))
+
+
+def _hug(p: Pose, h: float, s: float, t: float) -> Pose:
+    rock = math.sin(2 * math.pi * s * 0.5)
+    return replace(p, tilt=10 + 3 * rock, squash=1 + 0.01 * _breath(s), limbs=Limbs(arm=70))
+
+
+def _dance(p: Pose, h: float, s: float, t: float) -> Pose:
+    beat = math.sin(2 * math.pi * s)
+    return replace(p, lift=0.6 * HOP * h * abs(beat), tilt=10 * beat,
+                   limbs=Limbs(arm=60 + 60 * beat, turn=_glance(s, 2.0), gait=0.4 * beat))
+
+
+def _work(p: Pose, h: float, s: float, t: float) -> Pose:
+    """Bends to the work and straightens, a stroke a little under a second."""
+    stroke = (1 + math.sin(2 * math.pi * s * 1.3)) / 2
+    return replace(p, squash=0.94 + 0.05 * stroke, tilt=9 * stroke, limbs=Limbs(arm=50 * stroke))
+
+
+def _sit(p: Pose, h: float, s: float, t: float) -> Pose:
+    return replace(p, squash=0.8 + 0.01 * _breath(s), stretch=1.06, limbs=Limbs(sit=1.0))
+
+
+def _sleep(p: Pose, h: float, s: float, t: float) -> Pose:
+    slow = math.sin(2 * math.pi * s / 4.5)
+    return replace(p, squash=0.72 + 0.02 * slow, stretch=1.1, limbs=Limbs(sit=1.0))
+
+
+def _look(p: Pose, h: float, s: float, t: float) -> Pose:
+    return replace(p, squash=1 + 0.012 * _breath(s), limbs=Limbs(turn=_glance(s, 3.4)))
+
+
+def _search(p: Pose, h: float, s: float, t: float) -> Pose:
+    stop = _searching(t)
+    if stop == 0.0:
+        return _walk(p, h, s, t)
+    return replace(p, squash=1 + 0.012 * _breath(s), limbs=Limbs(turn=math.cos(2 * math.pi * _ease(stop))))
+
+
+def _laugh(p: Pose, h: float, s: float, t: float) -> Pose:
+    shake = abs(math.sin(2 * math.pi * s * 2.5))
+    return replace(p, lift=0.03 * h * shake, squash=0.95 + 0.07 * shake, stretch=1.04 - 0.04 * shake, tilt=-5)
+
+
+def _cry(p: Pose, h: float, s: float, t: float) -> Pose:
+    sob = abs(math.sin(2 * math.pi * s * 0.9))
+    return replace(p, squash=0.93 - 0.02 * sob, tilt=7, stretch=1.02)
+
+
+def _shiver(p: Pose, h: float, s: float, t: float) -> Pose:
+    tremble = math.sin(2 * math.pi * s * 11)
+    return replace(p, x=p.x + 0.008 * h * tremble, squash=0.93, stretch=0.97, tilt=1.5 * tremble)
+
+
+def _think(p: Pose, h: float, s: float, t: float) -> Pose:
+    return replace(p, tilt=-4 + 2 * math.sin(2 * math.pi * s / 5), squash=1 + 0.012 * _breath(s))
+
+
+def _talk(p: Pose, h: float, s: float, t: float) -> Pose:
+    nod = abs(math.sin(2 * math.pi * s * 2.2))
+    return replace(p, lift=0.015 * h * nod, squash=1 + 0.01 * _breath(s), tilt=1.5 * nod, limbs=Limbs(arm=20 * nod))
+
+
+def _sing(p: Pose, h: float, s: float, t: float) -> Pose:
+    sway = math.sin(2 * math.pi * s * 0.7)
+    return replace(p, tilt=-4 + 5 * sway, squash=1.02 + 0.02 * abs(sway), limbs=Limbs(arm=30 + 20 * sway))
+
+
+def _surprise(p: Pose, h: float, s: float, t: float) -> Pose:
+    """Starts up every few seconds, then stands tall."""
+    start = max(0.0, 1 - (s % 3.0) / 0.5)
+    return replace(p, lift=0.5 * HOP * h * start, squash=1.05, stretch=0.96, tilt=-6, limbs=Limbs(arm=60))
+
+
+_PERFORMERS = {
+    Performance.IDLE: _idle, Performance.WALK: _walk, Performance.WADDLE: _waddle, Performance.RUN: _run,
+    Performance.SWIM: _swim, Performance.FLY: _fly, Performance.DRIFT: _drift, Performance.JUMP: _jump,
+    Performance.PLAY: _play, Performance.WAVE: _wave, Performance.GREET: _greet, Performance.HUG: _hug,
+    Performance.DANCE: _dance, Performance.WORK: _work, Performance.SIT: _sit, Performance.SLEEP: _sleep,
+    Performance.LOOK: _look, Performance.SEARCH: _search, Performance.LAUGH: _laugh, Performance.CRY: _cry,
+    Performance.SHIVER: _shiver, Performance.THINK: _think, Performance.TALK: _talk, Performance.SING: _sing,
+    Performance.SURPRISE: _surprise,
+}

@@ -8,7 +8,6 @@ memory does not grow with the shot's length.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +18,7 @@ import skia
 from storyagent.cache import source_version
 from storyagent.cast import Look, character_look, location_look, stable_seed
 from storyagent.plugins import NoOptions
-from storyagent.renderers.animatic import bodies, camera, motion
+from storyagent.renderers.animatic import bodies, camera, motion, overlays
 from storyagent.renderers.animatic.camera import ANGLES, FRAMINGS, Face, Subject, View
 from storyagent.renderers.animatic.environments import Environment, environment
 from storyagent.renderers.base import ShotJob, ShotRenderer
@@ -160,17 +159,14 @@ def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: Vie
         canvas.clipRect(placed.clip, doAntiAlias=True)
     canvas.concat(placed.matrix)
     paint = character_paint(look.tint, env) if matte is None else flat_paint(matte)
-    bodies.draw(canvas, fig, pose.gait, pose.facing, paint)
+    bodies.draw(canvas, fig, pose.limbs, pose.facing, paint)
     canvas.restore()
     if matte is not None:
         return
     pose = placed.pose
     if progress is not None and progress < 1:
         draw_material(canvas, look, pose, 1 - progress, character_paint(None, env))
-    if pose.sleeping:
-        bob = 0.08 * look.height * math.sin(seconds * 1.5)
-        z = 0.35 * look.height
-        icons.draw(canvas, "zzz", pose.x + 0.3 * look.height, -pose.lift - look.height * 1.1 - z + bob, z)
+    overlays.draw(canvas, look, pose, seconds)
 
 
 def flat_paint(colour: int) -> skia.Paint:

@@ -80,7 +80,7 @@ def draw_pose(canvas: skia.Canvas, look: Look, pose: str, panel: skia.Rect) -> N
     canvas.save()
     canvas.translate(x, feet - (0.04 * size if walking else 0.0))
     canvas.scale(size, size)
-    bodies.draw(canvas, fig, 0.8 if walking else 0.0, facing, icons.tint_paint(look.tint))
+    bodies.draw(canvas, fig, bodies.Limbs(gait=0.8 if walking else 0.0), facing, icons.tint_paint(look.tint))
     canvas.restore()
 
 
