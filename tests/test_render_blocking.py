@@ -9,10 +9,12 @@ from storyagent.cast import assign_cast
 from storyagent.planners import PlanOptions
 from storyagent.planners.premise import read_premise
 from storyagent.planners.template import TemplatePlanner
+from storyagent.renderers.animatic import motion
 from storyagent.renderers.animatic.renderer import AnimaticRenderer
 from storyagent.renderers.base import ShotJob
 from storyagent.renderers.layout import Box, ShotLayout
 from storyagent.storyboard import ShotSize, Storyboard
+from tests.helpers.animatic_boards import board, shot
 
 WIDE_SIZES = {ShotSize.MEDIUM_WIDE, ShotSize.FULL, ShotSize.WIDE, ShotSize.EXTREME_WIDE}
 PREMISES = [
@@ -76,3 +78,17 @@ def test_every_character_of_a_wide_shot_of_two_or_more_has_its_head_in_frame(sho
         shares = share_in_frame(board, shot_id)
         missed.update({f"{premise} / {shot_id} / {member}": share for member, share in shares.items() if share < 0.9})
     assert not missed
+
+
+@pytest.mark.parametrize("facing", ["left-to-right", "right-to-left"])
+def test_a_partner_who_meets_the_subject_stands_close_on_the_side_it_faces(facing: str) -> None:
+    other = "right-to-left" if facing == "left-to-right" else "left-to-right"
+    meeting = [{"character": "pip", "direction": other}, {"character": "nanuk", "direction": facing}]
+    b = assign_cast(board([shot("meet", "full", characters=meeting)]))
+    b.shot("meet").camera.subject = "nanuk"
+    layout = layout_of(b, "meet", 2.0)
+    pip, bear = layout.frames[len(layout.frames) // 2].figures
+    assert (bear.facing, pip.facing) == ((1, -1) if facing == "left-to-right" else (-1, 1))
+    assert (pip.box[0] - bear.box[0]) * bear.facing > 0  # in front of the bear
+    apart = abs(pip.box[0] + pip.box[2] - bear.box[0] - bear.box[2]) / 2  # between their centres
+    assert apart <= (bear.box[2] - bear.box[0]) + motion.GAP * (bear.box[3] - bear.box[1])
