@@ -136,8 +136,9 @@ class Subject:
     x: Callable[[float], float]  # world x of its centre at shot progress t (0..1)
     top: float  # world y of its top when standing (negative: above the ground)
     height: float
-    facing: int  # +1 right, -1 left: the frame leaves room in front of it
+    facing: int  # +1 right, -1 left: the frame leaves room in front of it; 0: none (a group framed whole)
     face: Face | None = None  # the head of a drawn body, which close shots frame
+    widen: float = 1.0  # how much wider than its size row the view is, to hold everyone of a group shot
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def base_view(size: ShotSize, angle: CameraAngle, subject: Subject, width: int, 
     if subject.face is not None and size in FACE_FRAMINGS:
         framing = FACE_FRAMINGS[size]
         dx, top, tall = subject.face.dx, subject.face.top, subject.face.height
-    coverage = framing.coverage * tilt.coverage
+    coverage = framing.coverage * tilt.coverage / subject.widen
     k = coverage * height / tall  # pixels per unit on the subject plane
     distance = focal(height) / k
     # The framed top sits at `framing.top` of the frame height (the pitch shifts everything).

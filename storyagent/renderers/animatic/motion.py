@@ -76,17 +76,27 @@ def drawn_width(look: Look) -> float:
     return figure_width(look) * (1 + GROUP_SPREAD * 2 * _rows(look.count))
 
 
-def arrange(looks: list[Look], on_screen: list[OnScreen]) -> list[Actor]:
-    """Side by side in the order listed, centred on x = 0, never overlapping."""
-    widths = [drawn_width(look) for look in looks]
+def arrange(looks: list[Look], on_screen: list[OnScreen], subject: str | None = None) -> list[Actor]:
+    """Side by side, centred on x = 0, in the order listed, never overlapping; but characters who meet
+    the subject (one of them faces the other way) stand close to it on the side it faces, so they face
+    each other and share the frame."""
+    actors = [Actor(look=look, on=on, home=0.0, act=performance(on)) for look, on in zip(looks, on_screen)]
+    lead = next((a for a in actors if a.look.id == subject), actors[0] if actors else None)
+    order, widths = actors, [drawn_width(a.look) for a in actors]
+    if lead is not None and any(a.facing == -lead.facing for a in actors if a is not lead):
+        # The partner stands a figure and a gap from the lead itself, in front of the rest of its group.
+        order = [lead] + [a for a in actors if a is not lead]
+        widths = [figure_width(lead.look)] + [drawn_width(a.look) for a in order[1:]]
+        if lead.facing < 0:
+            order.reverse()
+            widths.reverse()
     gap = GAP * max((look.height for look in looks), default=1.0)
-    total = sum(widths) + gap * max(len(looks) - 1, 0)
-    x = -total / 2
-    actors = []
-    for look, on, width in zip(looks, on_screen, widths):
-        actors.append(Actor(look=look, on=on, home=x + width / 2, act=performance(on)))
+    x = -(sum(widths) + gap * max(len(order) - 1, 0)) / 2
+    homes = {}
+    for actor, width in zip(order, widths):
+        homes[id(actor)] = x + width / 2
         x += width + gap
-    return actors
+    return [replace(a, home=homes[id(a)]) for a in actors]
 
 
 TRACKED = 0.35  # the least a followed traveller covers, in visible widths: the journey must show

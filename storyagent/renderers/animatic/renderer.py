@@ -23,7 +23,7 @@ from storyagent.renderers.animatic.camera import ANGLES, FRAMINGS, Face, Subject
 from storyagent.renderers.animatic.environments import Environment, environment
 from storyagent.renderers.base import ShotJob, ShotRenderer
 from storyagent.renderers.layout import ShotLayout
-from storyagent.storyboard import CameraMovement, Motion, Storyboard
+from storyagent.storyboard import CameraMovement, Motion, ShotSize, Storyboard
 from storyagent.world import icons
 
 SWIM_DEPTH = 0.2  # how much deeper than its swimming pose a swimmer sits in open water, in heights
@@ -47,7 +47,7 @@ class ShotScene:
         scene = board.scene_of(shot_id)
         env = environment(location_look(board, scene.location))
         looks = [character_look(board, on.character) for on in shot.characters]
-        actors = motion.arrange(looks, list(shot.characters))
+        actors = motion.arrange(looks, list(shot.characters), shot.camera.subject)
         cam = shot.camera
         coverage = FRAMINGS[cam.size].coverage * ANGLES[cam.angle].coverage
 
@@ -63,9 +63,38 @@ class ShotScene:
             movement = CameraMovement.TRUCK_RIGHT if facing > 0 else CameraMovement.TRUCK_LEFT
 
         target = _framed(subject, coverage, path)
-        view_at = camera.camera_path(movement, cam.size, cam.angle, target, width, height, duration,
-                                     seed=stable_seed(shot_id))
-        return cls(width, height, duration, env, actors, path, view_at)
+
+        def shot_with(framed: Subject) -> ShotScene:
+            view_at = camera.camera_path(movement, cam.size, cam.angle, framed, width, height, duration,
+                                         seed=stable_seed(shot_id))
+            return cls(width, height, duration, env, actors, path, view_at)
+
+        if cam.size not in GROUP_SIZES or len(actors) < 2:
+            return shot_with(target)
+        # A group shot frames everyone: the least widening (and, for a camera that rises or sinks, the least
+        # raising of the group in frame) that keeps every head in frame all along, else the one that comes closest.
+        best, best_share = None, -1.0
+        for widen in _widenings(cam.size):
+            for raised in RAISINGS:
+                framed = _framed_together(actors, target, widen)
+                scene = shot_with(replace(framed, top=framed.top + raised * height_units * widen / coverage))
+                share = scene.heads_in_frame()
+                if share == 1.0:
+                    return scene
+                if share > best_share:
+                    best, best_share = scene, share
+        return best
+
+    def heads_in_frame(self, samples: int = 9) -> float:
+        """The share of every figure's head at `samples` instants over the shot that is wholly in frame."""
+        from storyagent.renderers.animatic.measure import frame_layout, shot_members
+
+        members = shot_members(self)
+        inside = 0
+        for i in range(samples):
+            frame = frame_layout(self, self.duration * i / (samples - 1), members)
+            inside += sum(_inside(f.head, self.width, self.height) for f in frame.figures)
+        return inside / (samples * len(members))
 
     def posed(self, seconds: float) -> list[tuple[motion.Actor, motion.Pose]]:
         """Every figure's pose at `seconds`: each character, each member of a group, in the shot's order."""
@@ -103,6 +132,40 @@ def _framed(subject: motion.Actor | None, coverage: float, path: float) -> Subje
         facing=subject.facing,
         face=face,
     )
+
+
+# Sizes that show whole figures, or nearly: a shot of two or more at one of these frames them all,
+# at most one size wider than its own row if they do not fit in it.
+GROUP_SIZES = (ShotSize.EXTREME_WIDE, ShotSize.WIDE, ShotSize.FULL, ShotSize.MEDIUM_WIDE)
+WIDENINGS = 5  # views tried, from the size row's own to one size wider
+RAISINGS = (0.0, 0.08, 0.16)  # how far up the frame a group may be moved, in frame heights
+
+
+def _framed_together(actors: list[motion.Actor], alone: Subject, widen: float) -> Subject:
+    """The subject framed with everyone of the shot: the view centred on the group, the top of the tallest
+    (or the highest flier, as it stands at mid-shot) where the subject's would be, `widen` times wider
+    than the size row."""
+    lefts = [a.home - motion.drawn_width(a.look) / 2 for a in actors]
+    rights = [a.home + motion.drawn_width(a.look) / 2 for a in actors]
+    tops = [-pose.lift - a.look.height for a in actors for pose in motion.group_poses(a, 0.0, 0.5, 0.0)]
+    centre = (max(rights) + min(lefts)) / 2
+    return replace(alone, x=lambda t: centre + (alone.x(t) - alone.x(0.5)), top=min(tops), facing=0, widen=widen)
+
+
+# The least share of the frame height a group shot's subject may fill: the bottom of the next wider row
+# (a medium-wide may become a full shot of 55 %, a full shot a wide of 20 %), so its size moves one step at most.
+LEAST_COVERAGE = {ShotSize.MEDIUM_WIDE: 0.55, ShotSize.FULL: 0.2, ShotSize.WIDE: FRAMINGS[ShotSize.EXTREME_WIDE].coverage,
+                  ShotSize.EXTREME_WIDE: FRAMINGS[ShotSize.EXTREME_WIDE].coverage}
+
+
+def _widenings(size: ShotSize) -> list[float]:
+    """How much wider than its row a group shot may be, least first: at most one size wider."""
+    most = FRAMINGS[size].coverage / LEAST_COVERAGE[size]
+    return [most ** (i / (WIDENINGS - 1)) for i in range(WIDENINGS)]
+
+
+def _inside(box: tuple[float, float, float, float], width: int, height: int) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
 
 
 def _subject_actor(actors: list[motion.Actor], subject_id: str | None) -> motion.Actor | None:
