@@ -33,7 +33,7 @@ from storyagent.storyboard import (
     TimeOfDay,
     Weather,
 )
-from storyagent.storyboard.language import cjk_characters
+from storyagent.storyboard.language import cjk_characters, lemmas
 from storyagent.world import World, world
 
 GROUP = 4  # figures drawn for a group the premise does not count ("penguins", "a choir")
@@ -218,21 +218,12 @@ class _Word:
     lower: str
 
 
-@lru_cache(maxsize=1)
-def _lexicon():
-    import lemminflect  # ~0.3 s to load its tables: once, and only when a premise is read
-
-    return lemminflect
-
-
-def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
-    return _lexicon().getAllLemmas(word)
 
 
 def _verb_lemma(word: str) -> str | None:
-    lemmas = _lemmas(word.lower()).get("VERB")
-    if lemmas:
-        return lemmas[0]
+    known = lemmas(word.lower()).get("VERB")
+    if known:
+        return known[0]
     if word.lower() in STORY_OF_VERB:
         return word.lower()
     return None
@@ -246,8 +237,8 @@ def _is_noun(word: str, w: World) -> bool:
     lower = word.lower()
     if lower in FUNCTION_WORDS:
         return False
-    lemmas = _lemmas(lower)
-    return bool("NOUN" in lemmas or "PROPN" in lemmas or not lemmas or _kind_of([lower], w) or lower in NUMBERS)
+    known = lemmas(lower)
+    return bool("NOUN" in known or "PROPN" in known or not known or _kind_of([lower], w) or lower in NUMBERS)
 
 
 def _words(text: str) -> list[_Word]:
@@ -316,8 +307,8 @@ def _plural_noun(word: str, w: World) -> bool:
     kind = _kind_of([word], w)
     if kind and w.creatures[kind].plural == word and word != kind:
         return True
-    lemmas = _lemmas(word).get("NOUN")
-    return bool(lemmas and lemmas[0] != word and word.endswith("s"))
+    known = lemmas(word).get("NOUN")
+    return bool(known and known[0] != word and word.endswith("s"))
 
 
 def _read_predicate(words: list[_Word], r: _Reading, w: World) -> None:
@@ -430,8 +421,8 @@ def _phrases(words: list[_Word]) -> list[tuple[str, list[_Word]]]:
                     "for", "with", "of", "inside", "beyond", "and", "by", "up", "down", "along", "past", "toward",
                     "towards", "onto", "behind", "after"}
     for word in words:
-        lemmas = _lemmas(word.lower)
-        if out[-1][1] and "VERB" in lemmas and "NOUN" not in lemmas and word.lower.endswith(("ed", "en", "ing")):
+        known = lemmas(word.lower)
+        if out[-1][1] and "VERB" in known and "NOUN" not in known and word.lower.endswith(("ed", "en", "ing")):
             out.append(("that", []))  # 'a sea turtle tangled in a net': what follows describes, it names nothing
             participle = True
         elif word.lower in prepositions and not (word.lower == "of" and out[-1][1] and out[-1][1][-1].lower in GROUP_NOUNS):
@@ -477,7 +468,7 @@ def _character(words: list[_Word], w: World, role: str, before: list[PremiseChar
         elif not rest and (lower in AGES or lower in STATURES) and at + 1 < len(words):
             age = age or AGES.get(lower)
             stature = stature or STATURES.get(lower)
-        elif not rest and at + 1 < len(words) and "ADJ" in _lemmas(lower) and not _kind_of([lower, words[at + 1].lower], w):
+        elif not rest and at + 1 < len(words) and "ADJ" in lemmas(lower) and not _kind_of([lower, words[at + 1].lower], w):
             traits.append(lower)
         else:
             rest.append(word)
@@ -532,8 +523,8 @@ def _person_word(noun: str) -> bool:
 
 
 def _singular(noun: str) -> str:
-    lemmas = _lemmas(noun).get("NOUN")
-    return lemmas[0] if lemmas else noun
+    known = lemmas(noun).get("NOUN")
+    return known[0] if known else noun
 
 
 def _beings(words: list[_Word], w: World) -> bool:
@@ -564,8 +555,8 @@ def _thing_name(words: list[_Word], w: World) -> str | None:
 
 def _noun_not_modifier(word: str) -> bool:
     """'kite', 'bike' (nouns that can be verbs) but not 'lost', 'leaky' or 'red' before a noun."""
-    lemmas = _lemmas(word)
-    return "NOUN" in lemmas and "ADJ" not in lemmas or not lemmas
+    known = lemmas(word)
+    return "NOUN" in known and "ADJ" not in known or not known
 
 
 def _natives(words: list[_Word], r: _Reading, w: World) -> str | None:

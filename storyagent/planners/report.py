@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel
 
 from storyagent.storyboard import Character, Location, Scene, Shot, Storyboard
+from storyagent.storyboard.language import lemmas
 from storyagent.storyboard.model import PremiseCharacter, PremiseReading, PremiseThing, Threat, TimeOfDay, Weather
 
 T = TypeVar("T", Character, Location)
@@ -224,36 +225,31 @@ def _has_word(text: str, forms: set[str]) -> bool:
     return any(word in forms for word in re.findall(r"[a-z]+", text.lower()))
 
 
-@functools.cache
 def verb_forms(verb: str) -> frozenset[str]:
     """Every form of an English verb (or of its lemma): 'melt' -> melt, melts, melted, melting."""
-    from lemminflect import getAllInflections, getAllLemmas
+    return _forms(verb.lower(), "VERB")
 
-    lemmas = getAllLemmas(verb.lower()).get("VERB", (verb.lower(),))
-    forms = {verb.lower(), *lemmas}
-    for lemma in lemmas:
-        forms |= {form for group in getAllInflections(lemma, upos="VERB").values() for form in group}
-    return frozenset(forms)
+
+def noun_forms(noun: str) -> frozenset[str]:
+    """A noun in the singular and the plural: 'storm' -> storm, storms."""
+    return _forms(noun.lower(), "NOUN")
 
 
 @functools.cache
-def noun_forms(noun: str) -> frozenset[str]:
-    """A noun in the singular and the plural: 'storm' -> storm, storms."""
-    from lemminflect import getAllInflections, getAllLemmas
+def _forms(word: str, part: str) -> frozenset[str]:
+    from lemminflect import getAllInflections
 
-    lemmas = getAllLemmas(noun.lower()).get("NOUN", (noun.lower(),))
-    forms = {noun.lower(), *lemmas}
-    for lemma in lemmas:
-        forms |= {form for group in getAllInflections(lemma, upos="NOUN").values() for form in group}
+    bases = lemmas(word).get(part, (word,))
+    forms = {word, *bases}
+    for base in bases:
+        forms |= {form for group in getAllInflections(base, upos=part).values() for form in group}
     return frozenset(forms)
 
 
 def _normal(text: str) -> str:
     """Lower case, words only, each noun in the singular: 'Polar-Bears' -> 'polar bear'."""
-    from lemminflect import getAllLemmas
-
     words = re.findall(r"[a-z]+", text.lower())
-    return " ".join(getAllLemmas(w).get("NOUN", (w,))[0] for w in words)
+    return " ".join(lemmas(w).get("NOUN", (w,))[0] for w in words)
 
 
 def _is_chinese(text: str) -> bool:

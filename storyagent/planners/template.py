@@ -67,7 +67,7 @@ from storyagent.storyboard import (
     Visual,
     Weather,
 )
-from storyagent.storyboard.language import conjugate, count_phrase, indefinite, plural_noun
+from storyagent.storyboard.language import conjugate, count_phrase, indefinite, inflection, lemmas, plural_noun
 from storyagent.world import Biome, Creature, Place, World, world
 
 SECONDS_PER_SHOT = 5.5  # average pace of a gentle storybook film
@@ -524,23 +524,14 @@ def _obstacle(story: Story, zh: bool) -> str:
     match = re.search(r"\b(?:the|a|an)\s+([a-z]+(?:\s+[a-z]+)?)", reading.obstacle.lower())
     if match:
         words = match.group(1).split()
-        return "the " + (words[0] if len(words) == 1 or "VERB" in _lemma_pos(words[1]) else " ".join(words))
+        return "the " + (words[0] if len(words) == 1 or "VERB" in lemmas(words[1]) else " ".join(words))
     return noun_en
-
-
-def _lemma_pos(word: str) -> dict:
-    from lemminflect import getAllLemmas
-
-    return getAllLemmas(word)
 
 
 def _bend(phrase: str, tag: str) -> str:
     """The phrase with its first word (the verb) in another form: VBD 'built a snowman', VBG 'building'."""
-    from lemminflect import getInflection
-
     verb, _, rest = phrase.partition(" ")
-    forms = getInflection(verb, tag)
-    return f"{forms[0] if forms else verb} {rest}".strip()
+    return f"{inflection(verb, tag)} {rest}".strip()
 
 
 def _name(role: Role, zh: bool, indefinite_article: bool = False) -> str:
@@ -775,7 +766,8 @@ def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str
         state.progress = beat.progress
     # In a search, the scene where things go wrong is the one where the sought thing is lost.
     leaving = story.reading.story == StoryKind.SEARCH and story.beats[scene].mood == Mood.SAD
-    on_screen = [_on_screen(role, beat, story, state, w.biome(place.biome), leaving) for role in cast]
+    performed = [_on_screen(role, beat, story, state, w.biome(place.biome), leaving) for role in cast]
+    on_screen = [on for on, _ in performed]
     variants = [_fill(v, story, place) for v in _expand(getattr(beat.say, story.language), story)]
     fresh = [v for v in variants if v and v not in used]
     text = rng.choice(fresh) if fresh else None  # a sentence said once is not said again: silence instead
@@ -795,7 +787,7 @@ def _draft(scene: int, beat: ShotBeat, story: Story, state: State, used: set[str
     )
     shot = Shot(
         id=f"{story.beats[scene].id}-draft",  # numbered once the film's shots are chosen
-        description=_describe(cast, on_screen, place),
+        description=_describe(cast, [base for _, base in performed], place),
         characters=on_screen,
         camera=camera,
         lines=[Line(text=text)] if text else [],
@@ -825,15 +817,19 @@ def _is_thing(character_id: str, story: Story) -> bool:
     return bool(story.target and story.target.id == character_id)
 
 
-def _on_screen(role: Role, beat: ShotBeat, story: Story, state: State, biome: Biome, leaving: bool) -> OnScreen:
+def _on_screen(role: Role, beat: ShotBeat, story: Story, state: State, biome: Biome,
+               leaving: bool) -> tuple[OnScreen, str]:
+    """The character in the shot, and what it does as a base-form verb phrase ('sit and rest'): its
+    `action` agrees with it alone, the shot's description with everyone who does the same."""
     if role.thing and leaving:  # the kite the story will look for blows away
-        return OnScreen(character=role.id, action="is carried away", motion=Motion.FLY,
-                        direction=ScreenDirection.LEFT_TO_RIGHT)
+        base = "be carried away"
+        return OnScreen(character=role.id, action=conjugate(base, False), motion=Motion.FLY,
+                        direction=ScreenDirection.LEFT_TO_RIGHT), base
     if role.thing:
-        action = _thing_state(state.progress) if story.reading.story == StoryKind.BUILD else "is there"
-        return OnScreen(character=role.id, action=action, motion=Motion.IDLE,
+        base = _thing_state(state.progress) if story.reading.story == StoryKind.BUILD else "be there"
+        return OnScreen(character=role.id, action=conjugate(base, False), motion=Motion.IDLE,
                         direction=ScreenDirection.NEUTRAL,
-                        progress=state.progress if state.progress is not None and state.progress < 1 else None)
+                        progress=state.progress if state.progress is not None and state.progress < 1 else None), base
     motion = role.motion(beat.motion, biome)
     if beat.role == "meeting" and story.others:
         facing = ScreenDirection.LEFT_TO_RIGHT if role.is_hero else ScreenDirection.RIGHT_TO_LEFT
@@ -841,73 +837,49 @@ def _on_screen(role: Role, beat: ShotBeat, story: Story, state: State, biome: Bi
         facing = ScreenDirection.LEFT_TO_RIGHT  # travellers keep one screen direction
     else:
         facing = ScreenDirection.NEUTRAL
-    return OnScreen(character=role.id, action=_action(role, beat, story, motion), motion=motion, direction=facing)
+    base = _action(role, beat, story, motion)
+    return OnScreen(character=role.id, action=conjugate(base, role.plural), motion=motion, direction=facing), base
 
 
 def _thing_state(progress: float | None) -> str:
     if progress is None or progress >= 1:
-        return "stands finished"
+        return "stand finished"
     if progress < 0.35:
-        return "is only just begun"
-    return "stands half done" if progress < 0.75 else "stands nearly finished"
+        return "be only just begun"
+    return "stand half done" if progress < 0.75 else "stand nearly finished"
 
 
 def _action(role: Role, beat: ShotBeat, story: Story, motion: Motion) -> str:
-    """What the character does, as a verb phrase agreeing with it: 'build a snowman', 'searches for the kite'."""
+    """What the character does, as a base-form verb phrase: 'build a snowman', 'search for the kite'."""
     reading = story.reading
-    if beat.does == "goal" and reading.verb == "join" and not role.is_hero:  # the choir sings; the octopus joins it
-        phrase = GROUP_ACTIVITIES.get(role.en.lower(), "perform together")
-    elif beat.does == "goal" and not role.is_hero and reading.story in RECEIVING:  # the penguins welcome the bear
-        phrase = RECEIVING[reading.story].format(hero=_join([_name(r, False) for r in story.heroes], False))
-    elif beat.does == "goal" and reading.verb:
-        phrase = _goal(story, zh=False)
-    elif (beat.does == "threat" or beat.threat and not beat.does and role.is_hero) and reading.threat:
-        phrase = THREAT_ACTIONS[reading.threat].format(target=_target_name(story, False), obstacle=_obstacle(story, False))
-    elif beat.does and beat.does not in ("goal", "threat"):
-        phrase = beat.does
-    else:
-        phrase = MOTION_VERBS[motion]
     if motion == Motion.SWIM and role.kind and not role.kind.swims and not role.kind.flies:
-        phrase = "ride a little boat across the water"
-    return _agree(phrase, role.plural)
+        return "ride a little boat across the water"
+    if beat.does == "goal" and reading.verb == "join" and not role.is_hero:  # the choir sings; the octopus joins it
+        return GROUP_ACTIVITIES.get(role.en.lower(), "perform together")
+    if beat.does == "goal" and not role.is_hero and reading.story in RECEIVING:  # the penguins welcome the bear
+        return RECEIVING[reading.story].format(hero=_join([_name(r, False) for r in story.heroes], False))
+    if beat.does == "goal" and reading.verb:
+        return _goal(story, zh=False)
+    if (beat.does == "threat" or beat.threat and not beat.does and role.is_hero) and reading.threat:
+        return THREAT_ACTIONS[reading.threat].format(target=_target_name(story, False), obstacle=_obstacle(story, False))
+    if beat.does and beat.does not in ("goal", "threat"):
+        return beat.does
+    return MOTION_VERBS[motion]
 
 
-def _agree(phrase: str, plural: bool) -> str:
-    """A base-form verb phrase for its subject: ('sit and rest', False) -> 'sits and rests'."""
-    verbs = [part.partition(" ") for part in phrase.split(" and ")]
-    if len(verbs) > 1 and all(_lemma_pos(verb).get("VERB") for verb, _, _ in verbs):
-        return " and ".join(f"{conjugate(verb, plural)} {rest}".strip() for verb, _, rest in verbs)
-    verb, _, rest = phrase.partition(" ")
-    return f"{conjugate(verb, plural)} {rest}".strip()
-
-
-def _describe(cast: list[Role], on_screen: list[OnScreen], place: Place) -> str:
+def _describe(cast: list[Role], actions: list[str], place: Place) -> str:
     """One sentence of what the viewer sees, for readers and image-model prompts: subjects that do the same
     thing share one verb ('The polar bear and the penguins wave hello in the snow')."""
     if not cast:
         return f"Nobody is in sight in {place.en}."
     groups: dict[str, list[Role]] = {}
-    for role, on in zip(cast, on_screen):
-        groups.setdefault(on.action, []).append(role)
+    for role, action in zip(cast, actions):
+        groups.setdefault(action, []).append(role)
     clauses = []
     for action, roles in groups.items():
         names = _join([_name(r, False) for r in roles], False)
-        plural = len(roles) > 1 or roles[0].plural
-        clauses.append(f"{names} {_agree(_base(action), plural)}")
+        clauses.append(f"{names} {conjugate(action, len(roles) > 1 or roles[0].plural)}")
     return _capital("; ".join(clauses)) + f" {place.at} {place.en}."
-
-
-def _base(action: str) -> str:
-    """An action back in base form: 'sits and rests' -> 'sit and rest'."""
-    def lemma(verb: str) -> str:
-        lemmas = _lemma_pos(verb).get("VERB")
-        return lemmas[0] if lemmas else verb
-
-    parts = [part.partition(" ") for part in action.split(" and ")]
-    if len(parts) > 1 and all(_lemma_pos(verb).get("VERB") for verb, _, _ in parts):
-        return " and ".join(f"{lemma(verb)} {rest}".strip() for verb, _, rest in parts)
-    verb, _, rest = action.partition(" ")
-    return f"{lemma(verb)} {rest}".strip()
 
 
 def _trim(drafts: list[Draft], wanted: int) -> list[Draft]:

@@ -139,19 +139,37 @@ def article(phrase: str) -> str:
     return "an" if word[:1] in ("a", "e", "i", "o", "u") else "a"
 
 
+@functools.cache
+def lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    """A word's lemmas by part of speech, from lemminflect's tables: 'leaves' -> {'NOUN': ('leave', 'leaf'),
+    'VERB': ('leave',)}; {} for a word the tables do not know. The tables load on first use (~0.3 s)."""
+    from lemminflect import getAllLemmas
+
+    return getAllLemmas(word)
+
+
+def inflection(lemma: str, tag: str) -> str:
+    """A lemma in the form a Penn tag names ('build', 'VBD' -> 'built'); the lemma itself when unknown."""
+    from lemminflect import getInflection
+
+    forms = getInflection(lemma, tag)
+    return forms[0] if forms else lemma
+
+
 def conjugate(lemma: str, plural: bool) -> str:
     """The present-tense verb for a subject of that number: ('stand', False) -> 'stands',
     ('stand', True) -> 'stand', ('be', False) -> 'is'. A phrasal verb bends its first word
-    ('look around' -> 'looks around')."""
+    ('look around' -> 'looks around'), and verbs joined by 'and' bend each ('sit and rest' -> 'sits and rests')."""
+    parts = [part.partition(" ") for part in lemma.strip().split(" and ")]
+    if len(parts) > 1 and all(lemmas(verb).get("VERB") for verb, _, _ in parts):
+        return " and ".join(conjugate(part, plural) for part in lemma.strip().split(" and "))
     verb, _, rest = lemma.strip().partition(" ")
     if verb == "be":
         form = "are" if plural else "is"
     elif plural:
         form = verb
     else:
-        from lemminflect import getInflection
-
-        form = getInflection(verb, "VBZ")[0]
+        form = inflection(verb, "VBZ")
     return f"{form} {rest}".strip()
 
 
