@@ -82,3 +82,23 @@ def test_loading_fluidsynth_prints_nothing_even_on_ci():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "CI": "1"}, check=True)
     assert done.stdout == ""
+
+
+def test_a_broken_fluidsynth_library_leaves_the_score_to_the_built_in_synth(tmp_path):
+    """A libfluidsynth that is listed but cannot load makes `import fluidsynth` raise OSError, which
+    pretty_midi does not catch: the score is still composed and written, and nothing says FluidSynth works."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "fluidsynth.py").write_text("raise OSError('libfluidsynth.so.3: cannot open shared object file')\n")
+    code = ("from storyagent.sound.music import compose, fluidsynth_available, write_midi\n"
+            "from tests.helpers.sound_boards import score_timeline\n"
+            "import pathlib, sys\n"
+            "assert not fluidsynth_available()\n"
+            "write_midi(compose(score_timeline(), seed=1), pathlib.Path(sys.argv[1]))\n")
+    path = os.pathsep.join([str(tmp_path), os.getcwd()])
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "score.mid")], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": path})
+    assert done.returncode == 0, done.stderr[-800:]
+    assert (tmp_path / "score.mid").stat().st_size > 0

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import io
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def _seed(*parts: object) -> int:
 
 
 def compose_section(section: MusicSection, *, first: bool, last: bool, seed: int = 0) -> SectionScore:
-    import pretty_midi
+    pretty_midi = _pretty_midi()
 
     style = STYLES[section.mood]
     rng = np.random.default_rng(_seed(seed, section.scene_id, section.mood.value))
@@ -222,7 +223,7 @@ def compose(timeline: Timeline, seed: int = 0) -> list[SectionScore]:
 
 def write_midi(sections: list[SectionScore], path: Path) -> Path:
     """The whole score as one MIDI file (each section's parts as their own tracks), for an editor or DAW."""
-    import pretty_midi
+    pretty_midi = _pretty_midi()
 
     score = pretty_midi.PrettyMIDI()
     for section in sections:
@@ -250,6 +251,18 @@ def _import_fluidsynth():
     with contextlib.redirect_stdout(io.StringIO()):
         import fluidsynth
     return fluidsynth
+
+
+def _pretty_midi():
+    """pretty_midi, whose import loads libfluidsynth and fails outright (OSError) when the library is
+    listed but broken or gone: then it is imported as if FluidSynth were not installed at all."""
+    try:
+        _import_fluidsynth()
+    except (ImportError, OSError):
+        sys.modules.setdefault("fluidsynth", None)  # `import fluidsynth` now raises ImportError, which it handles
+    import pretty_midi
+
+    return pretty_midi
 
 
 def fluidsynth_available() -> bool:
