@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from storyagent.cache import write_text_atomic
+from storyagent.renderers.framing import Body
 
 LAYOUT_SUFFIX = ".layout.json"
 Box = tuple[float, float, float, float]
@@ -34,6 +35,8 @@ class Member(BaseModel):
 
     id: str = Field(description="The character's id; a group's members are '<id>#1', '<id>#2', … front to back.")
     character: str = Field(description="The storyboard character it belongs to.")
+    body: Body = Field(description="How it is built, which says which row of the framing table it is measured by: "
+                                   "'upright', 'four-legs' or 'all-head'.")
     matte_colour: str = Field(description="Its flat colour in the matte pass, '#rrggbb'.")
 
 

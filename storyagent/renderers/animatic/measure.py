@@ -14,6 +14,7 @@ from storyagent.cast import Look
 from storyagent.renderers.animatic import bodies, camera, motion
 from storyagent.renderers.animatic.camera import View
 from storyagent.renderers.animatic.renderer import ShotScene, placement
+from storyagent.renderers.framing import Body
 from storyagent.renderers.layout import Box, Camera, Figure, Frame, Member, ShotLayout, matte_colours
 from storyagent.world import icons
 
@@ -27,10 +28,16 @@ def shot_layout(scene: ShotScene, shot_id: str, fps: int, frames: int) -> ShotLa
 
 def shot_members(scene: ShotScene) -> list[Member]:
     """Each figure of the shot in `ShotScene.posed` order: a character, or each member of a group as id#n."""
-    ids = [(actor.look.id, actor.look.id if actor.look.count == 1 else f"{actor.look.id}#{n + 1}")
+    ids = [(actor.look, actor.look.id if actor.look.count == 1 else f"{actor.look.id}#{n + 1}")
            for actor in scene.actors for n in range(actor.look.count)]
-    return [Member(id=member, character=character, matte_colour=colour)
-            for (character, member), colour in zip(ids, matte_colours(len(ids)), strict=True)]
+    return [Member(id=member, character=look.id, body=body_of(look), matte_colour=colour)
+            for (look, member), colour in zip(ids, matte_colours(len(ids)), strict=True)]
+
+
+def body_of(look: Look) -> Body:
+    """Which kind of figure the framing table measures it as."""
+    build = bodies.figure(look.icon, look.seed).build
+    return {bodies.Build.WHOLE: Body.ALL_HEAD, bodies.Build.FOUR_LEGS: Body.FOUR_LEGS}.get(build, Body.UPRIGHT)
 
 
 def frame_layout(scene: ShotScene, seconds: float, members: list[Member]) -> Frame:
