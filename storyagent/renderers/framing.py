@@ -14,8 +14,8 @@ An all-head figure has no body to cut: its close sizes keep its top outline in f
 features (which an emoji draws in its upper half) are seen inside a recognisable shape, never as a field
 of one colour.
 
-A group shot (two or more characters, or a group, at `full` or wider, or `medium-wide`) frames everyone:
-every head in frame, and the tallest member in its size row or the next wider one.
+A group shot (two or more characters, or a group, at `medium` or wider) frames everyone: every head in
+frame (every figure whole at `full` and wider), and the tallest member in its size row or the next wider one.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ TABLE: dict[Body, dict[ShotSize, Row]] = {
 }
 # An insert is a detail of a thing: where it falls on the figure is the shot's choice, so nothing is measured.
 INSERT_AIM = Aim("figure", 2.0, -0.85)
-GROUP_SIZES = (S.EXTREME_WIDE, S.WIDE, S.FULL, S.MEDIUM_WIDE)
+GROUP_SIZES = (S.EXTREME_WIDE, S.WIDE, S.FULL, S.MEDIUM_WIDE, S.MEDIUM)
 ORDER = [S.EXTREME_WIDE, S.WIDE, S.FULL, S.MEDIUM_WIDE, S.MEDIUM, S.MEDIUM_CLOSE_UP, S.CLOSE_UP,
          S.EXTREME_CLOSE_UP]
 
@@ -178,7 +178,7 @@ def group_meets(size: ShotSize, members: Sequence[tuple[Body, Measure]]) -> bool
         return True
     if not all(m.head_in_frame for _, m in members):
         return False
-    if size != S.MEDIUM_WIDE and not all(m.whole for _, m in members):
+    if size in WIDE_ROWS and not all(m.whole for _, m in members):
         return False
     body, tallest = max(members, key=lambda item: item[1].tall)
     return any(meets(tallest, TABLE[body][s]) for s in {size, wider(size)})

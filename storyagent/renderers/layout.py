@@ -59,7 +59,8 @@ class Figure(BaseModel):
 
     id: str = Field(description="The member's id, as in `ShotLayout.members`.")
     box: Box = Field(description="The drawn figure's box in frame pixels.")
-    head: Box = Field(description="Its head's box in frame pixels (a figure that is one emoji: the whole figure).")
+    head: Box = Field(description="Its head's box in frame pixels (a figure that is one emoji: the upper half of "
+                                  "its box, where an emoji draws its features).")
     facing: int = Field(description="+1 faces screen right, -1 screen left.")
     depth: float = Field(description="World units behind the characters' plane: the nearer figure is drawn over the "
                                      "farther, and of two at one depth the later in `members`.")

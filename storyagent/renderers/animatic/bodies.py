@@ -18,6 +18,7 @@ from enum import StrEnum
 import numpy as np
 import skia
 
+from storyagent.renderers.framing import Body
 from storyagent.world import icons
 
 
@@ -99,6 +100,11 @@ def figure(icon: str, seed: int = 0) -> Figure:
     if _close(shirt, colours["main"]) or _close(shirt, colours["skin"]):  # no garment shows: dress them
         shirt = icons.hex_colour(SHIRTS[seed % len(SHIRTS)])
     return Figure(icon, build, shirt, icons.hex_colour(TROUSERS[seed // len(SHIRTS) % len(TROUSERS)]), colours["skin"])
+
+
+def body_kind(icon: str) -> Body:
+    """Which kind of figure the framing table measures it as."""
+    return {Build.WHOLE: Body.ALL_HEAD, Build.FOUR_LEGS: Body.FOUR_LEGS}.get(build_of(icon), Body.UPRIGHT)
 
 
 def build_of(icon: str) -> Build:

@@ -19,57 +19,29 @@ from dataclasses import dataclass, replace
 
 import skia
 
+from storyagent.renderers import framing
+from storyagent.renderers.framing import Body
 from storyagent.storyboard import CameraAngle, CameraMovement, ShotSize
 
 FIELD_OF_VIEW = math.radians(40)  # vertical, a normal lens
 
 
 @dataclass(frozen=True)
-class Framing:
-    """How a shot size frames the subject: its height as a fraction of the frame
-    height, and where its top lands (fraction of the frame height from the top;
-    negative means above the frame, so a close-up shows the upper part)."""
-
-    coverage: float
-    top: float
-
-
-FRAMINGS: dict[ShotSize, Framing] = {
-    ShotSize.EXTREME_WIDE: Framing(0.08, 0.64),
-    ShotSize.WIDE: Framing(0.2, 0.52),
-    ShotSize.FULL: Framing(0.7, 0.16),
-    ShotSize.MEDIUM_WIDE: Framing(0.9, 0.1),
-    ShotSize.MEDIUM: Framing(1.1, 0.06),
-    ShotSize.MEDIUM_CLOSE_UP: Framing(1.35, 0.0),
-    ShotSize.CLOSE_UP: Framing(1.6, -0.15),
-    ShotSize.EXTREME_CLOSE_UP: Framing(2.6, -0.4),
-    ShotSize.INSERT: Framing(2.0, -0.85),
-}
-# A figure drawn with a body under an emoji head has the head of a cartoon, about half its height:
-# framed like a whole emoji, a close-up would crop the top of the head. Close sizes frame the head.
-FACE_FRAMINGS: dict[ShotSize, Framing] = {
-    ShotSize.MEDIUM_CLOSE_UP: Framing(0.7, 0.1),
-    ShotSize.CLOSE_UP: Framing(0.88, 0.06),
-    ShotSize.EXTREME_CLOSE_UP: Framing(1.35, -0.15),
-}
-
-
-@dataclass(frozen=True)
 class Angle:
     """Pitch as a shift of the horizon (fraction of frame height; negative
-    raises it, i.e. the camera looks down), a size factor, and a roll."""
+    raises it, i.e. the camera looks down) and a roll. An angle never changes
+    the size: the framing table holds at every angle."""
 
     pitch: float = 0.0
-    coverage: float = 1.0
     roll: float = 0.0
 
 
 ANGLES: dict[CameraAngle, Angle] = {
     CameraAngle.EYE_LEVEL: Angle(),
-    CameraAngle.LOW: Angle(pitch=0.22, coverage=1.1),
-    CameraAngle.WORMS_EYE: Angle(pitch=0.4, coverage=1.2),
-    CameraAngle.HIGH: Angle(pitch=-0.24, coverage=0.9),
-    CameraAngle.BIRDS_EYE: Angle(pitch=-0.65, coverage=0.8),
+    CameraAngle.LOW: Angle(pitch=0.22),
+    CameraAngle.WORMS_EYE: Angle(pitch=0.4),
+    CameraAngle.HIGH: Angle(pitch=-0.24),
+    CameraAngle.BIRDS_EYE: Angle(pitch=-0.65),
     CameraAngle.DUTCH: Angle(roll=12.0),
 }
 
@@ -137,6 +109,8 @@ class Subject:
     top: float  # world y of its top when standing (negative: above the ground)
     height: float
     facing: int  # +1 right, -1 left: the frame leaves room in front of it; 0: none (a group framed whole)
+    body: Body = Body.UPRIGHT  # which row of the framing table it is framed by
+    width: float = 0.5
     face: Face | None = None  # the head of a drawn body, which close shots frame
     widen: float = 1.0  # how much wider than its size row the view is, to hold everyone of a group shot
 
@@ -148,6 +122,7 @@ class Face:
     dx: float  # from the subject's x
     top: float  # world y of its top
     height: float
+    width: float
 
 
 def ease(t: float) -> float:
@@ -156,32 +131,40 @@ def ease(t: float) -> float:
     return t * t * (3 - 2 * t)
 
 
+FILLS_WIDTH = 0.85  # of the frame width: a figure wider than this is framed by its front half
+LEAD_ROOM = 0.12  # of the frame width: the subject sits this far off centre, away from where it faces
+
+
 def base_view(size: ShotSize, angle: CameraAngle, subject: Subject, width: int, height: int) -> View:
-    """The view that frames the subject as the shot size and angle ask, at mid-shot."""
-    framing, tilt = FRAMINGS[size], ANGLES[angle]
-    dx, top, tall = 0.0, subject.top, subject.height  # what is framed: the whole subject, or its head
-    if subject.face is not None and size in FACE_FRAMINGS:
-        framing = FACE_FRAMINGS[size]
-        dx, top, tall = subject.face.dx, subject.face.top, subject.face.height
-    coverage = framing.coverage * tilt.coverage / subject.widen
-    k = coverage * height / tall  # pixels per unit on the subject plane
+    """The view that frames the subject as the framing table's row for its size and body asks, at mid-shot."""
+    aim, tilt = framing.aim(size, subject.body), ANGLES[angle]
+    dx, top, tall, wide = 0.0, subject.top, subject.height, subject.width  # what is framed: the figure, or its head
+    if aim.part == "head" and subject.face is not None:
+        dx, top, tall, wide = subject.face.dx, subject.face.top, subject.face.height, subject.face.width
+    k = aim.coverage * height / tall / subject.widen  # pixels per unit on the subject plane
+    if aim.part == "figure" and subject.face is not None and wide * k > FILLS_WIDTH * width:
+        dx = subject.face.dx / 2  # too long for the frame (a bear at medium): its front half, the head in frame
     distance = focal(height) / k
-    # The framed top sits at `framing.top` of the frame height (the pitch shifts everything).
-    y = top - (framing.top - 0.5 - tilt.pitch) * height / k
-    lead = 0.0 if coverage < 0.5 else 0.12 * width / k * subject.facing  # room to look into
-    return View(x=subject.x(0.5) + dx + lead, y=y, distance=distance, pitch=tilt.pitch, roll=tilt.roll)
+    # The framed top sits at `aim.top` of the frame height (the pitch shifts everything).
+    y = top - (aim.top - 0.5 - tilt.pitch) * height / k
+    # Room to look into, as much as the framed part leaves: a close shot that fills the width stays centred.
+    room = 0.0 if k * tall < 0.5 * height else min(LEAD_ROOM * width, max(width - wide * k, 0.0) / 2)
+    return View(x=subject.x(0.5) + dx + room / k * subject.facing, y=y, distance=distance, pitch=tilt.pitch,
+                roll=tilt.roll)
 
 
 def camera_path(movement: CameraMovement, size: ShotSize, angle: CameraAngle, subject: Subject,
-                width: int, height: int, duration: float, seed: int = 0) -> Callable[[float], View]:
-    """The view at each second of the shot."""
+                width: int, height: int, duration: float, seed: int = 0, amount: float = 1.0
+                ) -> Callable[[float], View]:
+    """The view at each second of the shot; `amount` scales how far the camera moves (1: the full move), so a
+    move can be made small enough to start and end on framings its size row allows."""
     base = base_view(size, angle, subject, width, height)
     k = scale_at(base, 0.0, height)
     visible_w, visible_h = width / k, height / k
 
     def at(seconds: float) -> View:
         t = seconds / duration if duration > 0 else 0.0
-        s = ease(t)
+        s = 0.5 + amount * (ease(t) - 0.5)  # 0.5 is mid-shot, where the base view frames the subject
         m = movement
         if m == CameraMovement.PAN_LEFT:
             return replace(base, yaw=base.yaw + PAN * (0.5 - s))
@@ -204,7 +187,7 @@ def camera_path(movement: CameraMovement, size: ShotSize, angle: CameraAngle, su
             sign = 1 if m == CameraMovement.PEDESTAL_UP else -1
             return replace(base, y=base.y - sign * PEDESTAL * visible_h * (s - 0.5))
         if m in (CameraMovement.CRANE_UP, CameraMovement.CRANE_DOWN):
-            rise = s if m == CameraMovement.CRANE_UP else 1 - s
+            rise = s - 0.5 if m == CameraMovement.CRANE_UP else 0.5 - s  # from mid-shot, where the base frames
             return replace(
                 base,
                 y=base.y - CRANE_RISE * visible_h * rise,
@@ -218,13 +201,13 @@ def camera_path(movement: CameraMovement, size: ShotSize, angle: CameraAngle, su
             dx = TRUCK * visible_w * (s - 0.5)
             return replace(base, x=base.x + dx, yaw=base.yaw - dx * k / height)
         if m == CameraMovement.HANDHELD:
-            return shake(base, seconds, seed)
+            return shake(base, seconds, seed, amount)
         return base
 
     return at
 
 
-def shake(view: View, seconds: float, seed: int) -> View:
+def shake(view: View, seconds: float, seed: int, amount: float = 1.0) -> View:
     """A hand-held wobble: a few incommensurate sines, different per shot."""
     phase = (seed % 997) * 0.37
     def wobble(*freqs: float) -> float:
@@ -232,7 +215,7 @@ def shake(view: View, seconds: float, seed: int) -> View:
 
     return replace(
         view,
-        yaw=view.yaw + HANDHELD * wobble(0.7, 1.9, 3.1),
-        pitch=view.pitch + HANDHELD * wobble(0.9, 2.3, 2.9),
-        roll=view.roll + 0.6 * wobble(0.5, 1.3),
+        yaw=view.yaw + amount * HANDHELD * wobble(0.7, 1.9, 3.1),
+        pitch=view.pitch + amount * HANDHELD * wobble(0.9, 2.3, 2.9),
+        roll=view.roll + amount * 0.6 * wobble(0.5, 1.3),
     )

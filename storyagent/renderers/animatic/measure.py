@@ -6,6 +6,7 @@ by the same matrices `draw_character` draws with."""
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 import skia
@@ -14,7 +15,6 @@ from storyagent.cast import Look
 from storyagent.renderers.animatic import bodies, camera, motion
 from storyagent.renderers.animatic.camera import View
 from storyagent.renderers.animatic.renderer import ShotScene, placement
-from storyagent.renderers.framing import Body
 from storyagent.renderers.layout import Box, Camera, Figure, Frame, Member, ShotLayout, matte_colours
 from storyagent.world import icons
 
@@ -30,20 +30,19 @@ def shot_members(scene: ShotScene) -> list[Member]:
     """Each figure of the shot in `ShotScene.posed` order: a character, or each member of a group as id#n."""
     ids = [(actor.look, actor.look.id if actor.look.count == 1 else f"{actor.look.id}#{n + 1}")
            for actor in scene.actors for n in range(actor.look.count)]
-    return [Member(id=member, character=look.id, body=body_of(look), matte_colour=colour)
+    return [Member(id=member, character=look.id, body=bodies.body_kind(look.icon), matte_colour=colour)
             for (look, member), colour in zip(ids, matte_colours(len(ids)), strict=True)]
 
 
-def body_of(look: Look) -> Body:
-    """Which kind of figure the framing table measures it as."""
-    build = bodies.figure(look.icon, look.seed).build
-    return {bodies.Build.WHOLE: Body.ALL_HEAD, bodies.Build.FOUR_LEGS: Body.FOUR_LEGS}.get(build, Body.UPRIGHT)
-
-
-def frame_layout(scene: ShotScene, seconds: float, members: list[Member]) -> Frame:
+def frame_layout(scene: ShotScene, seconds: float, members: list[Member], arms: bool = True) -> Frame:
+    """The layout of the frame at `seconds`; without `arms`, as if every raised arm, paw or wing were lowered
+    (what the camera frames: it does not reframe when a hand goes up)."""
     view = scene.view_at(seconds)
+    posed = scene.posed(seconds)
+    if not arms:
+        posed = [(actor, replace(pose, limbs=replace(pose.limbs, arm=0.0))) for actor, pose in posed]
     figures = [_figure(member.id, actor.look, pose, view, scene, actor.on.progress)
-               for member, (actor, pose) in zip(members, scene.posed(seconds), strict=True)]
+               for member, (actor, pose) in zip(members, posed, strict=True)]
     return Frame(camera=_camera(view, scene.width, scene.height), figures=figures)
 
 
@@ -63,6 +62,8 @@ def _figure(member: str, look: Look, pose: motion.Pose, view: View, scene: ShotS
     head_outline, body_outline = _outlines(fig, pose)
     head = _on_frame(head_outline, placed.matrix, placed.clip, layer)
     box = skia.Rect(head.left(), head.top(), head.right(), head.bottom())
+    if body_outline is None:  # all head: its features are in the upper part of its outline
+        head = skia.Rect(box.left(), box.top(), box.right(), box.top() + WHOLE_HEAD * box.height())
     if body_outline is not None:
         body = _on_frame(body_outline, placed.matrix, placed.clip, layer)
         if not body.isEmpty():  # its outline stroke reaches half its width past the shapes
@@ -70,6 +71,9 @@ def _figure(member: str, look: Look, pose: motion.Pose, view: View, scene: ShotS
             box.join(body.makeOutset(stroke, stroke))
     return Figure(id=member, box=_box(box), head=_box(head), facing=pose.facing, depth=round(pose.depth, 4),
                   visible=round(_inside(box, scene.width, scene.height), 4))
+
+
+WHOLE_HEAD = 0.5  # the share of an all-head figure (one emoji) from its top that the layout calls its head
 
 
 def _outlines(fig: bodies.Figure, pose: motion.Pose) -> tuple[skia.Path, skia.Path | None]:

@@ -19,8 +19,10 @@ from storyagent.cache import source_version
 from storyagent.cast import Look, character_look, location_look, stable_seed
 from storyagent.plugins import NoOptions
 from storyagent.renderers.animatic import bodies, camera, motion, overlays
-from storyagent.renderers.animatic.camera import ANGLES, FRAMINGS, Face, Subject, View
+from storyagent.renderers import framing
+from storyagent.renderers.animatic.camera import Face, Subject, View
 from storyagent.renderers.animatic.environments import Environment, environment
+from storyagent.renderers.framing import Body
 from storyagent.renderers.base import ShotJob, ShotRenderer
 from storyagent.renderers.layout import ShotLayout
 from storyagent.storyboard import CameraMovement, Motion, ShotSize, Storyboard
@@ -43,58 +45,112 @@ class ShotScene:
 
     @classmethod
     def build(cls, board: Storyboard, shot_id: str, width: int, height: int, duration: float) -> ShotScene:
-        shot = next(s for s in board.shots() if s.id == shot_id)
-        scene = board.scene_of(shot_id)
-        env = environment(location_look(board, scene.location))
+        """The shot staged: everyone placed, and the camera aimed by the framing table; of the framings tried
+        (the move made smaller, a group shot widened by up to one size), the first that meets the shot's size
+        row with every head in frame all along, else the one that comes closest."""
+        shot = board.shot(shot_id)
+        env = environment(location_look(board, board.scene_of(shot_id).location))
         looks = [character_look(board, on.character) for on in shot.characters]
         actors = motion.arrange(looks, list(shot.characters), shot.camera.subject)
         cam = shot.camera
-        coverage = FRAMINGS[cam.size].coverage * ANGLES[cam.angle].coverage
-
         subject = _subject_actor(actors, cam.subject)
         height_units = subject.look.height if subject else 1.0
-        movement = cam.movement
+        coverage = _figure_coverage(cam.size, subject.look) if subject else 1.0
         span = (width / height) * height_units / coverage  # visible width on the subject plane
-        lead = subject.on.motion if subject else None
+        movement = cam.movement
         following = movement == CameraMovement.TRACKING
         facing = subject.facing if subject else 1
-        path = facing * motion.travel(lead, height_units, duration, span, following) if lead else 0.0
+        lead = subject.on.motion if subject else None
+        # A traveller the camera does not follow crosses only the room its width leaves in the frame.
+        room = span if following or subject is None else max(span - 1.2 * motion.drawn_width(subject.look), 0.0)
+        path = facing * motion.travel(lead, height_units, duration, room, following) if lead else 0.0
         if following and path == 0.0:  # nothing to follow: slide alongside instead
             movement = CameraMovement.TRUCK_RIGHT if facing > 0 else CameraMovement.TRUCK_LEFT
-
-        target = _framed(subject, coverage, path)
-
-        def shot_with(framed: Subject) -> ShotScene:
-            view_at = camera.camera_path(movement, cam.size, cam.angle, framed, width, height, duration,
-                                         seed=stable_seed(shot_id))
-            return cls(width, height, duration, env, actors, path, view_at)
-
-        if cam.size not in GROUP_SIZES or len(actors) < 2:
-            return shot_with(target)
-        # A group shot frames everyone: the least widening (and, for a camera that rises or sinks, the least
-        # raising of the group in frame) that keeps every head in frame all along, else the one that comes closest.
-        best, best_share = None, -1.0
-        for widen in _widenings(cam.size):
-            for raised in RAISINGS:
-                framed = _framed_together(actors, target, widen)
-                scene = shot_with(replace(framed, top=framed.top + raised * height_units * widen / coverage))
-                share = scene.heads_in_frame()
-                if share == 1.0:
+        drawn = cls(width, height, duration, env, actors, path, lambda seconds: PROBE).drawn_over()
+        # Close in, the camera is set by the figure as drawn (sitting, hopping, the part of a thing built so far).
+        # The whole-figure sizes are set by it standing where its feet are, so the place keeps its scale whatever
+        # the figure does (a thing half built stands at its real size); but a swimmer is what shows above the
+        # water, except at the sizes that cut a figure, where its whole height keeps that part from being blown up.
+        wide = cam.size in framing.WIDE_ROWS
+        in_water = subject is not None and env.surface and subject.on.motion == Motion.SWIM
+        target = _framed(subject, drawn, coverage, path, standing=(wide and not in_water) or (
+            in_water and cam.size in CUT_SIZES), rooted=wide and not in_water)
+        group = cam.size in framing.GROUP_SIZES and len(drawn) >= 2
+        framings = _group_framings(drawn, target, cam.size, movement) if group else _shifted(target, cam.size)
+        amounts = (1.0,) if movement == CameraMovement.STATIC else MOVE_AMOUNTS
+        best, best_fit = None, -1.0
+        for framed in framings:
+            for amount in amounts:
+                view_at = camera.camera_path(movement, cam.size, cam.angle, framed, width, height, duration,
+                                             seed=stable_seed(shot_id), amount=amount)
+                scene = cls(width, height, duration, env, actors, path, view_at)
+                fit = scene.fit(cam.size, subject, group)
+                if fit == 1.0:
                     return scene
-                if share > best_share:
-                    best, best_share = scene, share
+                if fit > best_fit:
+                    best, best_fit = scene, fit
         return best
 
-    def heads_in_frame(self, samples: int = 9) -> float:
-        """The share of every figure's head at `samples` instants over the shot that is wholly in frame."""
+    def drawn_over(self, samples: int = 7) -> list[Drawn]:
+        """Every figure as drawn at mid-shot, but as tall as it mostly is (not caught mid-squash) and with how much
+        higher it reaches at its highest (a hop, a flier's glide)."""
+        over = [self.drawn_at(self.duration * i / (samples - 1)) for i in range(samples)]
+        mid = over[samples // 2]
+        found = []
+        for i, figure in enumerate(mid):
+            tall = float(np.median([frame[i].box.height() for frame in over]))
+            box = skia.Rect(figure.box.left(), figure.box.bottom() - tall, figure.box.right(), figure.box.bottom())
+            reach = min(frame[i].box.top() for frame in over) - box.top()
+            found.append(replace(figure, box=box, head=figure.head.makeOffset(0, box.top() - figure.box.top()),
+                                 reach=reach))
+        return found
+
+    def drawn_at(self, seconds: float) -> list[Drawn]:
+        """Every figure's box and head box in world units at `seconds`, as the layout measures them with arms
+        lowered."""
         from storyagent.renderers.animatic.measure import frame_layout, shot_members
 
+        k = camera.scale_at(PROBE, 0.0, self.height)
+        def world(box: tuple[float, float, float, float]) -> skia.Rect:
+            x0, y0, x1, y1 = box
+            return skia.Rect((x0 - self.width / 2) / k + PROBE.x, (y0 - self.height / 2) / k + PROBE.y,
+                             (x1 - self.width / 2) / k + PROBE.x, (y1 - self.height / 2) / k + PROBE.y)
+
         members = shot_members(self)
-        inside = 0
+        frame = frame_layout(self, seconds, members, arms=False)
+        drawn = []
+        for member, figure, (actor, pose) in zip(members, frame.figures, self.posed(seconds), strict=True):
+            box, head = world(figure.box), world(figure.head)
+            if box.isEmpty():  # nothing of it drawn yet (a thing not begun): where it will stand
+                half = motion.figure_width(actor.look) / 2
+                box = head = skia.Rect(pose.x - half, -actor.look.height, pose.x + half, 0.0)
+            drawn.append(Drawn(member.character, member.body, box, head, actor.look.height))
+        return drawn
+
+    def fit(self, size: ShotSize, subject: motion.Actor | None, group: bool) -> float:
+        """The share of `samples` instants over the shot at which the framing table's row for `size` is met
+        (by the subject, or by everyone for a group shot) and, from medium to the widest, every head is in frame."""
+        from storyagent.renderers.animatic.measure import frame_layout, shot_members
+
+        if subject is None:
+            return 1.0
+        members = shot_members(self)
+        mine = [i for i, m in enumerate(members) if m.character == subject.look.id]
+        heads = size in framing.ORDER and framing.ORDER.index(size) <= framing.ORDER.index(ShotSize.MEDIUM)
+        rule = framing.row(size, members[mine[0]].body)
+        samples = max(round(self.duration * FIT_RATE), 2)
+        met = 0
         for i in range(samples):
             frame = frame_layout(self, self.duration * i / (samples - 1), members)
-            inside += sum(_inside(f.head, self.width, self.height) for f in frame.figures)
-        return inside / (samples * len(members))
+            measured = [(m.body, framing.measure(f.box, f.head, self.width, self.height))
+                        for m, f in zip(members, frame.figures, strict=True)]
+            if heads and not all(found.head_in_frame for _, found in measured):
+                continue
+            if group:
+                met += framing.group_meets(size, measured)
+            else:
+                met += rule is None or framing.meets(measured[mine[0]][1], rule)
+        return met / samples
 
     def posed(self, seconds: float) -> list[tuple[motion.Actor, motion.Pose]]:
         """Every figure's pose at `seconds`: each character, each member of a group, in the shot's order."""
@@ -111,61 +167,105 @@ class ShotScene:
         self.env.draw_front(canvas, view, seconds, self.width, self.height)
 
 
-def _framed(subject: motion.Actor | None, coverage: float, path: float) -> Subject:
-    """What the camera frames: the subject where it is (and flies), or for wide
-    shots the whole group; with nobody on screen, a person-sized spot."""
+FIT_RATE = 5  # instants per second at which a framing is measured: often enough to catch a hop or a glance
+CUT_SIZES = (ShotSize.MEDIUM_WIDE, ShotSize.MEDIUM)
+MOVE_AMOUNTS = (1.0, 0.6, 0.35, 0.15)  # how far a camera move may be cut back to keep its size row
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One figure as drawn at one instant, in world units."""
+
+    character: str
+    body: Body
+    box: skia.Rect
+    head: skia.Rect
+    standing: float  # its height standing: the camera's scale, whether it sits, swims or is half built
+    reach: float = 0.0  # how far above its box's top it reaches during the shot (≤ 0: y is down)
+
+
+# A view that sees the whole stage, through which figures are measured in world units to aim the camera.
+PROBE = View(x=0.0, y=-1.0, distance=8.0)
+
+
+def _framed(subject: motion.Actor | None, drawn: list[Drawn], coverage: float, path: float,
+            standing: bool = False, rooted: bool = False) -> Subject:
+    """What the camera frames: the subject as drawn at mid-shot (its top, its head, its height; or, `standing`,
+    the height it has standing whole, and `rooted`, its top where that would be), and where it travels; for
+    wide shots the middle of the place; with nobody on screen, a person-sized spot."""
     if subject is None:
         return Subject(x=lambda t: 0.0, top=-1.0, height=1.0, facing=1)
-    height = subject.look.height
+    mine = next(figure for figure in drawn if figure.character == subject.look.id)
+    box, body = mine.box, mine.body
     travels = subject.on.motion in motion.SPEED
-    centre = 0.0 if coverage < 0.5 else subject.home
-    lift = motion.FLYING_HEIGHT * height if subject.on.motion == Motion.FLY else 0.0
+    anchor = 0.0 if coverage < 0.5 else box.centerX()
     head = bodies.figure(subject.look.icon, subject.look.seed).head
+    scale = mine.standing if standing else box.height()
     face = None
-    if head is not None:
-        face = Face(dx=head.centerX() * height * subject.facing, top=head.top() * height - lift,
-                    height=head.height() * height)
-    return Subject(
-        x=lambda t: centre + (motion.offset(t, path) if travels else 0.0),
-        top=-height - lift,
-        height=height,
-        facing=subject.facing,
-        face=face,
-    )
+    if body != Body.ALL_HEAD and head is not None:
+        face = Face(dx=mine.head.centerX() - box.centerX(), top=mine.head.top(), height=head.height() * scale,
+                    width=head.width() * scale)
+    top = box.bottom() - scale if rooted else box.top() + mine.reach / 2
+    return Subject(x=lambda t: anchor + (motion.offset(t, path) if travels else 0.0), top=top,
+                   height=scale, facing=subject.facing, body=body, width=box.width(), face=face)
 
 
-# Sizes that show whole figures, or nearly: a shot of two or more at one of these frames them all,
-# at most one size wider than its own row if they do not fit in it.
-GROUP_SIZES = (ShotSize.EXTREME_WIDE, ShotSize.WIDE, ShotSize.FULL, ShotSize.MEDIUM_WIDE)
-WIDENINGS = 5  # views tried, from the size row's own to one size wider
+def _figure_coverage(size: ShotSize, look: Look) -> float:
+    """The figure's height as a share of the frame height when framed at `size` (close sizes frame the head)."""
+    aim = framing.aim(size, bodies.body_kind(look.icon))
+    head = bodies.figure(look.icon, look.seed).head
+    if aim.part == "head" and head is not None:
+        return aim.coverage / head.height()
+    return aim.coverage
+
+
+SHIFTS = (0.0, 0.05, -0.05, 0.1)  # how far down the frame a lone subject may be moved to meet its row, in frame heights
+
+
+def _shifted(alone: Subject, size: ShotSize) -> list[Subject]:
+    """The subject's framing, then moved down or up the frame a little: a figure that hops or glides may need
+    more headroom, one that crouches less."""
+    aim = framing.aim(size, alone.body)
+    tall = alone.face.height if aim.part == "head" and alone.face else alone.height
+    shifted = []
+    for shift in SHIFTS:
+        up = shift * tall / aim.coverage  # world units that make `shift` frame heights
+        face = replace(alone.face, top=alone.face.top - up) if alone.face else None
+        shifted.append(replace(alone, top=alone.top - up, face=face))
+    return shifted
+
+
 RAISINGS = (0.0, 0.08, 0.16)  # how far up the frame a group may be moved, in frame heights
+WIDENINGS = 5  # views tried, from the size row's own to one size wider
+WIDEST_GROUP = 1.8  # how much wider than its row an extreme-wide of a group may be
 
 
-def _framed_together(actors: list[motion.Actor], alone: Subject, widen: float) -> Subject:
-    """The subject framed with everyone of the shot: the view centred on the group, the top of the tallest
-    (or the highest flier, as it stands at mid-shot) where the subject's would be, `widen` times wider
-    than the size row."""
-    lefts = [a.home - motion.drawn_width(a.look) / 2 for a in actors]
-    rights = [a.home + motion.drawn_width(a.look) / 2 for a in actors]
-    tops = [-pose.lift - a.look.height for a in actors for pose in motion.group_poses(a, 0.0, 0.5, 0.0)]
-    centre = (max(rights) + min(lefts)) / 2
-    return replace(alone, x=lambda t: centre + (alone.x(t) - alone.x(0.5)), top=min(tops), facing=0, widen=widen)
+def _group_framings(drawn: list[Drawn], alone: Subject, size: ShotSize, movement: CameraMovement) -> list[Subject]:
+    """Framings of everyone, least changed first: centred on the group, up to one size wider than the row
+    (and, for a camera that rises, sinks or tilts, the group raised in frame)."""
+    together = _framed_together(drawn, alone)
+    own = framing.aim(size, together.body).coverage
+    wider = framing.row(framing.wider(size), together.body)
+    least = wider.tall[0] if wider.tall and wider.tall[0] > 0 else wider.aim.coverage  # the wider row's smallest
+    most = own / least if size != ShotSize.EXTREME_WIDE else WIDEST_GROUP
+    rises = movement in (CameraMovement.CRANE_UP, CameraMovement.CRANE_DOWN, CameraMovement.PEDESTAL_UP,
+                         CameraMovement.PEDESTAL_DOWN, CameraMovement.TILT_UP, CameraMovement.TILT_DOWN)
+    found = []
+    for i in range(WIDENINGS):
+        widen = most ** (i / (WIDENINGS - 1))
+        for raised in RAISINGS if rises else RAISINGS[:1]:
+            found.append(replace(together, top=together.top + raised * together.height * widen / own, widen=widen))
+    return found
 
 
-# The least share of the frame height a group shot's subject may fill: the bottom of the next wider row
-# (a medium-wide may become a full shot of 55 %, a full shot a wide of 20 %), so its size moves one step at most.
-LEAST_COVERAGE = {ShotSize.MEDIUM_WIDE: 0.55, ShotSize.FULL: 0.2, ShotSize.WIDE: FRAMINGS[ShotSize.EXTREME_WIDE].coverage,
-                  ShotSize.EXTREME_WIDE: FRAMINGS[ShotSize.EXTREME_WIDE].coverage}
-
-
-def _widenings(size: ShotSize) -> list[float]:
-    """How much wider than its row a group shot may be, least first: at most one size wider."""
-    most = FRAMINGS[size].coverage / LEAST_COVERAGE[size]
-    return [most ** (i / (WIDENINGS - 1)) for i in range(WIDENINGS)]
-
-
-def _inside(box: tuple[float, float, float, float], width: int, height: int) -> bool:
-    return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+def _framed_together(drawn: list[Drawn], alone: Subject) -> Subject:
+    """Everyone of the shot framed as one: the view centred on the group as drawn at mid-shot and sized by its
+    tallest figure (whose row a group shot is measured by), with the top of the highest figure where a
+    subject's top would be."""
+    centre = (min(f.box.left() for f in drawn) + max(f.box.right() for f in drawn)) / 2
+    tallest = max(drawn, key=lambda f: f.box.height())
+    return replace(alone, x=lambda t: centre + (alone.x(t) - alone.x(0.5)), top=min(f.box.top() + f.reach for f in drawn),
+                   height=tallest.box.height(), body=tallest.body, face=None, facing=0)
 
 
 def _subject_actor(actors: list[motion.Actor], subject_id: str | None) -> motion.Actor | None:
