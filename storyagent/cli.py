@@ -14,7 +14,7 @@ import sys
 import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 import typer
 from pydantic import BaseModel
@@ -25,6 +25,10 @@ from rich.markup import escape
 
 from storyagent.errors import BackendError, Stopped, StoryagentError
 from storyagent.renderers.preview import RenderPass
+
+if TYPE_CHECKING:
+    from storyagent.planners.lint import LintIssue
+    from storyagent.storyboard import Storyboard
 
 app = typer.Typer(
     name="storyagent",
@@ -496,15 +500,21 @@ def lint(
     path: StoryboardFile,
     as_json: Annotated[bool, typer.Option("--json", help="Print the issues as a JSON list.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    with_picture: Annotated[bool, typer.Option(
+        "--render", help="Also check the picture, from each shot's layout track (the one beside its current clip "
+        "in the storyboard's film folder, else measured afresh at the film's size and frame rate, without "
+        "drawing; nothing is written): a character off screen, a size that misses its row of the framing "
+        "table, an interaction or a character's line in an extreme-wide, a facing flipped across a cut.")] = False,
 ) -> None:
-    """Review a storyboard's film grammar: narration that cannot fit its shot, jump cuts, missing establishing shots, 180-degree flips, duration.
+    """Review a storyboard's film grammar: narration that cannot fit its shot, jump cuts, missing establishing shots, 180-degree flips, duration, actions the acting table does not know.
 
-    Exits 1 when there are errors (or warnings with --strict).
+    With --render, also what the staged picture shows. Exits 1 when there are errors (or warnings with --strict).
     """
     from storyagent.planners.lint import lint as run_lint
     from storyagent.storyboard import Storyboard
 
-    issues = run_lint(Storyboard.load(path))
+    board = Storyboard.load(path)
+    issues = _lint_with_picture(board, path) if with_picture else run_lint(board)
     if as_json:
         sys.stdout.write(json.dumps([i.model_dump() for i in issues], indent=2, ensure_ascii=False) + "\n")
     else:
@@ -516,6 +526,22 @@ def lint(
     failing = [i for i in issues if i.level == "error" or strict]
     if failing:
         raise typer.Exit(1)
+
+
+def _lint_with_picture(board: Storyboard, path: Path) -> list[LintIssue]:
+    """The storyboard lint and the picture's, with a bar on stderr while the layouts are measured."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from storyagent.renderers.lint_picture import lint_picture
+    from storyagent.run.picture import film_layouts
+
+    with Progress(TextColumn("Staging shots"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("layouts", total=len(board.shots()))
+        found = film_layouts(board, path.absolute().parent, lambda done, _: bar.update(task, completed=done))
+    err.print(f"[dim]layouts: {len(found.cached)} from the film's clips, {len(found.layouts) - len(found.cached)} "
+              f"measured at {found.width}x{found.height}, {found.fps} fps[/dim]")
+    return lint_picture(board, found.layouts)
 
 
 def _where(shot: str | None) -> str:
