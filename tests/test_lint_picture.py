@@ -126,8 +126,8 @@ def test_a_figure_far_larger_than_the_frame_is_on_screen() -> None:
     assert list(characters_on_screen(one_shot("extreme-close-up"), {"a": layout})) == []
 
 
-def test_an_all_head_figure_cut_by_a_medium_shot_is_on_screen_with_its_top_in_frame() -> None:
-    octopus = figure("nanuk", cut_at(0.7), head=cut_at(0.7))  # its head box is all of it, past the bottom edge
+def test_an_all_head_figure_cut_by_a_medium_shot_is_on_screen_with_its_head_its_upper_part_in_frame() -> None:
+    octopus = figure("nanuk", cut_at(0.7))  # its head box is its upper part, in frame
     layout = track("a", [member("nanuk", Body.ALL_HEAD)], [[octopus]] * 10)
     assert list(characters_on_screen(one_shot("medium"), {"a": layout})) == []
 
@@ -161,10 +161,10 @@ def test_nine_frames_of_ten_in_the_row_are_enough() -> None:
 def test_the_subject_named_by_the_camera_is_measured() -> None:
     full = framing.row(ShotSize.FULL, Body.UPRIGHT).tall
     frames = [[figure("nanuk", standing(0.3)), figure("pip", standing(sum(full) / 2, x=200))]] * 10
-    b = one_shot("medium", BOTH)  # not a group size: the subject alone is judged
+    b = one_shot("medium-close-up", BOTH)  # not a group size: the subject alone is judged
     b.shot("a").camera.subject = "pip"
     issues = list(sizes_meet_rows(b, {"a": track("a", [member("nanuk"), member("pip")], frames)}))
-    assert len(issues) == 1 and issues[0].message.startswith("medium: pip ")
+    assert len(issues) == 1 and issues[0].message.startswith("medium-close-up: pip ")
 
 
 def test_a_group_shot_wants_every_head_in_frame() -> None:

@@ -91,10 +91,8 @@ def _on_screen(figure: Figure, layout: ShotLayout) -> bool:
 
 
 def _head_shown(figure: Figure, body: Body, layout: ShotLayout) -> bool:
-    """Its head in frame; for a figure that is all head, which a medium shot cuts, its top (its features are
-    in its upper part)."""
-    found = _measure(figure, layout)
-    return found.top_in_frame if body == Body.ALL_HEAD else found.head_in_frame
+    """Its head in frame (for a figure that is all head, the upper half the layout calls its head)."""
+    return _measure(figure, layout).head_in_frame
 
 
 def _measure(figure: Figure, layout: ShotLayout) -> Measure:
