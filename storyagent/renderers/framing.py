@@ -102,7 +102,7 @@ TABLE: dict[Body, dict[ShotSize, Row]] = {
         S.CLOSE_UP: Row("its features under its top outline (36–50 % shown), its top in frame",
                         Aim("figure", 0.97 / 0.43, 0.03), shown=(0.36, 0.5), top_in_frame=True),
         S.EXTREME_CLOSE_UP: Row("a detail of its features: under 36 % shown, the figure over twice the frame height",
-                                Aim("figure", 3.0, -0.2), tall=(2.2, 8.0), shown=(0.0, 0.36)),
+                                Aim("figure", 3.4, -0.1), tall=(2.2, 8.0), shown=(0.0, 0.36)),
     },
 }
 # An insert is a detail of a thing: where it falls on the figure is the shot's choice, so nothing is measured.

@@ -45,6 +45,7 @@ LEG_SWING = 24.0  # degrees at the height of a stride
 HEAD_DRAW_BACK = 0.14  # how far a head looking back moves toward the tail, in head widths
 HEAD_TIP = 10.0  # and how far it tips back, in degrees
 PAW_FROM = 60.0  # degrees of `Limbs.arm` above which a four-legged figure lifts a forepaw
+SIDE_VIEW = 1.3  # a figure that is one emoji this much wider than tall is seen from the side (a fish, a tortoise)
 OUTLINE = 0.022  # stroke width, in heights: about the weight of the emoji's own outlines
 
 

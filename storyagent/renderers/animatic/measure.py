@@ -62,8 +62,8 @@ def _figure(member: str, look: Look, pose: motion.Pose, view: View, scene: ShotS
     head_outline, body_outline = _outlines(fig, pose)
     head = _on_frame(head_outline, placed.matrix, placed.clip, layer)
     box = skia.Rect(head.left(), head.top(), head.right(), head.bottom())
-    if body_outline is None:  # all head: its features are in the upper part of its outline
-        head = skia.Rect(box.left(), box.top(), box.right(), box.top() + WHOLE_HEAD * box.height())
+    if body_outline is None:
+        head = _features(box, pose.facing)
     if body_outline is not None:
         body = _on_frame(body_outline, placed.matrix, placed.clip, layer)
         if not body.isEmpty():  # its outline stroke reaches half its width past the shapes
@@ -73,7 +73,18 @@ def _figure(member: str, look: Look, pose: motion.Pose, view: View, scene: ShotS
                   visible=round(_inside(box, scene.width, scene.height), 4))
 
 
-WHOLE_HEAD = 0.5  # the share of an all-head figure (one emoji) from its top that the layout calls its head
+WHOLE_HEAD = 0.5  # the share of an all-head figure (one emoji) that the layout calls its head
+
+
+def _features(box: skia.Rect, facing: int) -> skia.Rect:
+    """The head of a figure that is one emoji: where an emoji draws its features, its upper half (for one seen
+    from the side, the front half of that)."""
+    top = box.top() + WHOLE_HEAD * box.height()
+    if box.width() > bodies.SIDE_VIEW * box.height():
+        front = box.width() * WHOLE_HEAD
+        left = box.right() - front if facing > 0 else box.left()
+        return skia.Rect(left, box.top(), left + front, top)
+    return skia.Rect(box.left(), box.top(), box.right(), top)
 
 
 def _outlines(fig: bodies.Figure, pose: motion.Pose) -> tuple[skia.Path, skia.Path | None]:

@@ -18,12 +18,12 @@ import skia
 from storyagent.cache import source_version
 from storyagent.cast import Look, character_look, location_look, stable_seed
 from storyagent.plugins import NoOptions
-from storyagent.renderers.animatic import bodies, camera, motion, overlays
 from storyagent.renderers import framing
+from storyagent.renderers.animatic import bodies, camera, motion, overlays
 from storyagent.renderers.animatic.camera import Face, Subject, View
 from storyagent.renderers.animatic.environments import Environment, environment
-from storyagent.renderers.framing import Body
 from storyagent.renderers.base import ShotJob, ShotRenderer
+from storyagent.renderers.framing import Body
 from storyagent.renderers.layout import ShotLayout
 from storyagent.storyboard import CameraMovement, Motion, ShotSize, Storyboard
 from storyagent.world import icons
@@ -92,14 +92,16 @@ class ShotScene:
         return best
 
     def drawn_over(self, samples: int = 7) -> list[Drawn]:
-        """Every figure as drawn at mid-shot, but as tall as it mostly is (not caught mid-squash) and with how much
-        higher it reaches at its highest (a hop, a flier's glide)."""
+        """Every figure as drawn at mid-shot, but as tall as it mostly is (not caught mid-squash), as wide as it
+        gets (a lean, a sway), and with how much higher it reaches at its highest (a hop, a flier's glide)."""
         over = [self.drawn_at(self.duration * i / (samples - 1)) for i in range(samples)]
         mid = over[samples // 2]
         found = []
         for i, figure in enumerate(mid):
             tall = float(np.median([frame[i].box.height() for frame in over]))
-            box = skia.Rect(figure.box.left(), figure.box.bottom() - tall, figure.box.right(), figure.box.bottom())
+            wide = max(frame[i].box.width() for frame in over) / 2  # as wide as it sways or leans
+            box = skia.Rect(figure.box.centerX() - wide, figure.box.bottom() - tall, figure.box.centerX() + wide,
+                            figure.box.bottom())
             reach = min(frame[i].box.top() for frame in over) - box.top()
             found.append(replace(figure, box=box, head=figure.head.makeOffset(0, box.top() - figure.box.top()),
                                  reach=reach))
@@ -167,7 +169,8 @@ class ShotScene:
         self.env.draw_front(canvas, view, seconds, self.width, self.height)
 
 
-FIT_RATE = 5  # instants per second at which a framing is measured: often enough to catch a hop or a glance
+REACH = 1.0  # how much of its highest reach (a hop) the framing makes room for
+FIT_RATE = 8  # instants per second at which a framing is measured: often enough to catch a hop or a glance
 CUT_SIZES = (ShotSize.MEDIUM_WIDE, ShotSize.MEDIUM)
 MOVE_AMOUNTS = (1.0, 0.6, 0.35, 0.15)  # how far a camera move may be cut back to keep its size row
 
@@ -199,13 +202,12 @@ def _framed(subject: motion.Actor | None, drawn: list[Drawn], coverage: float, p
     box, body = mine.box, mine.body
     travels = subject.on.motion in motion.SPEED
     anchor = 0.0 if coverage < 0.5 else box.centerX()
-    head = bodies.figure(subject.look.icon, subject.look.seed).head
     scale = mine.standing if standing else box.height()
     face = None
-    if body != Body.ALL_HEAD and head is not None:
-        face = Face(dx=mine.head.centerX() - box.centerX(), top=mine.head.top(), height=head.height() * scale,
-                    width=head.width() * scale)
-    top = box.bottom() - scale if rooted else box.top() + mine.reach / 2
+    if body != Body.ALL_HEAD or box.width() > bodies.SIDE_VIEW * box.height():  # a head, or a side view's front
+        face = Face(dx=mine.head.centerX() - box.centerX(), top=mine.head.top(), height=mine.head.height(),
+                    width=mine.head.width())
+    top = box.bottom() - scale if rooted else box.top() + mine.reach * REACH
     return Subject(x=lambda t: anchor + (motion.offset(t, path) if travels else 0.0), top=top,
                    height=scale, facing=subject.facing, body=body, width=box.width(), face=face)
 
@@ -223,15 +225,16 @@ SHIFTS = (0.0, 0.05, -0.05, 0.1)  # how far down the frame a lone subject may be
 
 
 def _shifted(alone: Subject, size: ShotSize) -> list[Subject]:
-    """The subject's framing, then moved down or up the frame a little: a figure that hops or glides may need
-    more headroom, one that crouches less."""
+    """The subject's framing, then moved down or up the frame a little (a figure that hops or glides may need
+    more headroom, one that crouches less), then the same centred, without lead room."""
     aim = framing.aim(size, alone.body)
     tall = alone.face.height if aim.part == "head" and alone.face else alone.height
     shifted = []
-    for shift in SHIFTS:
-        up = shift * tall / aim.coverage  # world units that make `shift` frame heights
-        face = replace(alone.face, top=alone.face.top - up) if alone.face else None
-        shifted.append(replace(alone, top=alone.top - up, face=face))
+    for facing in (alone.facing, 0):  # with lead room, then centred
+        for shift in SHIFTS:
+            up = shift * tall / aim.coverage  # world units that make `shift` frame heights
+            face = replace(alone.face, top=alone.face.top - up) if alone.face else None
+            shifted.append(replace(alone, top=alone.top - up, face=face, facing=facing))
     return shifted
 
 
@@ -374,10 +377,18 @@ class AnimaticRenderer(ShotRenderer):
     version = source_version(Path(__file__).parent)
 
     def __init__(self, options: NoOptions) -> None:
-        pass
+        self._staged: tuple[tuple, ShotScene] | None = None
+
+    def scene(self, job: ShotJob) -> ShotScene:
+        """The shot staged; the picture, its layout and its matte of one job share one staging, which is the
+        costly part of a short shot (the framing is measured for each candidate)."""
+        key = (job.board.model_dump_json(), job.shot_id, job.width, job.height, job.frames, job.fps)
+        if self._staged is None or self._staged[0] != key:
+            self._staged = key, ShotScene.build(job.board, job.shot_id, job.width, job.height, job.frames / job.fps)
+        return self._staged[1]
 
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]:
-        scene = ShotScene.build(job.board, job.shot_id, job.width, job.height, job.frames / job.fps)
+        scene = self.scene(job)
         pixels = np.zeros((job.height, job.width, 4), np.uint8)
         surface = skia.Surface(pixels, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kPremul_AlphaType)
         for i in range(job.frames):
@@ -389,7 +400,7 @@ class AnimaticRenderer(ShotRenderer):
     def layout(self, job: ShotJob) -> ShotLayout:
         from storyagent.renderers.animatic.measure import shot_layout  # it measures what this module draws
 
-        scene = ShotScene.build(job.board, job.shot_id, job.width, job.height, job.frames / job.fps)
+        scene = self.scene(job)
         return shot_layout(scene, job.shot_id, job.fps, job.frames)
 
     def matte(self, job: ShotJob) -> Iterator[np.ndarray]:
@@ -398,7 +409,7 @@ class AnimaticRenderer(ShotRenderer):
         exact, with no antialiased edge blending two figures into a third's colour."""
         from storyagent.renderers.animatic.measure import shot_members
 
-        scene = ShotScene.build(job.board, job.shot_id, job.width, job.height, job.frames / job.fps)
+        scene = self.scene(job)
         colours = [bytes.fromhex(member.matte_colour[1:]) for member in shot_members(scene)]
         pixels = np.zeros((job.height, job.width, 4), np.uint8)
         surface = skia.Surface(pixels, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kPremul_AlphaType)
