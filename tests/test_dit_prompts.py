@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from storyagent.renderers.animatic import motion
 from storyagent.renderers.dit.checkpoints import COGVIDEOX, LTX, WAN
 from storyagent.renderers.dit.prompts import (
     NEGATIVE_PROMPT,
+    blocking_words,
     camera_phrase,
     plan_render,
     resample_indices,
@@ -109,3 +111,38 @@ def test_resampling_keeps_time_frame_accurate_and_fills_the_shot():
     stretched = resample_indices(48, 24, 17, 16)  # 1 s of model video over a 2 s shot
     assert len(stretched) == 48 and stretched[0] == 0 and stretched[-1] == 16
     assert stretched == sorted(stretched)
+
+
+def meeting(board: Storyboard, **shot) -> Storyboard:
+    """Shot 'a' becomes Nanuk and Pip together, as `shot` describes."""
+    data = board.model_dump()
+    data["scenes"][0]["shots"][0] |= shot
+    return Storyboard.model_validate(data)
+
+
+def test_the_prompt_says_who_stands_where_and_faces_whom_as_the_animatic_stages_it(board):
+    greeting = meeting(board, description="", characters=[{"character": "bear", "action": "greets Pip"},
+                                                          {"character": "penguin", "action": "waves a flipper"}])
+    prompt = shot_prompt(greeting, "a")
+    assert "Nanuk, a polar bear (A young polar bear with a blue scarf), greets Pip, on the left, facing Pip" in prompt
+    assert "Pip, a penguin (a small emperor penguin chick), waves a flipper, on the right, facing Nanuk" in prompt
+    homes = {actor.look.id: actor.home for actor in motion.blocking(greeting, greeting.shot("a"))}
+    assert homes["bear"] < homes["penguin"]
+
+
+def test_the_prompt_says_who_is_behind_and_which_way_a_traveller_goes(board):
+    coming = meeting(board, description="", characters=[
+        {"character": "bear", "action": "walks", "motion": "walk", "direction": "right-to-left"},
+        {"character": "penguin", "action": "waddles up", "motion": "walk", "direction": "toward-camera"}])
+    staged = blocking_words(coming, "a")
+    assert staged == {"bear": "on the left, in front of Pip, moving from right to left",
+                      "penguin": "on the right, behind Nanuk, coming toward the camera"}
+    [pip] = motion.blocking(board, board.shot("b"))
+    assert blocking_words(board, "b") == {"penguin": "facing right" if pip.facing > 0 else "facing left"}
+
+
+def test_an_action_the_description_tells_for_everyone_is_not_said_again(board):
+    together = meeting(board, description="Nanuk and Pip stand still on the ice.", characters=[
+        {"character": "bear", "action": "stands still"}, {"character": "penguin", "action": "stands still"}])
+    prompt = shot_prompt(together, "a")
+    assert "stands still" not in prompt and prompt.count("stand still") == 1

@@ -13,10 +13,12 @@ narration, the sound cues and the location the renderer draws all read it, so
 a line never states what the picture contradicts.
 
 How it is filmed comes from the shot grammar below: every scene opens wide,
-sizes change from shot to shot, travel is tracked with a kept screen
-direction, emotion gets a push-in close-up, the climax is close enough to see
-everyone, the film ends pulling out, fading in and out and dissolving between
-scenes.
+sizes change from shot to shot, travel is tracked wide with one screen
+direction along the journey, an interaction is a two-shot, emotion gets a
+push-in close-up, the climax is close enough to see everyone, the film ends
+pulling out, fading in and out and dissolving between scenes. Within a scene
+everyone keeps one facing and one side of the 180-degree line, written into
+the shots' screen directions.
 
 Deterministic for a reading and a seed; another seed picks other arcs,
 variants, framings and weather.
@@ -67,6 +69,7 @@ from storyagent.storyboard import (
     Visual,
     Weather,
 )
+from storyagent.storyboard.acting import TRAVEL, interaction
 from storyagent.storyboard.language import conjugate, count_phrase, indefinite, inflection, lemmas, plural_noun
 from storyagent.world import Biome, Creature, Place, World, world
 
@@ -171,14 +174,17 @@ S, A, M = ShotSize, CameraAngle, CameraMovement
 FRAMING = {
     "establish": Framing((S.EXTREME_WIDE, S.WIDE), (A.HIGH, A.EYE_LEVEL, A.BIRDS_EYE), (M.CRANE_DOWN, M.PAN_RIGHT, M.STATIC, M.TILT_DOWN), 1.25),
     "reveal": Framing((S.WIDE, S.FULL), (A.LOW, A.EYE_LEVEL), (M.CRANE_DOWN, M.DOLLY_OUT, M.PAN_LEFT), 1.3),
-    "travel": Framing((S.FULL, S.MEDIUM_WIDE, S.WIDE), (A.EYE_LEVEL, A.LOW), (M.TRACKING,), 1.1),
+    "travel": Framing((S.WIDE, S.FULL), (A.EYE_LEVEL, A.LOW), (M.TRACKING,), 1.1),
     "action": Framing((S.MEDIUM_WIDE, S.FULL, S.MEDIUM), (A.EYE_LEVEL, A.HIGH), (M.STATIC, M.PAN_RIGHT, M.HANDHELD), 1.0),
-    "meeting": Framing((S.FULL, S.MEDIUM_WIDE, S.WIDE), (A.EYE_LEVEL,), (M.STATIC, M.ORBIT, M.TRUCK_LEFT), 1.1),
+    "meeting": Framing((S.MEDIUM_WIDE, S.FULL, S.WIDE), (A.EYE_LEVEL,), (M.STATIC, M.ORBIT, M.TRUCK_LEFT), 1.1),
     "detail": Framing((S.INSERT, S.CLOSE_UP, S.MEDIUM_CLOSE_UP), (A.EYE_LEVEL, A.HIGH), (M.ZOOM_IN, M.STATIC), 0.8),
     "emotion": Framing((S.CLOSE_UP, S.MEDIUM_CLOSE_UP), (A.EYE_LEVEL,), (M.DOLLY_IN,), 0.95),
     "danger": Framing((S.MEDIUM_WIDE, S.FULL, S.MEDIUM), (A.DUTCH, A.LOW), (M.HANDHELD,), 1.0),
     "ending": Framing((S.WIDE, S.FULL), (A.HIGH, A.EYE_LEVEL), (M.CRANE_UP, M.DOLLY_OUT), 1.4),
 }
+# An interaction (a greeting, a talk, a hug, a game) is a two-shot close enough to read it: medium-wide, at which
+# the camera frames every partner (renderers/framing.py), or full after a medium-wide.
+TWO_SHOT = (S.MEDIUM_WIDE, S.FULL)
 TRAVELLING = {Motion.WALK, Motion.RUN, Motion.SWIM, Motion.FLY, Motion.JUMP}
 ONE_SHOT_SOUNDS = {"whoosh", "magic-chime", "splash", "bell", "door", "thunder", "ice-crack", "ship-horn", "animal-call",
                    "crowd-cheer"}
@@ -642,6 +648,7 @@ def _film(story: Story, options: PlanOptions, rng: random.Random) -> Storyboard:
         if len(fewer) == len(drafts):
             break
         drafts = fewer
+    _hold_the_line(drafts, story)
     _frame(drafts, rng)
     _time(drafts, options.duration, story.language)
     _cue_sounds(drafts, story, scene_locations)
@@ -831,12 +838,9 @@ def _on_screen(role: Role, beat: ShotBeat, story: Story, state: State, biome: Bi
                         direction=ScreenDirection.NEUTRAL,
                         progress=state.progress if state.progress is not None and state.progress < 1 else None), base
     motion = role.motion(beat.motion, biome)
-    if beat.role == "meeting" and story.others:
-        facing = ScreenDirection.LEFT_TO_RIGHT if role.is_hero else ScreenDirection.RIGHT_TO_LEFT
-    elif motion in TRAVELLING and beat.role in ("travel", "danger", "reveal", "establish"):
-        facing = ScreenDirection.LEFT_TO_RIGHT  # travellers keep one screen direction
-    else:
-        facing = ScreenDirection.NEUTRAL
+    facing = ScreenDirection.NEUTRAL  # who faces whom is the scene's (`_hold_the_line`)
+    if motion in TRAVELLING and beat.role in ("travel", "danger", "reveal", "establish", "meeting"):
+        facing = ScreenDirection.LEFT_TO_RIGHT  # travellers keep one screen direction along the journey
     base = _action(role, beat, story, motion)
     return OnScreen(character=role.id, action=conjugate(base, role.plural), motion=motion, direction=facing), base
 
@@ -923,18 +927,62 @@ def _place_of(draft: Draft, story: Story) -> str:
     return story.place(story.beats[draft.scene].place)
 
 
+def _hold_the_line(drafts: list[Draft], story: Story) -> None:
+    """The 180-degree line: within a scene each character keeps one facing from shot to shot, so one seen on
+    the left looking right is seen so again after the cut. A shot of an interaction is left to the staging,
+    which turns the partners to each other."""
+    for scene in dict.fromkeys(d.scene for d in drafts):
+        shots = [d.shot for d in drafts if d.scene == scene]
+        facings = _scene_facings(shots, story)
+        for shot in shots:
+            turning = _interaction(shot)
+            for on in shot.characters:
+                if on.direction == ScreenDirection.NEUTRAL and on.character in facings \
+                        and not (turning and on.motion not in TRAVEL):
+                    on.direction = facings[on.character]
+
+
+def _scene_facings(shots: list[Shot], story: Story) -> dict[str, ScreenDirection]:
+    """Each character's facing in a scene: the way a shot of the scene turns it, else the way it travels there
+    (the journey's way). Companions the scene leaves unturned face each other, the cast listed from the left:
+    the heroes face right to meet the others, or the first half of the heroes faces the second; one alone
+    keeps its own facing."""
+    right, left = ScreenDirection.LEFT_TO_RIGHT, ScreenDirection.RIGHT_TO_LEFT
+    present = [on for shot in shots for on in shot.characters]
+    line = [role.id for role in story.heroes + story.others if role.id in {on.character for on in present}]
+    heroes = sum(role.id in line for role in story.heroes)
+    meeting = 0 < heroes < len(line)  # the others stand across from the heroes
+    facings: dict[str, ScreenDirection] = {}
+    for on in present:
+        if on.character in line and on.direction in (right, left):
+            facings.setdefault(on.character, on.direction)
+    for on in present:
+        if on.character in line and on.motion in TRAVELLING:
+            facings.setdefault(on.character, right)
+    if len(line) < 2:
+        return facings
+    for k, who in enumerate(line):
+        if who in facings:
+            continue
+        if any(facings.get(after) == right for after in line[k + 1:]):
+            facings[who] = right  # whoever faces right stands left of whoever faces left
+        elif any(facings.get(before) == left for before in line[:k]):
+            facings[who] = left
+        else:
+            facings[who] = right if k < (heroes if meeting else len(line) / 2) else left
+    return facings
+
+
 def _frame(drafts: list[Draft], rng: random.Random) -> None:
-    """Sizes: wide to open each scene and to end the film, never the same size twice in a row; shots with
-    several figures close enough to see them all."""
+    """Sizes: wide to open each scene and to end the film, never the same size twice in a row; interactions in
+    two-shots, emotions close, journeys wide; shots with several figures close enough to see them all."""
     previous: ShotSize | None = None
     for i, draft in enumerate(drafts):
         camera = draft.shot.camera
-        framing = FRAMING[draft.beat.role]
         opens_scene = i == 0 or drafts[i - 1].scene != draft.scene
-        choices = [s for s in framing.sizes if s != previous] or list(framing.sizes)
-        if opens_scene:
-            choices = [s for s in ESTABLISHING if s != previous] or list(ESTABLISHING)
-        size = rng.choice(choices[:2])
+        sizes = ESTABLISHING if opens_scene else _sizes(draft)
+        choices = [s for s in sizes if s != previous] or list(sizes)
+        size = choices[0] if sizes == TWO_SHOT else rng.choice(choices[:2])
         movement = camera.movement
         if i == len(drafts) - 1:
             size = ShotSize.WIDE if previous != ShotSize.WIDE or opens_scene else ShotSize.FULL
@@ -954,6 +1002,16 @@ def _frame(drafts: list[Draft], rng: random.Random) -> None:
 MIN_SIZES = 4  # a film framed in fewer sizes looks flat
 
 
+def _sizes(draft: Draft) -> tuple[ShotSize, ...]:
+    """The sizes a shot's beat is told in, the likeliest first: interactions in two-shots, else by its role
+    (emotions close, journeys wide)."""
+    return TWO_SHOT if _interaction(draft.shot) else FRAMING[draft.beat.role].sizes
+
+
+def _interaction(shot: Shot) -> bool:
+    return interaction(shot.characters, {line.speaker for line in shot.lines})
+
+
 def _vary_sizes(drafts: list[Draft]) -> None:
     """Shots inside scenes take a size of their role not used yet, until the film has a few."""
     for i, draft in enumerate(drafts[1:-1], 1):
@@ -963,7 +1021,7 @@ def _vary_sizes(drafts: list[Draft]) -> None:
         if drafts[i - 1].scene != draft.scene:
             continue  # a scene's opening stays wide
         neighbours = {drafts[i - 1].shot.camera.size, drafts[i + 1].shot.camera.size}
-        fresh = [size for size in FRAMING[draft.beat.role].sizes if size not in used | neighbours]
+        fresh = [size for size in _sizes(draft) if size not in used | neighbours]
         if fresh:
             draft.shot.camera = draft.shot.camera.model_copy(update={"size": fresh[0]})
 

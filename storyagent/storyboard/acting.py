@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -109,6 +110,8 @@ ON_THE_WAY = frozenset({P.SEARCH, P.DRIFT, P.WADDLE})
 # Acts that are ways of travelling: someone the storyboard does not move plays its `motion` instead,
 # rather than walking on the spot.
 GAITS = frozenset({P.WALK, P.RUN, P.SWIM, P.FLY, P.WADDLE})
+# Acts done with someone: in a shot with others, whoever does one (and is not on the way somewhere) turns to them.
+WITH_OTHERS = frozenset({P.GREET, P.TALK, P.HUG, P.PLAY, P.WAVE, P.DANCE})
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,17 @@ def casting(on: OnScreen) -> Casting:
     if act in GAITS or (verb in GENERAL and on.motion != Motion.IDLE):
         return Casting(FROM_MOTION[on.motion], verb, via)
     return Casting(act, verb, via)
+
+
+def interaction(on_screen: list[OnScreen], speakers: Collection[str] = ()) -> bool:
+    """Whether a shot shows characters doing something with each other rather than each on its own: someone
+    who does not travel greets, talks, hugs, plays, waves or dances with others, or speaks a line to the one
+    other character. Partners in an interaction face each other."""
+    if len(on_screen) < 2:
+        return False
+    if any(on.motion not in TRAVEL and performance(on) in WITH_OTHERS for on in on_screen):
+        return True
+    return len(on_screen) == 2 and any(on.character in speakers for on in on_screen)
 
 
 def acting_fallbacks(board: Storyboard) -> list[Fallback]:

@@ -2,26 +2,32 @@
 moves at each instant, from the storyboard's `Motion` and `ScreenDirection`
 and the performance the acting table reads from its action.
 
-Characters stand side by side on the subject plane, spaced by their widths so
-they never overlap; those who travel move together, so they stay apart.
+Characters stand side by side on the subject plane, in the order the shot lists
+them, spaced by their widths so they never overlap; those who travel move
+together, so they stay apart. Partners in an interaction (a greeting, a talk,
+a hug, a game) stand close and face each other.
 No performance flips a figure: a look around turns the head, a dance sways,
 so a silhouette only moves as far as the storyboard moves it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
-from storyagent.cast import Look
+from storyagent.cast import Look, character_look
 from storyagent.renderers.animatic import bodies
 from storyagent.renderers.animatic.bodies import Build, Limbs
-from storyagent.storyboard import Motion, OnScreen, ScreenDirection
-from storyagent.storyboard.acting import Performance, performance
+from storyagent.storyboard import Motion, OnScreen, ScreenDirection, Shot, Storyboard
+from storyagent.storyboard.acting import Performance, interaction, performance
 
 # Travel speed in body heights per second.
 SPEED = {Motion.WALK: 0.55, Motion.RUN: 1.5, Motion.SWIM: 0.45, Motion.FLY: 1.1}
 GAP = 0.3  # space between neighbours, in heights of the taller one
+PARTNER_GAP = 0.1  # between partners in an interaction: close enough to touch with a reach
+HUG_GAP = -0.02  # huggers' outlines meet
 FLYING_HEIGHT = 0.9  # a flier's feet above the ground, in body heights
 # A group stands in a wedge behind its first member: rows of two, each row this many widths
 # further out to each side and this many heights further back.
@@ -50,20 +56,13 @@ class Pose:
 
 @dataclass(frozen=True)
 class Actor:
-    """A character placed in a shot."""
+    """A character placed in a shot: where it stands at mid-shot and which way it faces."""
 
     look: Look
     on: OnScreen
     home: float  # world x of its feet at mid-shot
+    facing: int  # +1 right, -1 left
     act: Performance = Performance.IDLE
-
-    @property
-    def facing(self) -> int:
-        if self.on.direction == ScreenDirection.LEFT_TO_RIGHT:
-            return 1
-        if self.on.direction == ScreenDirection.RIGHT_TO_LEFT:
-            return -1
-        return self.look.facing
 
 
 def figure_width(look: Look) -> float:
@@ -76,27 +75,90 @@ def drawn_width(look: Look) -> float:
     return figure_width(look) * (1 + GROUP_SPREAD * 2 * _rows(look.count))
 
 
-def arrange(looks: list[Look], on_screen: list[OnScreen], subject: str | None = None) -> list[Actor]:
-    """Side by side, centred on x = 0, in the order listed, never overlapping; but characters who meet
-    the subject (one of them faces the other way) stand close to it on the side it faces, so they face
-    each other and share the frame."""
-    actors = [Actor(look=look, on=on, home=0.0, act=performance(on)) for look, on in zip(looks, on_screen)]
-    lead = next((a for a in actors if a.look.id == subject), actors[0] if actors else None)
-    order, widths = actors, [drawn_width(a.look) for a in actors]
-    if lead is not None and any(a.facing == -lead.facing for a in actors if a is not lead):
-        # The partner stands a figure and a gap from the lead itself, in front of the rest of its group.
-        order = [lead] + [a for a in actors if a is not lead]
-        widths = [figure_width(lead.look)] + [drawn_width(a.look) for a in order[1:]]
-        if lead.facing < 0:
-            order.reverse()
-            widths.reverse()
-    gap = GAP * max((look.height for look in looks), default=1.0)
-    x = -(sum(widths) + gap * max(len(order) - 1, 0)) / 2
+def arrange(looks: list[Look], on_screen: list[OnScreen], subject: str | None = None,
+            speakers: Collection[str] = ()) -> list[Actor]:
+    """Side by side, centred on x = 0, never overlapping, in the order listed, so a scene that lists its
+    characters in one order keeps them on their sides of the 180-degree line from shot to shot.
+
+    Characters face each other when the storyboard turns someone to face the subject (the opposite screen
+    direction to the subject's), or when the shot is an interaction (`acting.interaction`: a greeting, a
+    talk, a hug, a game, a wave or a dance with the others, or a line spoken to the one other character).
+    Then those facing right stand left of those facing left, partners stand close (huggers touch), and in an
+    interaction anyone the storyboard does not turn (and who does not travel) faces the subject, the subject
+    its nearest partner."""
+    if not looks:
+        return []
+    given = [_directed(on) for on in on_screen]
+    lead = next((i for i, look in enumerate(looks) if look.id == subject), 0)
+    acts = [performance(on) for on in on_screen]
+    turning = interaction(on_screen, speakers)
+    facing_each_other = turning or -(given[lead] or looks[lead].facing) in given
+    order = list(range(len(looks)))
+    if facing_each_other:
+        order = _face_to_face(given, lead, None if turning else looks[lead].facing, on_screen)
+    # Facing each other, a partner stands a figure and a gap from the subject itself, in front of the rest of the
+    # subject's group.
+    widths = {i: figure_width(looks[i]) if facing_each_other and i == lead else drawn_width(looks[i]) for i in order}
+    partners = [turning and not _travels(on) for on in on_screen]
+    gaps = [_gap(looks[i], looks[j], acts[i], acts[j], partners[i] and partners[j]) for i, j in itertools.pairwise(order)]
+    x = -(sum(widths.values()) + sum(gaps)) / 2
     homes = {}
-    for actor, width in zip(order, widths):
-        homes[id(actor)] = x + width / 2
-        x += width + gap
-    return [replace(a, home=homes[id(a)]) for a in actors]
+    for i, gap in zip(order, [*gaps, 0.0]):
+        homes[i] = x + widths[i] / 2
+        x += widths[i] + gap
+    facings = [given[i] or (_toward_partner(i, lead, homes) if partners[i] else None) for i in range(len(looks))]
+    return [Actor(look=look, on=on, home=homes[i], facing=facings[i] or look.facing, act=acts[i])
+            for i, (look, on) in enumerate(zip(looks, on_screen))]
+
+
+def blocking(board: Storyboard, shot: Shot) -> list[Actor]:
+    """The shot's characters as `arrange` stages them: what the animatic draws and the prompts describe."""
+    looks = [character_look(board, on.character) for on in shot.characters]
+    speakers = {line.speaker for line in shot.lines}
+    return arrange(looks, list(shot.characters), shot.camera.subject, speakers)
+
+
+def _face_to_face(given: list[int | None], lead: int, unturned_lead: int | None, on_screen: list[OnScreen]) -> list[int]:
+    """The listed order, but those facing right stand left of those facing left. The subject faces as the
+    storyboard turns it, else as `unturned_lead` (None: it turns to its partners wherever they stand); those
+    who do not travel and are not turned face the subject. Only characters with a facing change places, among
+    the places they are listed in: anyone else keeps its place in the line."""
+    lead_facing = given[lead] or unturned_lead
+    facings = [facing if facing or i == lead or _travels(on) or lead_facing is None else -lead_facing
+               for i, (facing, on) in enumerate(zip(given, on_screen))]
+    facings[lead] = lead_facing
+    turned = [i for i, facing in enumerate(facings) if facing is not None or i == lead]
+    placed = sorted(turned, key=lambda i: {1: 0, None: 1, -1: 2}[facings[i]])
+    order = list(range(len(given)))
+    for slot, i in zip(turned, placed):
+        order[slot] = i
+    return order
+
+
+def _directed(on: OnScreen) -> int | None:
+    """The facing the storyboard's screen direction gives, or None where it leaves the facing to the staging."""
+    return {ScreenDirection.LEFT_TO_RIGHT: 1, ScreenDirection.RIGHT_TO_LEFT: -1}.get(on.direction)
+
+
+def _travels(on: OnScreen) -> bool:
+    return on.motion in SPEED
+
+
+def _gap(left: Look, right: Look, left_act: Performance, right_act: Performance, partners: bool) -> float:
+    """Space between two neighbours: partners in an interaction stand close, huggers touch."""
+    taller = max(left.height, right.height)
+    if not partners:
+        return GAP * taller
+    return (HUG_GAP if Performance.HUG in (left_act, right_act) else PARTNER_GAP) * taller
+
+
+def _toward_partner(i: int, lead: int, homes: dict[int, float]) -> int | None:
+    """Which way someone in an interaction turns: toward the subject, or the subject toward its nearest partner."""
+    if i != lead:
+        return 1 if homes[lead] > homes[i] else -1
+    others = [homes[j] - homes[i] for j in homes if j != i]
+    nearest = min(others, key=abs, default=0.0)
+    return (1 if nearest > 0 else -1) if nearest else None
 
 
 TRACKED = 0.35  # the least a followed traveller covers, in visible widths: the journey must show

@@ -50,8 +50,7 @@ class ShotScene:
         row with every head in frame all along, else the one that comes closest."""
         shot = board.shot(shot_id)
         env = environment(location_look(board, board.scene_of(shot_id).location))
-        looks = [character_look(board, on.character) for on in shot.characters]
-        actors = motion.arrange(looks, list(shot.characters), shot.camera.subject)
+        actors = motion.blocking(board, shot)
         cam = shot.camera
         subject = _subject_actor(actors, cam.subject)
         height_units = subject.look.height if subject else 1.0

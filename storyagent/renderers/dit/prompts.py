@@ -3,8 +3,10 @@ negative prompt, a seed from the cast, and a render plan (size and frame
 counts that obey the model family's rules, split into chained segments) that
 is resampled back to exactly the film's frames.
 
-Prompts put the camera first, then who does what, then where and in which
-light, then the style: the order of the captions these models were trained on.
+Prompts put the camera first, then who does what and where each stands (left
+or right, in front or behind, facing whom: the animatic's own blocking), then
+where and in which light, then the style: the order of the captions these
+models were trained on.
 """
 
 from __future__ import annotations
@@ -12,13 +14,24 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
+from storyagent.renderers.animatic.motion import SPEED, Actor, blocking, pose
 from storyagent.renderers.dit.checkpoints import Family
-from storyagent.storyboard import CameraAngle, CameraMovement, ShotSize, Storyboard, TimeOfDay, Weather
+from storyagent.storyboard import (
+    CameraAngle,
+    CameraMovement,
+    ScreenDirection,
+    ShotSize,
+    Storyboard,
+    TimeOfDay,
+    Weather,
+)
+from storyagent.storyboard.language import lemmas
 from storyagent.world import world
 
 SHOT_SIZES: dict[ShotSize, str] = {
@@ -80,6 +93,12 @@ WEATHER: dict[Weather, str] = {
     Weather.STORM: "a howling storm",
 }
 
+TOWARD_CAMERA: dict[ScreenDirection, str] = {
+    ScreenDirection.TOWARD_CAMERA: "coming toward the camera",
+    ScreenDirection.AWAY_FROM_CAMERA: "going away from the camera",
+}
+DEPTH_APART = 0.5  # one character is behind another when further back by this many heights of the smaller one
+
 NEGATIVE_PROMPT = (
     "blurry, low quality, worst quality, jpeg artifacts, distorted, deformed, disfigured, extra limbs, "
     "fused fingers, bad anatomy, duplicate characters, text, caption, subtitles, watermark, logo, "
@@ -103,6 +122,7 @@ def shot_prompt(board: Storyboard, shot_id: str) -> str:
     sentences = [camera_phrase(board, shot_id)]
     if shot.description:
         sentences.append(_clause(shot.description))
+    staged = blocking_words(board, shot_id)
     for on in shot.characters:
         character = board.character(on.character)
         what = character.visual.keywords[0] if character.visual.keywords else "character"
@@ -110,8 +130,9 @@ def shot_prompt(board: Storyboard, shot_id: str) -> str:
         action = on.action or on.motion.description
         count = character.visual.count
         who = f"{_article(what)} {what}" if count == 1 else f"a group of {count}, each {_article(what)} {what}"
-        said = _clause(action) in shot.description  # the description tells it already: say each action once
-        sentences.append(f"{character.name}, {who}{looks}" + ("" if said else f", {_clause(action)}"))
+        said = _told(action, shot.description)  # say each action once
+        sentences.append(f"{character.name}, {who}{looks}" + ("" if said else f", {_clause(action)}")
+                         + f", {staged[on.character]}")
     place = [location.name, _clause(location.description), world().biome(location.biome).prompt, LIGHT[location.time_of_day],
              WEATHER[location.weather]]
     sentences.append("Setting: " + ", ".join(part for part in place if part))
@@ -119,6 +140,57 @@ def shot_prompt(board: Storyboard, shot_id: str) -> str:
     sentences.append(f"Style: {_clause(board.style)}, {mood.description} mood, consistent characters, "
                      "smooth natural motion")
     return ". ".join(sentences) + "."
+
+
+def blocking_words(board: Storyboard, shot_id: str) -> dict[str, str]:
+    """Where each character of the shot stands and which way it faces, in words, as the animatic stages it
+    (the same `motion.blocking`): 'on the left, facing Pip', 'on the right, behind Nanuk, facing Nanuk'."""
+    shot = _shot(board, shot_id)
+    actors = blocking(board, shot)
+    names = {actor.look.id: board.character(actor.look.id).name for actor in actors}
+    ranked = sorted(actors, key=lambda actor: actor.home)
+    depth = {actor.look.id: pose(actor, shot.camera.duration / 2, 0.5, 0.0).depth for actor in actors}
+    words = {}
+    for actor in actors:
+        parts = [_side(ranked.index(actor), len(ranked))] if len(actors) > 1 else []
+        for other in actors:
+            apart = depth[actor.look.id] - depth[other.look.id]
+            if abs(apart) > DEPTH_APART * min(actor.look.height, other.look.height):
+                parts.append(f"{'behind' if apart > 0 else 'in front of'} {names[other.look.id]}")
+        parts.append(_facing(actor, actors, names))
+        words[actor.look.id] = ", ".join(parts)
+    return words
+
+
+def _side(rank: int, count: int) -> str:
+    if rank == 0:
+        return "on the left"
+    return "on the right" if rank == count - 1 else "in the middle"
+
+
+def _facing(actor: Actor, actors: list[Actor], names: dict[str, str]) -> str:
+    """Which way it goes, else whom it faces (the nearest character on the side it faces), else which way."""
+    if actor.on.direction in TOWARD_CAMERA:
+        return TOWARD_CAMERA[actor.on.direction]
+    if actor.on.motion in SPEED:
+        return "moving from left to right" if actor.facing > 0 else "moving from right to left"
+    ahead = [other for other in actors if (other.home - actor.home) * actor.facing > 0]
+    if ahead:
+        return f"facing {names[min(ahead, key=lambda other: abs(other.home - actor.home)).look.id]}"
+    return "facing right" if actor.facing > 0 else "facing left"
+
+
+def _told(action: str, description: str) -> bool:
+    """Whether the description tells the action already, in either number ('stands still' in 'The polar bear
+    and the penguins stand still')."""
+    if _clause(action) in description:
+        return True
+    said, told = _verbs_as_lemmas(action), _verbs_as_lemmas(description)
+    return bool(said) and any(told[i:i + len(said)] == said for i in range(len(told) - len(said) + 1))
+
+
+def _verbs_as_lemmas(text: str) -> list[str]:
+    return [(lemmas(word).get("VERB") or (word,))[0] for word in re.findall(r"[a-z']+", text.lower())]
 
 
 def _clause(text: str) -> str:
