@@ -134,7 +134,7 @@ def test_sitting_lowers_the_figure(character: str) -> None:
     def top_and_height(action: str, motion: str) -> tuple[float, float]:
         layout = layout_of(acting_board(character, action, motion))
         frame = layout.frames[0]
-        x0, y0, x1, y1 = frame.figures[0].box
+        _, y0, _, y1 = frame.figures[0].box
         return frame.camera.centre[1] + (y0 - H / 2) / frame.camera.pixels_per_unit, (y1 - y0) / frame.camera.pixels_per_unit
 
     top_standing, height = top_and_height("stands still", "idle")

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from storyagent.renderers import framing
-from storyagent.renderers.framing import Body
-from storyagent.storyboard import ShotSize
 from storyagent.renderers.base import ShotJob, get_renderer
+from storyagent.renderers.framing import Body
 from storyagent.renderers.layout import ShotLayout
+from storyagent.storyboard import ShotSize
 from storyagent.world import world
 from tests.helpers.animatic_boards import BEAR, PENGUIN, board, render, shot
 

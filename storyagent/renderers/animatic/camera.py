@@ -143,7 +143,10 @@ def base_view(size: ShotSize, angle: CameraAngle, subject: Subject, width: int, 
         dx, top, tall, wide = subject.face.dx, subject.face.top, subject.face.height, subject.face.width
     k = aim.coverage * height / tall / subject.widen  # pixels per unit on the subject plane
     if aim.part == "figure" and subject.face is not None and wide * k > FILLS_WIDTH * width:
-        dx = subject.face.dx / 2  # too long for the frame (a bear at medium): its front half, the head in frame
+        # Too long for the frame (a bear at medium): its front half, or if the head would still reach the edge
+        # (a tortoise seen from the side), its head in the middle.
+        half_way = (abs(subject.face.dx) / 2 + subject.face.width / 2) * k <= 0.45 * width
+        dx = subject.face.dx / 2 if half_way else subject.face.dx
     distance = focal(height) / k
     # The framed top sits at `aim.top` of the frame height (the pitch shifts everything).
     y = top - (aim.top - 0.5 - tilt.pitch) * height / k

@@ -16,7 +16,7 @@ import numpy as np
 import skia
 
 from storyagent.cache import source_version
-from storyagent.cast import Look, character_look, location_look, stable_seed
+from storyagent.cast import Look, location_look, stable_seed
 from storyagent.plugins import NoOptions
 from storyagent.renderers import framing
 from storyagent.renderers.animatic import bodies, camera, motion, overlays
