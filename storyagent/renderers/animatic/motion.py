@@ -189,7 +189,8 @@ def _breath(s: float) -> float:
 
 
 def _idle(p: Pose, h: float, s: float, t: float) -> Pose:
-    return replace(p, squash=1 + 0.015 * _breath(s))
+    """Breathes and shifts its weight from foot to foot: nobody stands frozen."""
+    return replace(p, squash=1 + 0.02 * _breath(s), tilt=1.5 * math.sin(2 * math.pi * s / 3.7))
 
 
 def _walk(p: Pose, h: float, s: float, t: float) -> Pose:
