@@ -241,15 +241,15 @@ def _play(p: Pose, h: float, s: float, t: float) -> Pose:
 
 
 def _wave(p: Pose, h: float, s: float, t: float) -> Pose:
-    swing = math.sin(2 * math.pi * s * 1.8)
-    return replace(p, tilt=-3 * swing, squash=1 + 0.01 * _breath(s), limbs=Limbs(arm=135 + 25 * swing))
+    swing = math.sin(2 * math.pi * s * 1.6)
+    return replace(p, tilt=-2 * swing, squash=1 + 0.01 * _breath(s), limbs=Limbs(arm=135 + 18 * swing))
 
 
 def _greet(p: Pose, h: float, s: float, t: float) -> Pose:
     """A bow with a raised hand, again every few seconds."""
     cycle = (s / 2.6) % 1.0
     bow = math.sin(math.pi * min(cycle / 0.5, 1.0))
-    return replace(p, tilt=14 * bow, limbs=Limbs(arm=110 * bow))
+    return replace(p, tilt=10 * bow, limbs=Limbs(arm=110 * bow))
 
 
 def _hug(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -258,9 +258,10 @@ def _hug(p: Pose, h: float, s: float, t: float) -> Pose:
 
 
 def _dance(p: Pose, h: float, s: float, t: float) -> Pose:
-    beat = math.sin(2 * math.pi * s)
-    return replace(p, lift=0.6 * HOP * h * abs(beat), tilt=10 * beat,
-                   limbs=Limbs(arm=60 + 60 * beat, turn=_glance(s, 2.0), gait=0.4 * beat))
+    beat = math.sin(2 * math.pi * s)  # a sway of a few degrees: a wider one swings the head out of a close-up
+    arms = math.sin(math.pi * s)  # up and down every two beats: a wing is long beside a close-up's frame
+    return replace(p, lift=0.6 * HOP * h * abs(beat), tilt=4 * beat,
+                   limbs=Limbs(arm=60 + 40 * arms, turn=_glance(s, 3.0), gait=0.4 * beat))
 
 
 def _work(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -290,8 +291,8 @@ def _search(p: Pose, h: float, s: float, t: float) -> Pose:
 
 
 def _laugh(p: Pose, h: float, s: float, t: float) -> Pose:
-    shake = abs(math.sin(2 * math.pi * s * 2.5))
-    return replace(p, lift=0.03 * h * shake, squash=0.95 + 0.07 * shake, stretch=1.04 - 0.04 * shake, tilt=-5)
+    shake = abs(math.sin(2 * math.pi * s * 1.8))
+    return replace(p, lift=0.025 * h * shake, squash=0.96 + 0.05 * shake, stretch=1.03 - 0.03 * shake, tilt=-5)
 
 
 def _cry(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -301,7 +302,7 @@ def _cry(p: Pose, h: float, s: float, t: float) -> Pose:
 
 def _shiver(p: Pose, h: float, s: float, t: float) -> Pose:
     tremble = math.sin(2 * math.pi * s * 11)
-    return replace(p, x=p.x + 0.008 * h * tremble, squash=0.93, stretch=0.97, tilt=1.5 * tremble)
+    return replace(p, x=p.x + 0.004 * h * tremble, squash=0.93, stretch=0.97, tilt=0.8 * tremble)
 
 
 def _think(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -319,8 +320,9 @@ def _sing(p: Pose, h: float, s: float, t: float) -> Pose:
 
 
 def _surprise(p: Pose, h: float, s: float, t: float) -> Pose:
-    """Starts up every few seconds, then stands tall."""
-    start = max(0.0, 1 - (s % 3.0) / 0.5)
+    """Starts up every few seconds (up and down again in under half a second, never in one frame), then
+    stands tall."""
+    start = math.sin(math.pi * min((s % 3.0) / 0.4, 1.0))
     return replace(p, lift=0.5 * HOP * h * start, squash=1.05, stretch=0.96, tilt=-6, limbs=Limbs(arm=60))
 
 
