@@ -3,6 +3,7 @@ figure's silhouette jumps between two frames unless the storyboard sends it trav
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -52,7 +53,7 @@ def jumps(board: Storyboard, shot_id: str) -> dict[str, float]:
         if member.character in travellers:
             continue
         centres = [centre(frame.figures[i].box) for frame in track.frames]
-        found[member.id] = max((math.dist(a, b) for a, b in zip(centres, centres[1:])), default=0.0) / track.width
+        found[member.id] = max((math.dist(a, b) for a, b in itertools.pairwise(centres)), default=0.0) / track.width
     return found
 
 

@@ -69,7 +69,7 @@ ANGLES: dict[CameraAngle, Angle] = {
     CameraAngle.LOW: Angle(pitch=0.22, coverage=1.1),
     CameraAngle.WORMS_EYE: Angle(pitch=0.4, coverage=1.2),
     CameraAngle.HIGH: Angle(pitch=-0.24, coverage=0.9),
-    CameraAngle.BIRDS_EYE: Angle(pitch=-0.65, coverage=0.8),
+    CameraAngle.BIRDS_EYE: Angle(pitch=-0.85, coverage=0.8),  # high above: the horizon far over the frame
     CameraAngle.DUTCH: Angle(roll=12.0),
 }
 
@@ -96,6 +96,11 @@ class View:
     yaw: float = 0.0  # turn right, in frame heights (moves the world left)
     pitch: float = 0.0  # horizon shift, in frame heights (+ down: the camera looks up)
     roll: float = 0.0  # degrees
+
+
+def looking_down(view: View) -> float:
+    """How steeply the camera looks down, 0 (level or up) to 1 (a bird's-eye view)."""
+    return min(max(-view.pitch / -ANGLES[CameraAngle.BIRDS_EYE].pitch, 0.0), 1.0)
 
 
 def focal(height: int, zoom: float = 1.0) -> float:

@@ -50,7 +50,8 @@ LIGHTNING_LENGTH = 0.3  # seconds a flash takes to fade
 # What keeps a still shot alive: far clouds drift, cloud shadows (or fog banks) cross the ground, birds pass.
 CLOUD_TILE = 12.0  # the sky's clouds repeat every this many frame heights
 CLOUD_DRIFT = 0.025  # frame heights per second: a far cloud crosses a wide frame in about a minute
-SHADOW_DRIFT = 2.5  # world units per second (a grown-up is 1 tall): a fresh breeze
+SHADOW_DRIFT = 1.5  # world units per second (a grown-up is 1 tall): a light breeze, that a tracking shot's
+# scrolling ground still outpaces in the eye (it is drawn with sharper marks)
 FLOCK_ROUND = 7.0  # frame heights a flock flies before it comes round again (the frame is about 1.8 wide)
 FLOCK_SPEED = 0.09  # frame heights per second
 
@@ -260,17 +261,17 @@ def environment(place: Place) -> Environment:
     card = world().biome(place.biome)
     builder = Builder(place, Palette(LIGHTS[place.time_of_day], place.weather), random.Random(place.seed))
     env = builder.environment(card)
-    env.particles = motes(place, builder.palette, builder.rng, card)
     if not card.indoors:
         airless = card.scenery.sky is not None
         env.sky = sky_picture(builder.palette, builder.rng, card.underwater, card.starry, airless=airless)
         if not card.underwater and not airless:
             env.clouds = cloud_picture(builder.palette, builder.rng)
-        env.particles = weather_particles(place, builder.palette, builder.rng, env.underwater) or env.particles
+        env.particles = weather_particles(place, builder.palette, builder.rng, env.underwater)
         if not card.underwater and not airless and builder.palette.light.sun is not None \
                 and place.weather in (Weather.CLEAR, Weather.CLOUDY):
             env.flock = flock(builder.palette, builder.rng)
         builder.with_drifts(env)
+    env.particles = env.particles or motes(place, builder.palette, builder.rng, card)
     return env
 
 
@@ -611,7 +612,7 @@ def scuffs(rgb: RGB) -> Step:
     return draw
 
 
-SOFT_RINGS = 6
+SOFT_RINGS = 6  # flat ovals that make one soft patch: fewer show their steps, more cost a fill each
 MID_GROUND = 60.0  # the farthest ground that clouds' shadows are drawn on, in world units
 
 
@@ -623,8 +624,8 @@ def drift_tone(palette: Palette, weather: Weather, card: Biome) -> tuple[RGB, fl
         return None
     if weather == Weather.FOG:
         return mix(palette.sky_horizon, (255, 255, 255), 0.35), 0.4, False
-    if weather in (Weather.CLEAR, Weather.CLOUDY):  # under the sun, or fainter under the moon
-        return palette.lit((24, 36, 70)), 0.22 if palette.light.sun is not None else 0.18, True
+    if weather in (Weather.CLEAR, Weather.CLOUDY):  # under the sun, or fainter under the moon and on bright snow
+        return palette.lit((24, 36, 70)), 0.22 * (1 if palette.light.sun else 0.8) * (0.7 if card.snow else 1), True
     return None
 
 
@@ -632,10 +633,11 @@ def drifting(size: float, rgb: RGB, alpha: float, on_ground: bool) -> Step:
     """Soft patches about `size` units across, far apart along the tile: clouds' shadows lying on the
     ground (y >= 0, toward the camera), or banks of mist standing on it."""
     def draw(tile: Tile) -> None:
-        rng, count = tile.rng, round(tile.period / (2.4 * size))
+        rng, count = tile.rng, round(tile.period / (1.8 * size))
         for i in range(count):
             rx, ry = size * rng.uniform(0.7, 1.3), size * rng.uniform(0.2, 0.35)
             cx = tile.period * (i + 0.5) / count + rng.uniform(-0.5, 0.5) * (tile.period / count - 2 * rx)
+            cx = min(max(cx, rx), tile.period - rx)  # whole within the tile, whose edge would cut it straight
             cy = ry * (rng.uniform(1.0, 1.5) if on_ground else rng.uniform(-0.6, 0.2))  # a shadow ends before the sky
             for ring in range(SOFT_RINGS):  # flat ovals one inside the other: a soft edge, cheaper than a gradient
                 part = 1 - 0.6 * ring / SOFT_RINGS
@@ -871,7 +873,8 @@ def motes(place: Place, palette: Palette, rng: random.Random, card: Biome) -> li
         points = [skia.Point(rng.random(), rng.random()) for _ in range(kind.count)]
         strokes = [(0.016 * near, kind.rgb, 0.16)] if kind.glow else []
         strokes += [(0.0095 * near, palette.lit(kind.rim), 0.3)] if kind.rim else []
-        for width, rgb, alpha in [*strokes, (0.006 * near, kind.rgb, 0.85)]:  # a glow or a rim, then the speck (lamplit)
+        # A glow or a rim, then the speck itself, unlit by the scene: it catches what light there is.
+        for width, rgb, alpha in [*strokes, (0.006 * near, kind.rgb, 0.85)]:
             paint = skia.Paint(Color=colour(rgb, alpha), AntiAlias=True, StrokeCap=skia.Paint.kRound_Cap,
                                StrokeWidth=width)
             canvas.drawPoints(skia.Canvas.kPoints_PointMode, points, paint)

@@ -17,7 +17,7 @@ from storyagent.cast import Look
 from storyagent.renderers.animatic import bodies
 from storyagent.renderers.animatic.bodies import Build, Limbs
 from storyagent.storyboard import Motion, OnScreen, ScreenDirection
-from storyagent.storyboard.acting import Performance, performance
+from storyagent.storyboard.acting import GAITS, Performance, performance
 
 # Travel speed in body heights per second.
 SPEED = {Motion.WALK: 0.55, Motion.RUN: 1.5, Motion.SWIM: 0.45, Motion.FLY: 1.1}
@@ -112,21 +112,33 @@ def travel(motion: Motion, height: float, duration: float, span: float, followed
     return max(distance, TRACKED * span) if followed else min(distance, 0.5 * span)
 
 
+MOST_PACE = 2.5  # the fastest a gait's steps go, times its own: past it, feet skid rather than legs blur
+
+
+def pace(actor: Actor, path: float, duration: float) -> float:
+    """How much faster than its own gait a traveller covers `path` over the shot: its steps quicken (or
+    slow) by as much, so its feet keep up with the ground that a tracking camera scrolls past."""
+    if actor.on.motion not in SPEED or path == 0.0 or duration <= 0:
+        return 1.0
+    return min(abs(path) / (SPEED[actor.on.motion] * actor.look.height * duration), MOST_PACE)
+
+
 def offset(t: float, path: float) -> float:
     """Where along its path (signed: + is screen right) a traveller is at shot
     progress t: centred at mid-shot, where the camera framed it."""
     return path * (t - 0.5)
 
 
-def group_poses(actor: Actor, seconds: float, t: float, path: float) -> list[Pose]:
+def group_poses(actor: Actor, seconds: float, t: float, path: float, pace: float = 1.0) -> list[Pose]:
     """A pose for each member of the character's group (one for a single
-    character): the first in front, the rest in rows behind, out of step."""
+    character): the first in front, the rest in rows behind, out of step;
+    a gait's steps go `pace` times as fast as its own."""
     width = figure_width(actor.look)
     poses = []
     for member in range(actor.look.count):
         row = _rows(member + 1)
         side = 1 if member % 2 else -1
-        alone = pose(actor, seconds + GROUP_LAG * member, t, path)
+        alone = pose(actor, seconds + GROUP_LAG * member, t, path, pace)
         poses.append(replace(alone, x=alone.x + side * row * GROUP_SPREAD * width,
                              depth=alone.depth + row * GROUP_DEPTH * actor.look.height))
     return poses
@@ -137,9 +149,10 @@ def _rows(count: int) -> int:
     return count // 2
 
 
-def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
+def pose(actor: Actor, seconds: float, t: float, path: float, pace: float = 1.0) -> Pose:
     """The actor's pose `seconds` into the shot (t = progress 0..1). Travellers
-    share one signed `path`, the subject's, so they keep their spacing."""
+    share one signed `path`, the subject's, so they keep their spacing; a gait's
+    steps go `pace` times as fast as its own."""
     look, act = actor.look, actor.act
     facing = actor.facing
     x = actor.home + (offset(t, path) if actor.on.motion in SPEED else 0.0)
@@ -154,7 +167,8 @@ def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
     if act == Performance.SEARCH:
         x = actor.home + (offset(_searched(t), path) if actor.on.motion in SPEED else 0.0)
     base = Pose(x, 0.0, depth, facing, act=act)
-    return _PERFORMERS[act](base, look.height, seconds + phase * 3.0, t)
+    stepping = seconds * pace if act in GAITS else seconds
+    return _PERFORMERS[act](base, look.height, stepping + phase * 3.0, t)
 
 
 def _searched(t: float) -> float:
