@@ -161,8 +161,10 @@ def test_weather_falls() -> None:
     snowing = board([shot("a", "wide", characters=[])], weather="snow")
     calm = render(still, "a", 12, W, H)
     snow = render(snowing, "a", 12, W, H)
-    assert np.array_equal(calm[0], calm[-1])
-    assert np.abs(snow[0].astype(int) - snow[-1].astype(int)).sum(axis=2).astype(bool).mean() > 0.002
+    sky = slice(0, H // 3)  # a clear sky changes only where its few clouds drift; falling snow fills it
+    calm_sky, snow_sky = (np.abs(f[0][sky].astype(int) - f[-1][sky].astype(int)).sum(axis=2).astype(bool).mean()
+                          for f in (calm, snow))
+    assert snow_sky > 0.02 and snow_sky > 5 * calm_sky, (calm_sky, snow_sky)
 
 
 def test_the_renderer_streams_exactly_the_frames_asked() -> None:

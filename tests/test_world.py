@@ -70,8 +70,9 @@ def test_a_premise_naming_the_new_place_is_planned_there(volcano):
 
 def test_the_animatic_draws_the_new_biome_in_its_cards_colours(volcano):
     frame = render(volcano_board(), "a")[0]
-    ground = frame[-20:].reshape(-1, 3)
-    assert np.abs(ground.astype(int) - LAVA).max(axis=1).mean() < 8, "the near ground is the card's lava"
+    colours, counts = np.unique(frame[-20:].reshape(-1, 3), axis=0, return_counts=True)
+    commonest = colours[counts.argmax()]  # clouds' shadows drift over some of it
+    assert np.abs(commonest.astype(int) - LAVA).max() < 8, "the near ground is the card's lava"
 
 
 def test_the_image_model_reads_the_new_biomes_words(volcano):

@@ -172,12 +172,16 @@ def turned(turn: float) -> float:
 
 def _draw_whole(canvas: skia.Canvas, fig: Figure, limbs: Limbs, facing: int, paint: skia.Paint | None) -> None:
     """An icon that is its own body: it turns as a whole (about its middle), and raises a wing or
-    flipper of its own colour when it waves."""
+    flipper of its own colour when it waves. The wing narrows with the turn but stays on the side the
+    figure faces: were it mirrored with the icon, it would leap across the figure mid-turn."""
     box = icons.content_box(fig.icon)
     canvas.save()
-    canvas.scale(turned(limbs.turn), 1)
     if limbs.arm > 0:
+        canvas.save()
+        canvas.scale(abs(turned(limbs.turn)), 1)
         _wing(canvas, fig, limbs.arm, facing, paint)
+        canvas.restore()
+    canvas.scale(turned(limbs.turn), 1)
     icons.draw(canvas, fig.icon, -(box.left + box.right) / 2 / box.height, -box.bottom / box.height,
                1 / box.height, flip=icons.flip_for(fig.icon, facing), paint=paint)
     canvas.restore()

@@ -41,7 +41,7 @@ ANGLES: dict[CameraAngle, Angle] = {
     CameraAngle.LOW: Angle(pitch=0.22),
     CameraAngle.WORMS_EYE: Angle(pitch=0.4),
     CameraAngle.HIGH: Angle(pitch=-0.24),
-    CameraAngle.BIRDS_EYE: Angle(pitch=-0.65),
+    CameraAngle.BIRDS_EYE: Angle(pitch=-0.85),  # high above: the horizon far over the frame
     CameraAngle.DUTCH: Angle(roll=12.0),
 }
 
@@ -68,6 +68,11 @@ class View:
     yaw: float = 0.0  # turn right, in frame heights (moves the world left)
     pitch: float = 0.0  # horizon shift, in frame heights (+ down: the camera looks up)
     roll: float = 0.0  # degrees
+
+
+def looking_down(view: View) -> float:
+    """How steeply the camera looks down, 0 (level or up) to 1 (a bird's-eye view)."""
+    return min(max(-view.pitch / -ANGLES[CameraAngle.BIRDS_EYE].pitch, 0.0), 1.0)
 
 
 def focal(height: int, zoom: float = 1.0) -> float:

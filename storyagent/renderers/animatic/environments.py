@@ -47,6 +47,13 @@ OVERCAST = (170, 178, 190)
 STORM_CLOUD = (74, 80, 96)  # a storm's sky: dark, low cloud
 LIGHTNING_EVERY = 3.7  # seconds between flashes in a storm
 LIGHTNING_LENGTH = 0.3  # seconds a flash takes to fade
+# What keeps a still shot alive: far clouds drift, cloud shadows (or fog banks) cross the ground, birds pass.
+CLOUD_TILE = 12.0  # the sky's clouds repeat every this many frame heights
+CLOUD_DRIFT = 0.025  # frame heights per second: a far cloud crosses a wide frame in about a minute
+SHADOW_DRIFT = 1.5  # world units per second (a grown-up is 1 tall): a light breeze, that a tracking shot's
+# scrolling ground still outpaces in the eye (it is drawn with sharper marks)
+FLOCK_ROUND = 7.0  # frame heights a flock flies before it comes round again (the frame is about 1.8 wide)
+FLOCK_SPEED = 0.09  # frame heights per second
 
 
 def mix(a: RGB, b: RGB, amount: float) -> RGB:
@@ -131,6 +138,8 @@ class Environment:
     layers: list[Layer]  # far to near, behind the characters
     front: list[Layer] = field(default_factory=list)  # in front of the characters (water lines)
     sky: skia.Picture | None = None  # sun, moon, stars: at infinity, in frame heights around the horizon
+    clouds: skia.Picture | None = None  # far clouds, one CLOUD_TILE wide, like the sky; they drift
+    flock: Flock | None = None  # birds crossing the sky now and then
     particles: list[Particles] = field(default_factory=list)  # weather, nearest last
 
     @property
@@ -174,6 +183,12 @@ class Environment:
             canvas.save()
             canvas.scale(height, height)
             canvas.drawPicture(self.sky)
+            if self.clouds is not None:
+                drift = (CLOUD_DRIFT * seconds) % CLOUD_TILE
+                for tile in (-1, 0):  # two tiles cover any frame of a camera that turns less than a tile
+                    canvas.drawPicture(self.clouds, skia.Matrix.Translate(drift + tile * CLOUD_TILE, 0), None)
+            if self.flock is not None:
+                self.flock.draw(canvas, seconds)
             flash = self.lightning(seconds)
             if flash:
                 canvas.drawPath(bolt(self.place.seed + int(seconds / LIGHTNING_EVERY)),
@@ -247,8 +262,16 @@ def environment(place: Place) -> Environment:
     builder = Builder(place, Palette(LIGHTS[place.time_of_day], place.weather), random.Random(place.seed))
     env = builder.environment(card)
     if not card.indoors:
-        env.sky = sky_picture(builder.palette, builder.rng, card.underwater, card.starry, airless=card.scenery.sky is not None)
+        airless = card.scenery.sky is not None
+        env.sky = sky_picture(builder.palette, builder.rng, card.underwater, card.starry, airless=airless)
+        if not card.underwater and not airless:
+            env.clouds = cloud_picture(builder.palette, builder.rng)
         env.particles = weather_particles(place, builder.palette, builder.rng, env.underwater)
+        if not card.underwater and not airless and builder.palette.light.sun is not None \
+                and place.weather in (Weather.CLEAR, Weather.CLOUDY):
+            env.flock = flock(builder.palette, builder.rng)
+        builder.with_drifts(env)
+    env.particles = env.particles or motes(place, builder.palette, builder.rng, card)
     return env
 
 
@@ -298,6 +321,24 @@ class Builder:
         front = [built for layer in drawing.front for built in self.layers(layer)]
         ground = self.palette.lit(drawing.ground) if card.underwater or card.indoors else self.palette.at(drawing.ground, 900)
         return Environment(self.place, card, self.palette, ground, layers, front)
+
+    def with_drifts(self, env: Environment) -> None:
+        """Add what drifts over the place: clouds' shadows over the ground, banks of mist in
+        fog. On the near ground and on the farthest ground within MID_GROUND, each drawn just after its own
+        ground so nearer scenery covers it; mist drifts between the camera and the characters too."""
+        tone = drift_tone(self.palette, self.place.weather, env.card)
+        if tone is None:
+            return
+        rgb, alpha, on_ground = tone
+        mid = max((layer.depth for layer in env.layers if 0 < layer.depth <= MID_GROUND), default=None)
+        for depth, period, size in ((mid, 240.0, 20.0), (0.0, 72.0, 6.0)):
+            if depth is None:
+                continue
+            layer = self.layer(depth, period, drifting(size, rgb, alpha, on_ground), drift=SHADOW_DRIFT)
+            at = max(i for i, other in enumerate(env.layers) if other.depth >= depth) + 1
+            env.layers.insert(at, layer)
+        if not on_ground:
+            env.front.append(self.layer(-0.5, 40.0, drifting(3.0, rgb, alpha / 2, on_ground), drift=SHADOW_DRIFT))
 
     def layers(self, layer: scenery.Layer) -> list[Layer]:
         """The layers one scenery layer makes: none when it wants a prop the place lacks, one per prop
@@ -571,6 +612,56 @@ def scuffs(rgb: RGB) -> Step:
     return draw
 
 
+SOFT_RINGS = 6  # flat ovals that make one soft patch: fewer show their steps, more cost a fill each
+MID_GROUND = 60.0  # the farthest ground that clouds' shadows are drawn on, in world units
+
+
+def drift_tone(palette: Palette, weather: Weather, card: Biome) -> tuple[RGB, float, bool] | None:
+    """The colour and strength of what drifts over the place, and whether it lies on the ground: clouds'
+    shadows, mist in fog; none indoors, underwater, without air, or under rain and snow (their particles
+    move)."""
+    if card.indoors or card.underwater or card.scenery.sky is not None:
+        return None
+    if weather == Weather.FOG:
+        return mix(palette.sky_horizon, (255, 255, 255), 0.35), 0.4, False
+    if weather in (Weather.CLEAR, Weather.CLOUDY):  # under the sun, or fainter under the moon and on bright snow
+        return palette.lit((24, 36, 70)), 0.22 * (1 if palette.light.sun else 0.8) * (0.7 if card.snow else 1), True
+    return None
+
+
+def drifting(size: float, rgb: RGB, alpha: float, on_ground: bool) -> Step:
+    """Soft patches about `size` units across, far apart along the tile: clouds' shadows lying on the
+    ground (y >= 0, toward the camera), or banks of mist standing on it."""
+    def draw(tile: Tile) -> None:
+        rng, count = tile.rng, round(tile.period / (1.8 * size))
+        for i in range(count):
+            rx, ry = size * rng.uniform(0.7, 1.3), size * rng.uniform(0.2, 0.35)
+            cx = tile.period * (i + 0.5) / count + rng.uniform(-0.5, 0.5) * (tile.period / count - 2 * rx)
+            cx = min(max(cx, rx), tile.period - rx)  # whole within the tile, whose edge would cut it straight
+            cy = ry * (rng.uniform(1.0, 1.5) if on_ground else rng.uniform(-0.6, 0.2))  # a shadow ends before the sky
+            soft_patch(tile.canvas, cx, cy, rx, ry, rgb, alpha)
+    return draw
+
+
+def soft_patch(canvas: skia.Canvas, cx: float, cy: float, rx: float, ry: float, rgb: RGB, alpha: float) -> None:
+    """An oval that fades out toward its rim, in SOFT_RINGS flat steps. Cheaper to fill than a gradient:
+    each step is a ring drawn once (ovals stacked one inside the other would blend every pixel of the
+    middle again and again), without antialiasing (a step's edge is too faint to show its pixels)."""
+    def oval(ring: int) -> skia.Rect:
+        part = 1 - 0.6 * ring / SOFT_RINGS
+        return skia.Rect(cx - rx * part, cy - ry * part, cx + rx * part, cy + ry * part)
+
+    for ring in range(SOFT_RINGS):
+        path = skia.Path()
+        path.setFillType(skia.PathFillType.kEvenOdd)
+        path.addOval(oval(ring))
+        if ring + 1 < SOFT_RINGS:
+            path.addOval(oval(ring + 1))
+        paint = fill(rgb, 1 - (1 - alpha / SOFT_RINGS) ** (ring + 1))  # as deep as that many rings stacked
+        paint.setAntiAlias(False)
+        canvas.drawPath(path, paint)
+
+
 def polygon(points: list[tuple[float, float]]) -> skia.Path:
     path = skia.Path()
     path.moveTo(*points[0])
@@ -663,17 +754,57 @@ def sky_picture(palette: Palette, rng: random.Random, underwater: bool, starry: 
             canvas.drawCircle(x, y, 0.06 if light.sun else 0.045, fill(body))
             if light.sun is None:  # a crescent: the sky bites the moon
                 canvas.drawCircle(x + 0.022, y - 0.012, 0.04, fill(palette.sky_top))
-        if airless:
-            return
-        cloudy = palette.weather in (Weather.CLOUDY, Weather.STORM, Weather.RAIN, Weather.SNOW)
-        tone = palette.lit((250, 250, 252) if not cloudy else (214, 218, 226))
-        clouds(canvas, 6.0, 14 if cloudy else 5, 0.06, tone, rng, 0.12, 0.7)
-        canvas.translate(-6.0, 0)
-        clouds(canvas, 6.0, 14 if cloudy else 5, 0.06, tone, random.Random(rng.random()), 0.12, 0.7)
 
     recorder = skia.PictureRecorder()
     draw(recorder.beginRecording(skia.Rect(-6, -3, 6, 1)))
     return recorder.finishRecordingAsPicture()
+
+
+def cloud_picture(palette: Palette, rng: random.Random) -> skia.Picture:
+    """Far clouds over one CLOUD_TILE of sky, in frame heights around the horizon centre: two halves
+    of different clouds, so the drift repeats only every tile."""
+    recorder = skia.PictureRecorder()
+    canvas = recorder.beginRecording(skia.Rect(-CLOUD_TILE / 2, -3, CLOUD_TILE / 2, 1))
+    cloudy = palette.weather in (Weather.CLOUDY, Weather.STORM, Weather.RAIN, Weather.SNOW)
+    tone = palette.lit((250, 250, 252) if not cloudy else (214, 218, 226))
+    half = CLOUD_TILE / 2
+    clouds(canvas, half, 14 if cloudy else 8, 0.06, tone, rng, 0.12, 0.7)
+    canvas.translate(-half, 0)
+    clouds(canvas, half, 14 if cloudy else 8, 0.06, tone, random.Random(rng.random()), 0.12, 0.7)
+    return recorder.finishRecordingAsPicture()
+
+
+@dataclass(frozen=True)
+class Flock:
+    """A few birds far off, crossing the sky and coming round again every FLOCK_ROUND frame heights;
+    in frame heights around the horizon centre, like the sky."""
+
+    birds: tuple[tuple[float, float, float], ...]  # each bird's place behind the lead (dx, dy) and wingbeat phase
+    height: float  # of the lead above the horizon
+    start: float  # where the lead is at 0 s, along the round
+    heading: int  # +1 flies right, -1 left
+    paint: skia.Paint
+
+    def draw(self, canvas: skia.Canvas, seconds: float) -> None:
+        lead = (self.start + FLOCK_SPEED * seconds) % FLOCK_ROUND - FLOCK_ROUND / 2
+        span = 0.016  # a bird's wingspan
+        for dx, dy, phase in self.birds:
+            x, y = self.heading * (lead - dx), -self.height + dy
+            beat = math.sin(2 * math.pi * (2.5 * seconds + phase))  # wings up (+1) and down (-1)
+            wing = skia.Path()
+            wing.moveTo(x - span / 2, y - span * 0.3 * beat)
+            wing.quadTo(x - span / 4, y - span * 0.25, x, y)
+            wing.quadTo(x + span / 4, y - span * 0.25, x + span / 2, y - span * 0.3 * beat)
+            canvas.drawPath(wing, self.paint)
+
+
+def flock(palette: Palette, rng: random.Random) -> Flock:
+    """Three to five birds in a loose line, dark against the sky."""
+    birds = tuple((0.035 * i + rng.uniform(-0.01, 0.01), rng.uniform(-0.02, 0.02), rng.random())
+                  for i in range(rng.randint(3, 5)))
+    paint = skia.Paint(Color=colour(palette.lit((58, 60, 72)), 0.85), AntiAlias=True,
+                       Style=skia.Paint.kStroke_Style, StrokeWidth=0.0035, StrokeCap=skia.Paint.kRound_Cap)
+    return Flock(birds, rng.uniform(0.2, 0.45), rng.uniform(0, FLOCK_ROUND), rng.choice((-1, 1)), paint)
 
 
 def weather_particles(place: Place, palette: Palette, rng: random.Random, underwater: bool) -> list[Particles]:
@@ -694,10 +825,14 @@ def weather_particles(place: Place, palette: Palette, rng: random.Random, underw
     for near in (0.5, 0.75, 1.0):
         def draw(canvas: skia.Canvas, near: float = near) -> None:
             if kind == "snow":
+                flakes = [skia.Point(rng.random(), rng.random()) for _ in range(count)]
+                if weather == Weather.SNOW:  # a faint grey rim: slow white flakes still show against white snow
+                    rim = skia.Paint(Color=colour(palette.lit((112, 128, 156)), 0.3), AntiAlias=True,
+                                     StrokeCap=skia.Paint.kRound_Cap, StrokeWidth=0.0095 * near)
+                    canvas.drawPoints(skia.Canvas.kPoints_PointMode, flakes, rim)
                 paint = skia.Paint(Color=colour(palette.lit((255, 255, 255)), 0.55 + 0.4 * near), AntiAlias=True,
                                    StrokeCap=skia.Paint.kRound_Cap, StrokeWidth=0.006 * near)
-                canvas.drawPoints(skia.Canvas.kPoints_PointMode,
-                                  [skia.Point(rng.random(), rng.random()) for _ in range(count)], paint)
+                canvas.drawPoints(skia.Canvas.kPoints_PointMode, flakes, paint)
             elif kind == "rain":
                 paint = skia.Paint(Color=colour(palette.lit((210, 220, 235)), 0.35 + 0.3 * near), AntiAlias=True,
                                    StrokeWidth=0.0018 * near)
@@ -713,4 +848,51 @@ def weather_particles(place: Place, palette: Palette, rng: random.Random, underw
         recorder = skia.PictureRecorder()
         draw(recorder.beginRecording(skia.Rect(-0.1, -0.1, 1.1, 1.1)))
         tiles.append(Particles(recorder.finishRecordingAsPicture(), fall * near, wind * near, 0.3 * near))
+    return tiles
+
+
+@dataclass(frozen=True)
+class Motes:
+    """Specks drifting in the air: their colour, a faint rim (so light specks show on light walls), how many
+    in a frame-height square and how fast they move (frame heights per second)."""
+
+    rgb: RGB
+    rim: RGB | None
+    count: int
+    fall: float
+    wind: float
+    glow: bool = False
+
+
+DUST = Motes((255, 244, 214), (120, 96, 72), 48, 0.02, 0.03)
+CAVE_DUST = Motes((230, 226, 220), None, 36, 0.02, 0.025, glow=True)
+MOON_DUST = Motes((230, 230, 236), None, 36, 0.02, 0.025, glow=True)
+FIREFLIES = Motes((236, 250, 140), None, 30, -0.015, 0.03, glow=True)
+
+
+def motes(place: Place, palette: Palette, rng: random.Random, card: Biome) -> list[Particles]:
+    """Something small drifting in the air where no weather falls: dust in a room, a cave or over the Moon,
+    fireflies on a calm night over land. Two depths."""
+    calm_night = palette.light.sun is None and place.weather in (Weather.CLEAR, Weather.CLOUDY)
+    if card.indoors:
+        kind = CAVE_DUST if card.scenery.sky is not None else DUST
+    elif card.scenery.sky is not None:
+        kind = MOON_DUST
+    elif calm_night and not card.water and not card.snow and not card.underwater:
+        kind = FIREFLIES
+    else:
+        return []
+    tiles = []
+    for near in (0.6, 1.0):
+        recorder = skia.PictureRecorder()
+        canvas = recorder.beginRecording(skia.Rect(-0.1, -0.1, 1.1, 1.1))
+        points = [skia.Point(rng.random(), rng.random()) for _ in range(kind.count)]
+        strokes = [(0.016 * near, kind.rgb, 0.16)] if kind.glow else []
+        strokes += [(0.0095 * near, palette.lit(kind.rim), 0.3)] if kind.rim else []
+        # A glow or a rim, then the speck itself, unlit by the scene: it catches what light there is.
+        for width, rgb, alpha in [*strokes, (0.006 * near, kind.rgb, 0.85)]:
+            paint = skia.Paint(Color=colour(rgb, alpha), AntiAlias=True, StrokeCap=skia.Paint.kRound_Cap,
+                               StrokeWidth=width)
+            canvas.drawPoints(skia.Canvas.kPoints_PointMode, points, paint)
+        tiles.append(Particles(recorder.finishRecordingAsPicture(), kind.fall * near, kind.wind * near, 0.3 * near))
     return tiles

@@ -94,10 +94,11 @@ def _outlines(fig: bodies.Figure, pose: motion.Pose) -> tuple[skia.Path, skia.Pa
     if fig.build == bodies.Build.WHOLE:
         where = icons.placement(-(box.left + box.right) / 2 / box.height, -box.bottom / box.height, 1 / box.height,
                                 icons.flip_for(fig.icon, pose.facing))
-        outline = _moved(_icon_outline(fig.icon), where)
-        if pose.limbs.arm > 0:  # a waving penguin's flipper
-            outline.addPath(bodies.wing_path(fig, pose.limbs.arm, pose.facing))
-        return _moved(outline, skia.Matrix.Scale(bodies.turned(pose.limbs.turn), 1)), None
+        turn = bodies.turned(pose.limbs.turn)
+        outline = _moved(_moved(_icon_outline(fig.icon), where), skia.Matrix.Scale(turn, 1))
+        if pose.limbs.arm > 0:  # a waving penguin's flipper, on the side it faces however it turns
+            outline.addPath(_moved(bodies.wing_path(fig, pose.limbs.arm, pose.facing), skia.Matrix.Scale(abs(turn), 1)))
+        return outline, None
     head = fig.head
     size = head.height() / box.height
     where = icons.placement(head.left() - size * box.left, head.top() - size * box.top, size,

@@ -21,7 +21,7 @@ from storyagent.cast import Look, character_look
 from storyagent.renderers.animatic import bodies
 from storyagent.renderers.animatic.bodies import Build, Limbs
 from storyagent.storyboard import Motion, OnScreen, ScreenDirection, Shot, Storyboard
-from storyagent.storyboard.acting import Performance, interaction, performance
+from storyagent.storyboard.acting import GAITS, Performance, interaction, performance
 
 # Travel speed in body heights per second.
 SPEED = {Motion.WALK: 0.55, Motion.RUN: 1.5, Motion.SWIM: 0.45, Motion.FLY: 1.1}
@@ -174,21 +174,33 @@ def travel(motion: Motion, height: float, duration: float, span: float, followed
     return max(distance, TRACKED * span) if followed else min(distance, 0.5 * span)
 
 
+MOST_PACE = 2.5  # the fastest a gait's steps go, times its own: past it, feet skid rather than legs blur
+
+
+def pace(actor: Actor, path: float, duration: float) -> float:
+    """How much faster than its own gait a traveller covers `path` over the shot: its steps quicken (or
+    slow) by as much, so its feet keep up with the ground that a tracking camera scrolls past."""
+    if actor.on.motion not in SPEED or path == 0.0 or duration <= 0:
+        return 1.0
+    return min(abs(path) / (SPEED[actor.on.motion] * actor.look.height * duration), MOST_PACE)
+
+
 def offset(t: float, path: float) -> float:
     """Where along its path (signed: + is screen right) a traveller is at shot
     progress t: centred at mid-shot, where the camera framed it."""
     return path * (t - 0.5)
 
 
-def group_poses(actor: Actor, seconds: float, t: float, path: float) -> list[Pose]:
+def group_poses(actor: Actor, seconds: float, t: float, path: float, pace: float = 1.0) -> list[Pose]:
     """A pose for each member of the character's group (one for a single
-    character): the first in front, the rest in rows behind, out of step."""
+    character): the first in front, the rest in rows behind, out of step;
+    a gait's steps go `pace` times as fast as its own."""
     width = figure_width(actor.look)
     poses = []
     for member in range(actor.look.count):
         row = _rows(member + 1)
         side = 1 if member % 2 else -1
-        alone = pose(actor, seconds + GROUP_LAG * member, t, path)
+        alone = pose(actor, seconds + GROUP_LAG * member, t, path, pace)
         poses.append(replace(alone, x=alone.x + side * row * GROUP_SPREAD * width,
                              depth=alone.depth + row * GROUP_DEPTH * actor.look.height))
     return poses
@@ -199,9 +211,10 @@ def _rows(count: int) -> int:
     return count // 2
 
 
-def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
+def pose(actor: Actor, seconds: float, t: float, path: float, pace: float = 1.0) -> Pose:
     """The actor's pose `seconds` into the shot (t = progress 0..1). Travellers
-    share one signed `path`, the subject's, so they keep their spacing."""
+    share one signed `path`, the subject's, so they keep their spacing; a gait's
+    steps go `pace` times as fast as its own."""
     look, act = actor.look, actor.act
     facing = actor.facing
     x = actor.home + (offset(t, path) if actor.on.motion in SPEED else 0.0)
@@ -216,7 +229,8 @@ def pose(actor: Actor, seconds: float, t: float, path: float) -> Pose:
     if act == Performance.SEARCH:
         x = actor.home + (offset(_searched(t), path) if actor.on.motion in SPEED else 0.0)
     base = Pose(x, 0.0, depth, facing, act=act)
-    return _PERFORMERS[act](base, look.height, seconds + phase * 3.0, t)
+    stepping = seconds * pace if act in GAITS else seconds
+    return _PERFORMERS[act](base, look.height, stepping + phase * 3.0, t)
 
 
 def _searched(t: float) -> float:
@@ -251,7 +265,8 @@ def _breath(s: float) -> float:
 
 
 def _idle(p: Pose, h: float, s: float, t: float) -> Pose:
-    return replace(p, squash=1 + 0.015 * _breath(s))
+    """Breathes and shifts its weight from foot to foot: nobody stands frozen."""
+    return replace(p, squash=1 + 0.02 * _breath(s), tilt=1.5 * math.sin(2 * math.pi * s / 3.7))
 
 
 def _walk(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -302,15 +317,15 @@ def _play(p: Pose, h: float, s: float, t: float) -> Pose:
 
 
 def _wave(p: Pose, h: float, s: float, t: float) -> Pose:
-    swing = math.sin(2 * math.pi * s * 1.8)
-    return replace(p, tilt=-3 * swing, squash=1 + 0.01 * _breath(s), limbs=Limbs(arm=135 + 25 * swing))
+    swing = math.sin(2 * math.pi * s * 1.6)
+    return replace(p, tilt=-2 * swing, squash=1 + 0.01 * _breath(s), limbs=Limbs(arm=135 + 18 * swing))
 
 
 def _greet(p: Pose, h: float, s: float, t: float) -> Pose:
     """A bow with a raised hand, again every few seconds."""
     cycle = (s / 2.6) % 1.0
     bow = math.sin(math.pi * min(cycle / 0.5, 1.0))
-    return replace(p, tilt=14 * bow, limbs=Limbs(arm=110 * bow))
+    return replace(p, tilt=10 * bow, limbs=Limbs(arm=110 * bow))
 
 
 def _hug(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -319,9 +334,10 @@ def _hug(p: Pose, h: float, s: float, t: float) -> Pose:
 
 
 def _dance(p: Pose, h: float, s: float, t: float) -> Pose:
-    beat = math.sin(2 * math.pi * s)
-    return replace(p, lift=0.6 * HOP * h * abs(beat), tilt=10 * beat,
-                   limbs=Limbs(arm=60 + 60 * beat, turn=_glance(s, 2.0), gait=0.4 * beat))
+    beat = math.sin(2 * math.pi * s)  # a sway of a few degrees: a wider one swings the head out of a close-up
+    arms = math.sin(math.pi * s)  # up and down every two beats: a wing is long beside a close-up's frame
+    return replace(p, lift=0.6 * HOP * h * abs(beat), tilt=4 * beat,
+                   limbs=Limbs(arm=60 + 40 * arms, turn=_glance(s, 3.0), gait=0.4 * beat))
 
 
 def _work(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -351,8 +367,8 @@ def _search(p: Pose, h: float, s: float, t: float) -> Pose:
 
 
 def _laugh(p: Pose, h: float, s: float, t: float) -> Pose:
-    shake = abs(math.sin(2 * math.pi * s * 2.5))
-    return replace(p, lift=0.03 * h * shake, squash=0.95 + 0.07 * shake, stretch=1.04 - 0.04 * shake, tilt=-5)
+    shake = abs(math.sin(2 * math.pi * s * 1.8))
+    return replace(p, lift=0.025 * h * shake, squash=0.96 + 0.05 * shake, stretch=1.03 - 0.03 * shake, tilt=-5)
 
 
 def _cry(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -362,7 +378,7 @@ def _cry(p: Pose, h: float, s: float, t: float) -> Pose:
 
 def _shiver(p: Pose, h: float, s: float, t: float) -> Pose:
     tremble = math.sin(2 * math.pi * s * 11)
-    return replace(p, x=p.x + 0.008 * h * tremble, squash=0.93, stretch=0.97, tilt=1.5 * tremble)
+    return replace(p, x=p.x + 0.004 * h * tremble, squash=0.93, stretch=0.97, tilt=0.8 * tremble)
 
 
 def _think(p: Pose, h: float, s: float, t: float) -> Pose:
@@ -380,8 +396,9 @@ def _sing(p: Pose, h: float, s: float, t: float) -> Pose:
 
 
 def _surprise(p: Pose, h: float, s: float, t: float) -> Pose:
-    """Starts up every few seconds, then stands tall."""
-    start = max(0.0, 1 - (s % 3.0) / 0.5)
+    """Starts up every few seconds (up and down again in under half a second, never in one frame), then
+    stands tall."""
+    start = math.sin(math.pi * min((s % 3.0) / 0.4, 1.0))
     return replace(p, lift=0.5 * HOP * h * start, squash=1.05, stretch=0.96, tilt=-6, limbs=Limbs(arm=60))
 
 

@@ -156,7 +156,8 @@ class ShotScene:
     def posed(self, seconds: float) -> list[tuple[motion.Actor, motion.Pose]]:
         """Every figure's pose at `seconds`: each character, each member of a group, in the shot's order."""
         t = seconds / self.duration if self.duration > 0 else 0.0
-        return [(actor, pose) for actor in self.actors for pose in motion.group_poses(actor, seconds, t, self.path)]
+        return [(actor, pose) for actor in self.actors
+                for pose in motion.group_poses(actor, seconds, t, self.path, motion.pace(actor, self.path, self.duration))]
 
     def draw(self, canvas: skia.Canvas, seconds: float) -> None:
         view = self.view_at(seconds)
@@ -317,8 +318,11 @@ def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: Vie
     if matte is None and not env.underwater and not (env.surface and pose.lift < 0) and pose.lift < look.height * 1.5:
         fade = 1 - pose.lift / (look.height * 1.5)
         w = look.height * fig.width * 0.9
-        canvas.drawOval(skia.Rect(pose.x - w / 2, -0.04 * look.height, pose.x + w / 2, 0.04 * look.height),
-                        skia.Paint(Color=skia.Color(0, 0, 0, round(40 * fade)), AntiAlias=True))
+        # Seen from the side a shadow is a thin streak at the feet; seen from above, a pool around them.
+        deep = look.height * (0.04 + 0.22 * camera.looking_down(view))
+        canvas.drawOval(skia.Rect(pose.x - w / 2, -deep, pose.x + w / 2, deep),
+                        skia.Paint(Color=skia.Color(0, 0, 0, round((40 + 25 * camera.looking_down(view)) * fade)),
+                                   AntiAlias=True))
     canvas.save()
     if placed.clip is not None:
         canvas.clipRect(placed.clip, doAntiAlias=True)
