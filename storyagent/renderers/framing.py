@@ -101,8 +101,8 @@ TABLE: dict[Body, dict[ShotSize, Row]] = {
                                Aim("figure", 0.96 / 0.57, 0.04), shown=(0.5, 0.65), top_in_frame=True),
         S.CLOSE_UP: Row("its features under its top outline (36–50 % shown), its top in frame",
                         Aim("figure", 0.97 / 0.43, 0.03), shown=(0.36, 0.5), top_in_frame=True),
-        S.EXTREME_CLOSE_UP: Row("a detail of its features: under 36 % shown, the figure over twice the frame height",
-                                Aim("figure", 3.4, -0.1), tall=(2.2, 8.0), shown=(0.0, 0.36)),
+        S.EXTREME_CLOSE_UP: Row("a detail of its features: the figure over twice the frame height, cut above its "
+                                "middle (under 60 % shown)", Aim("figure", 2.6, -0.4), tall=(2.2, 8.0), shown=(0.0, 0.6)),
     },
 }
 # An insert is a detail of a thing: where it falls on the figure is the shot's choice, so nothing is measured.

@@ -50,7 +50,7 @@ LIGHTNING_LENGTH = 0.3  # seconds a flash takes to fade
 # What keeps a still shot alive: far clouds drift, cloud shadows (or fog banks) cross the ground, birds pass.
 CLOUD_TILE = 12.0  # the sky's clouds repeat every this many frame heights
 CLOUD_DRIFT = 0.025  # frame heights per second: a far cloud crosses a wide frame in about a minute
-SHADOW_DRIFT = 1.5  # world units per second (a grown-up is 1 tall): a light breeze, that a tracking shot's
+SHADOW_DRIFT = 2.5  # world units per second (a grown-up is 1 tall): a light breeze, that a tracking shot's
 # scrolling ground still outpaces in the eye (it is drawn with sharper marks)
 FLOCK_ROUND = 7.0  # frame heights a flock flies before it comes round again (the frame is about 1.8 wide)
 FLOCK_SPEED = 0.09  # frame heights per second
@@ -324,14 +324,16 @@ class Builder:
 
     def with_drifts(self, env: Environment) -> None:
         """Add what drifts over the place: clouds' shadows over the ground, banks of mist in
-        fog. On the near ground and on the farthest ground within MID_GROUND, each drawn just after its own
+        fog. On the near ground, on the farthest ground within MID_GROUND and on the ground between, each drawn
+        just after its own
         ground so nearer scenery covers it; mist drifts between the camera and the characters too."""
         tone = drift_tone(self.palette, self.place.weather, env.card)
         if tone is None:
             return
         rgb, alpha, on_ground = tone
         mid = max((layer.depth for layer in env.layers if 0 < layer.depth <= MID_GROUND), default=None)
-        for depth, period, size in ((mid, 240.0, 20.0), (0.0, 72.0, 6.0)):
+        between = mid / 5 if mid is not None and mid > 10 else None  # the ground a high camera looks down on
+        for depth, period, size in ((mid, 240.0, 20.0), (between, 120.0, 10.0), (0.0, 72.0, 6.0)):
             if depth is None:
                 continue
             layer = self.layer(depth, period, drifting(size, rgb, alpha, on_ground), drift=SHADOW_DRIFT)
@@ -633,7 +635,7 @@ def drifting(size: float, rgb: RGB, alpha: float, on_ground: bool) -> Step:
     """Soft patches about `size` units across, far apart along the tile: clouds' shadows lying on the
     ground (y >= 0, toward the camera), or banks of mist standing on it."""
     def draw(tile: Tile) -> None:
-        rng, count = tile.rng, round(tile.period / (1.8 * size))
+        rng, count = tile.rng, round(tile.period / (1.25 * size))
         for i in range(count):
             rx, ry = size * rng.uniform(0.7, 1.3), size * rng.uniform(0.2, 0.35)
             cx = tile.period * (i + 0.5) / count + rng.uniform(-0.5, 0.5) * (tile.period / count - 2 * rx)
