@@ -189,7 +189,7 @@ TRAVELLING = {Motion.WALK, Motion.RUN, Motion.SWIM, Motion.FLY, Motion.JUMP}
 ONE_SHOT_SOUNDS = {"whoosh", "magic-chime", "splash", "bell", "door", "thunder", "ice-crack", "ship-horn", "animal-call",
                    "crowd-cheer"}
 # What a character does for each body motion, as a base-form verb phrase: conjugated per subject.
-MOTION_VERBS = {Motion.IDLE: "stand still", Motion.WALK: "walk on", Motion.RUN: "run", Motion.SWIM: "swim",
+MOTION_VERBS = {Motion.IDLE: "stand still", Motion.WALK: "walk along", Motion.RUN: "run", Motion.SWIM: "swim",
                 Motion.FLY: "fly", Motion.JUMP: "hop along", Motion.WAVE: "wave hello", Motion.SIT: "sit and rest",
                 Motion.SLEEP: "sleep", Motion.LOOK: "look around", Motion.TALK: "talk", Motion.DANCE: "play happily",
                 Motion.WORK: "work busily"}

@@ -46,6 +46,8 @@ HEAD_DRAW_BACK = 0.14  # how far a head looking back moves toward the tail, in h
 HEAD_TIP = 10.0  # and how far it tips back, in degrees
 PAW_FROM = 60.0  # degrees of `Limbs.arm` above which a four-legged figure lifts a forepaw
 SIDE_VIEW = 1.3  # a figure that is one emoji this much wider than tall is seen from the side (a fish, a tortoise)
+HEAD_TURN_LEAST = 0.55  # a drawn body's head, round and front-on, is never a sliver mid-turn (its outline is the same
+# either way round, so only its features swap sides)
 OUTLINE = 0.022  # stroke width, in heights: about the weight of the emoji's own outlines
 
 
@@ -151,7 +153,7 @@ def draw(canvas: skia.Canvas, fig: Figure, limbs: Limbs = Limbs(), facing: int =
     back = (1 - limbs.turn) / 2
     canvas.translate(head.centerX() - HEAD_DRAW_BACK * head.width() * back, 0)
     canvas.rotate(-HEAD_TIP * back, 0, head.bottom())
-    canvas.scale(turned(limbs.turn), 1)
+    canvas.scale(turned(limbs.turn, HEAD_TURN_LEAST), 1)
     canvas.translate(-head.centerX(), 0)
     icons.draw(canvas, fig.icon, head.left() - size * box.left, head.top() - size * box.top, size,
                flip=icons.flip_for(fig.icon, 1), paint=paint)
@@ -165,9 +167,9 @@ def drop(fig: Figure, sit: float) -> float:
     return (0.22 if fig.build == Build.FOUR_LEGS else 0.28) * sit
 
 
-def turned(turn: float) -> float:
-    """A turning head is never drawn thinner than a third of itself: it reads as a turn, not a vanishing."""
-    return math.copysign(max(abs(turn), 0.33), turn)
+def turned(turn: float, least: float = 0.33) -> float:
+    """A turning head is never drawn thinner than `least` of itself: it reads as a turn, not a vanishing."""
+    return math.copysign(max(abs(turn), least), turn)
 
 
 def _draw_whole(canvas: skia.Canvas, fig: Figure, limbs: Limbs, facing: int, paint: skia.Paint | None) -> None:

@@ -627,7 +627,7 @@ def drift_tone(palette: Palette, weather: Weather, card: Biome) -> tuple[RGB, fl
     if weather == Weather.FOG:
         return mix(palette.sky_horizon, (255, 255, 255), 0.35), 0.4, False
     if weather in (Weather.CLEAR, Weather.CLOUDY):  # under the sun, or fainter under the moon and on bright snow
-        return palette.lit((24, 36, 70)), 0.22 * (1 if palette.light.sun else 0.8) * (0.7 if card.snow else 1), True
+        return palette.lit((24, 36, 70)), 0.22 * (1 if palette.light.sun else 0.8) * (0.4 if card.snow else 1), True
     return None
 
 
