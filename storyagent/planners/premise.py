@@ -732,6 +732,7 @@ def _read_zh(text: str) -> _Reading:
     r.obstacle = obstacle.group().strip("，。,") if obstacle and obstacle.start() > 0 else ""
     clause = text.replace(r.obstacle, " ") if r.obstacle else text  # the goal is read without the obstacle
     tagged = _split_verbs([(pair.word, pair.flag) for pair in _segmenter().cut(clause) if pair.word.strip()], beings)
+    tagged = _split_places(tagged, places)
     verbs = [i for i, (word, _) in enumerate(tagged) if _zh_verb(word)]
     strong = [i for i in verbs if _zh_verb(tagged[i][0]) not in WAYS]
     verb_at = (strong or verbs or [None])[0]
@@ -768,7 +769,7 @@ def _zh_kind(word: str, beings: dict[str, str]) -> tuple[str | None, Age | None,
         return beings[word], None, None
     if word.removesuffix("子") in beings:
         return beings[word.removesuffix("子")], None, None
-    if word[:1] in "小老大" and len(word) > 2:
+    if word[:1] in "小老大" and len(word) >= 2:  # '小熊' too: a little bear
         for stem in (word[1:], word[1:].removesuffix("子")):
             if stem in beings:
                 age = Age.OLD if word[0] == "老" else (Age.YOUNG if word[0] == "小" else None)
@@ -787,6 +788,21 @@ def _split_verbs(tagged: list[tuple[str, str]], beings: dict[str, str]) -> list[
         else:
             out.append((word, flag))
     return out
+
+
+ZH_LOCATIVES = ("里", "上", "中", "边", "旁", "外", "下")
+
+
+def _split_places(tagged: list[tuple[str, str]], places: dict[str, str]) -> list[tuple[str, str]]:
+    """jieba keeps a place and its locative together, sometimes as a name ('花园里' tagged a person's name):
+    split them, so the garden is the place and nobody is called 花园里."""
+    split = []
+    for word, flag in tagged:
+        if len(word) > 1 and word.endswith(ZH_LOCATIVES) and word[:-1] in places:
+            split += [(word[:-1], "ns"), (word[-1], "f")]
+        else:
+            split.append((word, flag))
+    return split
 
 
 def _zh_characters(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str, str], w: World, role: str) -> None:
@@ -814,8 +830,10 @@ def _zh_characters(tagged: list[tuple[str, str]], r: _Reading, beings: dict[str,
             last = r.characters[-1]  # '熊妈妈': the bear is a mother
             r.characters[-1] = last.model_copy(update={"name": last.name + word, "relation": ZH_KIN[word]})
             continue
-        if kind is None and word in ZH_KIN:
-            kind = "person"
+        if word in ZH_KIN:  # a red panda's 妈妈 is a red panda; a girl's, a person
+            hero = next((c for c in r.characters if c.role != "other"), None)
+            people = {None, "person", *(key for key in w.creatures if _person_word(key))}
+            kind = hero.kind if hero is not None and hero.kind not in people else kind or "person"
         if kind is None and flag in ("nr", "nrt") and len(word) <= 4:
             kind = "person"
         if kind is None or (w.creatures[kind].thing if kind in w.creatures else False):
