@@ -131,15 +131,17 @@ def test_a_wave_raises_an_arm_paw_or_wing_on_the_side_it_faces(character: str) -
 @pytest.mark.parametrize("character", FIGURES)
 def test_sitting_lowers_the_figure(character: str) -> None:
     """In the world, not the frame: the camera frames a sitter as it sits."""
-    def top_and_height(action: str, motion: str) -> tuple[float, float]:
-        layout = layout_of(acting_board(character, action, motion))
-        frame = layout.frames[0]
-        _, y0, _, y1 = frame.figures[0].box
-        return frame.camera.centre[1] + (y0 - H / 2) / frame.camera.pixels_per_unit, (y1 - y0) / frame.camera.pixels_per_unit
+    def tops_and_height(action: str, motion: str) -> tuple[float, float, float]:
+        """The figure's top and its head's top in world units, and its height."""
+        frame = layout_of(acting_board(character, action, motion)).frames[0]
+        (_, y0, _, y1), head_top = frame.figures[0].box, frame.figures[0].head[1]
+        world = lambda y: frame.camera.centre[1] + (y - H / 2) / frame.camera.pixels_per_unit  # noqa: E731
+        return world(y0), world(head_top), (y1 - y0) / frame.camera.pixels_per_unit
 
-    top_standing, height = top_and_height("stands still", "idle")
-    top_sitting, _ = top_and_height("sits and rests", "sit")
+    top_standing, head_standing, height = tops_and_height("stands still", "idle")
+    top_sitting, head_sitting, _ = tops_and_height("sits and rests", "sit")
     assert top_sitting - top_standing > 0.1 * height
+    assert head_sitting - head_standing > 0.1 * height  # the layout's head box comes down with it
 
 
 @pytest.mark.parametrize("character", ["nanuk", "pip"])
@@ -158,11 +160,12 @@ def test_a_hop_keeps_the_head_inside_a_medium_wide_frame(character: str) -> None
     assert min(frame.figures[0].head[1] for frame in layout.frames) < 0.15 * H  # and it does rise toward the top
 
 
-def test_a_sleeper_shows_zs() -> None:
+def test_a_sleeper_shows_zs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(overlays, "Z_COLOUR", 0xFFFF00FF)  # magenta: no sky or snow is that colour
+
     def z_pixels(action: str, motion: str) -> int:
         [frame] = render(acting_board("nanuk", action, motion, "full"), "a", 1, W, H)
-        colour = np.array(list(overlays.Z_COLOUR.to_bytes(4, "big")[1:]))  # skia colours are ARGB
-        return int((np.abs(frame.astype(int) - colour).sum(axis=2) < 24).sum())
+        return int((np.abs(frame.astype(int) - np.array([255, 0, 255])).sum(axis=2) < 60).sum())
 
     assert z_pixels("sleeps", "sleep") > z_pixels("stands still", "idle") + 15
 

@@ -15,7 +15,8 @@ features (which an emoji draws in its upper half) are seen inside a recognisable
 of one colour.
 
 A group shot (two or more characters, or a group, at `medium` or wider) frames everyone: every head in
-frame (every figure whole at `full` and wider), and the tallest member in its size row or the next wider one.
+frame (every figure whole at `full` and wider), and the tallest member in its size row or up to two wider
+(two long animals face to face at medium-wide are whole only in a wide).
 """
 
 from __future__ import annotations
@@ -122,10 +123,13 @@ def aim(size: ShotSize, body: Body) -> Aim:
     return found.aim if found else INSERT_AIM
 
 
-def wider(size: ShotSize) -> ShotSize:
-    """The next wider size (an extreme-wide is the widest)."""
+GROUP_STEPS = 2  # how many sizes wider than its own a group shot may be, to frame everyone
+
+
+def wider(size: ShotSize, steps: int = 1) -> ShotSize:
+    """The size `steps` wider (an extreme-wide is the widest)."""
     i = ORDER.index(size)
-    return ORDER[max(i - 1, 0)]
+    return ORDER[max(i - steps, 0)]
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def meets(found: Measure, rule: Row) -> bool:
 
 def group_meets(size: ShotSize, members: Sequence[tuple[Body, Measure]]) -> bool:
     """A group shot: every head in frame (every figure whole at full and wider), and the tallest member in
-    its size row or the next wider one."""
+    its size row or up to GROUP_STEPS wider."""
     if not members:
         return True
     if not all(m.head_in_frame for _, m in members):
@@ -181,7 +185,7 @@ def group_meets(size: ShotSize, members: Sequence[tuple[Body, Measure]]) -> bool
     if size in WIDE_ROWS and not all(m.whole for _, m in members):
         return False
     body, tallest = max(members, key=lambda item: item[1].tall)
-    return any(meets(tallest, TABLE[body][s]) for s in {size, wider(size)})
+    return any(meets(tallest, TABLE[body][wider(size, steps)]) for steps in range(GROUP_STEPS + 1))
 
 
 def markdown() -> str:
@@ -190,5 +194,5 @@ def markdown() -> str:
     for size in ORDER:
         cells = [TABLE[body][size].meaning for body in Body]
         lines.append(f"| {size.value} | " + " | ".join(cells) + " |")
-    lines.append("| group | every head in frame; the tallest member in the size's row or the next wider | | |")
+    lines.append("| group | every head in frame; the tallest member in the size's row or up to two wider | | |")
     return "\n".join(lines)

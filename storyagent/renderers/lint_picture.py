@@ -230,8 +230,8 @@ def _most_often(missing: list[Staged], fails: Callable[[Measure], bool], measure
 
 
 def _tallest_off(size: ShotSize, missing: list[Staged]) -> Miss | None:
-    """The tallest member in neither its size's row nor the next wider one."""
-    sizes = list(dict.fromkeys((size, framing.wider(size))))
+    """The tallest member in neither its size's row nor the ones up to GROUP_STEPS wider."""
+    sizes = list(dict.fromkeys(framing.wider(size, steps) for steps in range(framing.GROUP_STEPS + 1)))
     tallest = [max(figures, key=lambda item: item[1].tall) for figures in missing]
     off = [(m, x) for m, x in tallest if not any(framing.meets(x, framing.row(s, m.body)) for s in sizes)]
     if not off:

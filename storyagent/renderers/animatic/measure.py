@@ -99,7 +99,7 @@ def _outlines(fig: bodies.Figure, pose: motion.Pose) -> tuple[skia.Path, skia.Pa
         if pose.limbs.arm > 0:  # a waving penguin's flipper, on the side it faces however it turns
             outline.addPath(_moved(bodies.wing_path(fig, pose.limbs.arm, pose.facing), skia.Matrix.Scale(abs(turn), 1)))
         return outline, None
-    head = fig.head
+    head = fig.head.makeOffset(0, bodies.drop(fig, pose.limbs.sit))  # a sitter's head comes down with its body
     size = head.height() / box.height
     where = icons.placement(head.left() - size * box.left, head.top() - size * box.top, size,
                             icons.flip_for(fig.icon, 1))

@@ -66,14 +66,15 @@ class ShotScene:
         if following and path == 0.0:  # nothing to follow: slide alongside instead
             movement = CameraMovement.TRUCK_RIGHT if facing > 0 else CameraMovement.TRUCK_LEFT
         drawn = cls(width, height, duration, env, actors, path, lambda seconds: PROBE).drawn_over()
-        # Close in, the camera is set by the figure as drawn (sitting, hopping, the part of a thing built so far).
-        # The whole-figure sizes are set by it standing where its feet are, so the place keeps its scale whatever
-        # the figure does (a thing half built stands at its real size); but a swimmer is what shows above the
-        # water, except at the sizes that cut a figure, where its whole height keeps that part from being blown up.
-        wide = cam.size in framing.WIDE_ROWS
+        # The camera is set by the figure as drawn (sitting, lying, hopping), but a thing half built is set by its
+        # whole size in the whole-figure sizes (it stands at its real scale among the rest; close in, what is
+        # built is framed), and a swimmer by its whole height at the sizes that cut a figure, so its part above
+        # the water is not blown up to a close shot.
+        built = (subject is not None and subject.on.progress is not None and subject.on.progress < 1
+                 and cam.size in framing.WIDE_ROWS)
         in_water = subject is not None and env.surface and subject.on.motion == Motion.SWIM
-        target = _framed(subject, drawn, coverage, path, standing=(wide and not in_water) or (
-            in_water and cam.size in CUT_SIZES), rooted=wide and not in_water)
+        target = _framed(subject, drawn, coverage, path, standing=built or (in_water and cam.size in CUT_SIZES),
+                         rooted=built)
         group = cam.size in framing.GROUP_SIZES and len(drawn) >= 2
         framings = _group_framings(drawn, target, cam.size, movement) if group else _shifted(target, cam.size)
         amounts = (1.0,) if movement == CameraMovement.STATIC else MOVE_AMOUNTS
@@ -239,16 +240,16 @@ def _shifted(alone: Subject, size: ShotSize) -> list[Subject]:
 
 
 RAISINGS = (0.0, 0.08, 0.16)  # how far up the frame a group may be moved, in frame heights
-WIDENINGS = 5  # views tried, from the size row's own to one size wider
+WIDENINGS = 9  # views tried, from the size row's own to GROUP_STEPS sizes wider
 WIDEST_GROUP = 1.8  # how much wider than its row an extreme-wide of a group may be
 
 
 def _group_framings(drawn: list[Drawn], alone: Subject, size: ShotSize, movement: CameraMovement) -> list[Subject]:
-    """Framings of everyone, least changed first: centred on the group, up to one size wider than the row
+    """Framings of everyone, least changed first: centred on the group, up to two sizes wider than the row
     (and, for a camera that rises, sinks or tilts, the group raised in frame)."""
     together = _framed_together(drawn, alone)
     own = framing.aim(size, together.body).coverage
-    wider = framing.row(framing.wider(size), together.body)
+    wider = framing.row(framing.wider(size, framing.GROUP_STEPS), together.body)
     least = wider.tall[0] if wider.tall and wider.tall[0] > 0 else wider.aim.coverage  # the wider row's smallest
     most = own / least if size != ShotSize.EXTREME_WIDE else WIDEST_GROUP
     rises = movement in (CameraMovement.CRANE_UP, CameraMovement.CRANE_DOWN, CameraMovement.PEDESTAL_UP,
