@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storyagent.plugins import Backend, Registry
 from storyagent.renderers.layout import ShotLayout
+from storyagent.renderers.speech import Speech
 from storyagent.storyboard import RenderSettings, Storyboard
 
 
@@ -32,6 +33,8 @@ class ShotJob(BaseModel):
     height: int
     fps: int
     cast_dir: Path | None = Field(default=None, description="Folder of cast/<character id>.png reference sheets.")
+    speech: list[Speech] = Field(default_factory=list, description="The shot's speech track, for a renderer that "
+                                 "`reads_speech`; empty when no voice is known.")
 
 
 class RenderJob(BaseModel):
@@ -54,6 +57,8 @@ class ShotRenderer(Backend, Protocol):
     reads_reference_images: ClassVar[bool] = False
     # It stages its shots: `layout` and `matte` give the shot's layout track and matte pass.
     stages_shots: ClassVar[bool] = False
+    # Its characters act to the speech track (see `renderers.speech`): the render stage fills `ShotJob.speech`.
+    reads_speech: ClassVar[bool] = False
 
     def __init__(self, options: Any) -> None: ...
 

@@ -21,6 +21,7 @@ from storyagent.cache import STORYBOARD, write_bytes_atomic, write_text_atomic
 from storyagent.errors import RenderError, StoryagentError, StoryboardError
 from storyagent.renderers.base import RENDERERS, RenderJob, ShotJob, ShotRenderer, get_renderer, renderer_options
 from storyagent.renderers.layout import layout_path
+from storyagent.renderers.speech import shot_speech
 from storyagent.run import catalogue
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard, save_keeping_previous
@@ -189,10 +190,11 @@ def chosen_renderer(board: Storyboard, options: RunOptions) -> tuple[type[ShotRe
 @functools.cache
 def shared_render_version() -> str:
     """Hash of the code every clip passes through whichever renderer draws it: the job, the layout track, the
-    looks, the icons, the encoder. Each renderer adds its own `version`."""
+    speech track, the looks, the icons, the encoder. Each renderer adds its own `version`."""
     package = Path(__file__).parent.parent
     return cache.source_version(package / "renderers" / "base.py", package / "renderers" / "layout.py",
-                                package / "cast", package / "world", package / "media" / "video.py")
+                                package / "renderers" / "speech.py", package / "cast", package / "world",
+                                package / "media" / "video.py")
 
 
 def own_reference_digests(board: Storyboard, cast_ids: set[str], film_dir: Path | None) -> dict[str, str]:
@@ -224,6 +226,8 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
     }
     if renderer.reads_reference_images:
         inputs["references"] = own_reference_digests(board, cast_ids, film_dir)
+    if renderer.reads_speech and film_dir is not None:  # a line said otherwise re-renders its shot
+        inputs["speech"] = [speech.model_dump(mode="json") for speech in shot_speech(timeline, shot_id, film_dir)]
     return cache.key("shot", inputs, f"{shared_render_version()}.{renderer.version}")
 
 
@@ -256,7 +260,8 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     frames = timeline.frames(timeline.shot(shot_id).duration)
     job = RenderJob(
         shot=ShotJob(board=board, shot_id=shot_id, frames=frames, width=timeline.width, height=timeline.height,
-                     fps=timeline.fps, cast_dir=film_dir / cache.CAST),
+                     fps=timeline.fps, cast_dir=film_dir / cache.CAST,
+                     speech=shot_speech(timeline, shot_id, film_dir) if renderer.reads_speech else []),
         edges=timeline.edges(shot_id),
         renderer=renderer.name,
         options=settings.model_dump(mode="json"),

@@ -145,19 +145,30 @@ def draw(canvas: skia.Canvas, fig: Figure, limbs: Limbs = Limbs(), facing: int =
         canvas.drawPath(path, outline)
     for path, colour in shapes:
         canvas.drawPath(path, _paint(colour, colour_filter))
-    head = layout.head.makeOffset(0, drop(fig, limbs.sit))
-    box = icons.content_box(fig.icon)
-    size = head.height() / box.height
-    # The head turns about its own middle, the body stays: looking around never moves the silhouette.
-    # Looking back, it also draws back and tips, as a face drawn front-on looks the same either way.
-    back = (1 - limbs.turn) / 2
-    canvas.translate(head.centerX() - HEAD_DRAW_BACK * head.width() * back, 0)
-    canvas.rotate(-HEAD_TIP * back, 0, head.bottom())
-    canvas.scale(turned(limbs.turn, HEAD_TURN_LEAST), 1)
-    canvas.translate(-head.centerX(), 0)
-    icons.draw(canvas, fig.icon, head.left() - size * box.left, head.top() - size * box.top, size,
-               flip=icons.flip_for(fig.icon, 1), paint=paint)
     canvas.restore()
+    canvas.drawPicture(icons.picture(fig.icon), icon_matrix(fig, limbs, facing), paint)
+
+
+def icon_matrix(fig: Figure, limbs: Limbs = Limbs(), facing: int = 1) -> skia.Matrix:
+    """Where `draw` puts the icon's unit square, in the figure's units: what is drawn on its face goes through
+    it too. A head turns about its own middle, the body stays: looking around never moves the silhouette.
+    Looking back, it also draws back and tips, as a face drawn front-on looks the same either way."""
+    box = icons.content_box(fig.icon)
+    if fig.build == Build.WHOLE:  # it turns as a whole, about its middle
+        matrix = skia.Matrix.Scale(turned(limbs.turn), 1)
+        return matrix.preConcat(icons.placement(-(box.left + box.right) / 2 / box.height, -box.bottom / box.height,
+                                                1 / box.height, icons.flip_for(fig.icon, facing)))
+    layout = _layout(fig)
+    head = layout.head.makeOffset(0, drop(fig, limbs.sit))
+    size = head.height() / box.height
+    back = (1 - limbs.turn) / 2
+    matrix = skia.Matrix.Scale(-1 if facing < 0 else 1, 1)
+    matrix.preTranslate(head.centerX() - layout.centre - HEAD_DRAW_BACK * head.width() * back, 0)
+    matrix.preRotate(-HEAD_TIP * back, 0, head.bottom())
+    matrix.preScale(turned(limbs.turn, HEAD_TURN_LEAST), 1)
+    matrix.preTranslate(-head.centerX(), 0)
+    return matrix.preConcat(icons.placement(head.left() - size * box.left, head.top() - size * box.top, size,
+                                            icons.flip_for(fig.icon, 1)))
 
 
 def drop(fig: Figure, sit: float) -> float:
@@ -176,17 +187,12 @@ def _draw_whole(canvas: skia.Canvas, fig: Figure, limbs: Limbs, facing: int, pai
     """An icon that is its own body: it turns as a whole (about its middle), and raises a wing or
     flipper of its own colour when it waves. The wing narrows with the turn but stays on the side the
     figure faces: were it mirrored with the icon, it would leap across the figure mid-turn."""
-    box = icons.content_box(fig.icon)
-    canvas.save()
     if limbs.arm > 0:
         canvas.save()
         canvas.scale(abs(turned(limbs.turn)), 1)
         _wing(canvas, fig, limbs.arm, facing, paint)
         canvas.restore()
-    canvas.scale(turned(limbs.turn), 1)
-    icons.draw(canvas, fig.icon, -(box.left + box.right) / 2 / box.height, -box.bottom / box.height,
-               1 / box.height, flip=icons.flip_for(fig.icon, facing), paint=paint)
-    canvas.restore()
+    canvas.drawPicture(icons.picture(fig.icon), icon_matrix(fig, limbs, facing), paint)
 
 
 def wing_path(fig: Figure, arm: float, facing: int) -> skia.Path:

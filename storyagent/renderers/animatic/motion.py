@@ -52,6 +52,7 @@ class Pose:
     tilt: float = 0.0  # degrees, around the feet
     limbs: Limbs = field(default_factory=Limbs)
     act: Performance = Performance.IDLE  # what it performs (the overlays it shows)
+    voice: float = 0.0  # how loud it speaks at this instant, 0..1: how far its mouth opens
 
 
 @dataclass(frozen=True)

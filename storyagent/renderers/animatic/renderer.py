@@ -19,12 +19,13 @@ from storyagent.cache import source_version
 from storyagent.cast import Look, location_look, stable_seed
 from storyagent.plugins import NoOptions
 from storyagent.renderers import framing
-from storyagent.renderers.animatic import bodies, camera, motion, overlays
+from storyagent.renderers.animatic import bodies, camera, face, motion, overlays
 from storyagent.renderers.animatic.camera import Face, Subject, View
 from storyagent.renderers.animatic.environments import Environment, environment
 from storyagent.renderers.base import ShotJob, ShotRenderer
 from storyagent.renderers.framing import Body
 from storyagent.renderers.layout import ShotLayout
+from storyagent.renderers.speech import Speech
 from storyagent.storyboard import CameraMovement, Motion, ShotSize, Storyboard
 from storyagent.world import icons
 
@@ -42,6 +43,7 @@ class ShotScene:
     actors: list[motion.Actor]
     path: float  # the travellers' shared distance, signed: + is screen right
     view_at: Callable[[float], View]
+    speech: tuple[Speech, ...] = ()  # the shot's speech track: the speakers' mouths open with it
 
     @classmethod
     def build(cls, board: Storyboard, shot_id: str, width: int, height: int, duration: float) -> ShotScene:
@@ -157,8 +159,13 @@ class ShotScene:
     def posed(self, seconds: float) -> list[tuple[motion.Actor, motion.Pose]]:
         """Every figure's pose at `seconds`: each character, each member of a group, in the shot's order."""
         t = seconds / self.duration if self.duration > 0 else 0.0
-        return [(actor, pose) for actor in self.actors
+        return [(actor, replace(pose, voice=self.voice(actor.look.id, seconds)) if self.speech else pose)
+                for actor in self.actors
                 for pose in motion.group_poses(actor, seconds, t, self.path, motion.pace(actor, self.path, self.duration))]
+
+    def voice(self, character: str, seconds: float) -> float:
+        """How loud the character speaks at `seconds` (0..1), by the speech track: a group speaks as one."""
+        return max((line.level(seconds) for line in self.speech if line.character == character), default=0.0)
 
     def draw(self, canvas: skia.Canvas, seconds: float) -> None:
         view = self.view_at(seconds)
@@ -330,6 +337,8 @@ def draw_character(canvas: skia.Canvas, look: Look, pose: motion.Pose, view: Vie
     canvas.concat(placed.matrix)
     paint = character_paint(look.tint, env) if matte is None else flat_paint(matte)
     bodies.draw(canvas, fig, pose.limbs, pose.facing, paint)
+    if matte is None:
+        face.draw(canvas, fig, pose, paint)
     canvas.restore()
     if matte is not None:
         return
@@ -378,6 +387,7 @@ class AnimaticRenderer(ShotRenderer):
 
     name = "animatic"
     stages_shots = True
+    reads_speech = True
     version = source_version(Path(__file__).parent)
 
     def __init__(self, options: NoOptions) -> None:
@@ -392,7 +402,7 @@ class AnimaticRenderer(ShotRenderer):
         return self._staged[1]
 
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]:
-        scene = self.scene(job)
+        scene = replace(self.scene(job), speech=tuple(job.speech))  # speech moves mouths, never the staging
         pixels = np.zeros((job.height, job.width, 4), np.uint8)
         surface = skia.Surface(pixels, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kPremul_AlphaType)
         for i in range(job.frames):
