@@ -70,7 +70,7 @@ def test_a_sleeper_closes_its_eyes(icon: str, eyes: int, monkeypatch: pytest.Mon
     asleep = frames(b, "a", 1)[0]
     monkeypatch.setattr(face, "draw", lambda *args: None)
     open_eyed = frames(b, "a", 1)[0]
-    patches, count = ndimage.label(ndimage.binary_closing(changed(asleep, open_eyed), iterations=2))
+    patches, count = ndimage.label(ndimage.binary_closing(changed(asleep, open_eyed), iterations=4))
     sizes = ndimage.sum(np.ones_like(patches), patches, range(1, count + 1))
     assert (sizes > 30).sum() == eyes
     dark = lambda image: image @ np.array([0.299, 0.587, 0.114]) < 80
