@@ -108,6 +108,8 @@ TABLE: dict[Body, dict[ShotSize, Row]] = {
 }
 # An insert is a detail of a thing: where it falls on the figure is the shot's choice, so nothing is measured.
 INSERT_AIM = Aim("figure", 2.0, -0.85)
+# Medium and wider show everyone of the shot, every head in frame: a shot of two or more figures at one of these
+# is a group shot. Closer, a shot may leave all but its subject out (an over-the-shoulder shows a partner in part).
 GROUP_SIZES = (S.EXTREME_WIDE, S.WIDE, S.FULL, S.MEDIUM_WIDE, S.MEDIUM)
 ORDER = [S.EXTREME_WIDE, S.WIDE, S.FULL, S.MEDIUM_WIDE, S.MEDIUM, S.MEDIUM_CLOSE_UP, S.CLOSE_UP,
          S.EXTREME_CLOSE_UP]
@@ -173,6 +175,21 @@ def meets(found: Measure, rule: Row) -> bool:
             and (found.whole or not rule.whole) and (found.head_in_frame or not rule.head_in_frame)
             and (found.head_in_top_third or not rule.head_in_top_third)
             and (found.top_in_frame or not rule.top_in_frame))
+
+
+def is_group(size: ShotSize, figures: int) -> bool:
+    """Whether a shot of `figures` figures (a group's members counted one by one) at `size` is a group shot."""
+    return size in GROUP_SIZES and figures >= 2
+
+
+def frame_meets(size: ShotSize, measured: Sequence[tuple[Body, Measure]], subject: int) -> bool:
+    """Whether one frame meets the size's row: a group shot by everyone (`group_meets`), else the figure at index
+    `subject` alone (an insert always)."""
+    if is_group(size, len(measured)):
+        return group_meets(size, measured)
+    body, found = measured[subject]
+    rule = row(size, body)
+    return rule is None or meets(found, rule)
 
 
 def group_meets(size: ShotSize, members: Sequence[tuple[Body, Measure]]) -> bool:

@@ -27,8 +27,6 @@ PictureRule = Callable[[Storyboard, Layouts], Iterator[LintIssue]]
 SEEN = 0.05  # a member is on screen when this share of its figure is in frame, or its figure fills this share of it
 OFF_SCREEN = 0.5  # off screen for at least this share of the shot's frames is off screen for most of it
 MEETS = 0.9  # the subject meets its size row in at least this share of the shot's frames
-# Closer than medium, a shot may leave all but its subject out (an over-the-shoulder shows a partner in part).
-CLOSE = {ShotSize.MEDIUM_CLOSE_UP, ShotSize.CLOSE_UP, ShotSize.EXTREME_CLOSE_UP, ShotSize.INSERT}
 INTERACTIONS = {Performance.GREET, Performance.HUG, Performance.TALK, Performance.PLAY, Performance.WAVE}
 # Acts that turn the head about, and ways of going that turn the body to or from us: shown in the shot before a
 # cut or after it, they let the cut find a character facing the other way.
@@ -55,7 +53,7 @@ def characters_on_screen(board: Storyboard, layouts: Layouts) -> Iterator[LintIs
         layout = layouts.get(shot.id)
         if layout is None or not layout.frames:
             continue
-        wide = shot.camera.size not in CLOSE
+        wide = shot.camera.size in framing.GROUP_SIZES  # closer, a shot may leave all but its subject out
         for character in dict.fromkeys(on.character for on in shot.characters):
             if not wide and character != subject(shot):
                 continue
@@ -110,7 +108,7 @@ def sizes_meet_rows(board: Storyboard, layouts: Layouts) -> Iterator[LintIssue]:
         who = subject(shot)
         if layout is None or not layout.frames or who is None:
             continue
-        if shot.camera.size in framing.GROUP_SIZES and len(layout.members) >= 2:
+        if framing.is_group(shot.camera.size, len(layout.members)):
             message = _group_miss(shot.camera.size, layout)
         else:
             message = _subject_miss(shot.camera.size, layout, who)

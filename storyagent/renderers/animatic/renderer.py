@@ -48,7 +48,7 @@ class ShotScene:
     @classmethod
     def build(cls, board: Storyboard, shot_id: str, width: int, height: int, duration: float) -> ShotScene:
         """The shot staged: everyone placed, and the camera aimed by the framing table; of the framings tried
-        (the move made smaller, a group shot widened by up to one size), the first that meets the shot's size
+        (the move made smaller, a group shot widened by up to two sizes), the first that meets the shot's size
         row with every head in frame all along, else the one that comes closest."""
         shot = board.shot(shot_id)
         env = environment(location_look(board, board.scene_of(shot_id).location))
@@ -77,7 +77,7 @@ class ShotScene:
         in_water = subject is not None and env.surface and subject.on.motion == Motion.SWIM
         target = _framed(subject, drawn, coverage, path, standing=built or (in_water and cam.size in CUT_SIZES),
                          rooted=built)
-        group = cam.size in framing.GROUP_SIZES and len(drawn) >= 2
+        group = framing.is_group(cam.size, len(drawn))
         framings = _group_framings(drawn, target, cam.size, movement) if group else _shifted(target, cam.size)
         amounts = (1.0,) if movement == CameraMovement.STATIC else MOVE_AMOUNTS
         best, best_fit = None, -1.0
@@ -86,7 +86,7 @@ class ShotScene:
                 view_at = camera.camera_path(movement, cam.size, cam.angle, framed, width, height, duration,
                                              seed=stable_seed(shot_id), amount=amount)
                 scene = cls(width, height, duration, env, actors, path, view_at)
-                fit = scene.fit(cam.size, subject, group)
+                fit = scene.fit(cam.size, subject)
                 if fit == 1.0:
                     return scene
                 if fit > best_fit:
@@ -114,11 +114,11 @@ class ShotScene:
         lowered."""
         from storyagent.renderers.animatic.measure import frame_layout, shot_members
 
-        k = camera.scale_at(PROBE, 0.0, self.height)
+        to_world = skia.Matrix()
+        camera.layer_matrix(PROBE, 0.0, self.width, self.height).invert(to_world)
+
         def world(box: tuple[float, float, float, float]) -> skia.Rect:
-            x0, y0, x1, y1 = box
-            return skia.Rect((x0 - self.width / 2) / k + PROBE.x, (y0 - self.height / 2) / k + PROBE.y,
-                             (x1 - self.width / 2) / k + PROBE.x, (y1 - self.height / 2) / k + PROBE.y)
+            return to_world.mapRect(skia.Rect(*box))
 
         members = shot_members(self)
         frame = frame_layout(self, seconds, members, arms=False)
@@ -131,29 +131,24 @@ class ShotScene:
             drawn.append(Drawn(member.character, member.body, box, head, actor.look.height))
         return drawn
 
-    def fit(self, size: ShotSize, subject: motion.Actor | None, group: bool) -> float:
-        """The share of `samples` instants over the shot at which the framing table's row for `size` is met
-        (by the subject, or by everyone for a group shot) and, from medium to the widest, every head is in frame."""
+    def fit(self, size: ShotSize, subject: motion.Actor | None) -> float:
+        """The share of instants over the shot (FIT_RATE a second) at which the framing table's row for `size` is
+        met (by the subject, or by everyone for a group shot) and, from medium to the widest, every head is in
+        frame."""
         from storyagent.renderers.animatic.measure import frame_layout, shot_members
 
         if subject is None:
             return 1.0
         members = shot_members(self)
-        mine = [i for i, m in enumerate(members) if m.character == subject.look.id]
-        heads = size in framing.ORDER and framing.ORDER.index(size) <= framing.ORDER.index(ShotSize.MEDIUM)
-        rule = framing.row(size, members[mine[0]].body)
+        mine = next(i for i, m in enumerate(members) if m.character == subject.look.id)
         samples = max(round(self.duration * FIT_RATE), 2)
         met = 0
         for i in range(samples):
             frame = frame_layout(self, self.duration * i / (samples - 1), members)
             measured = [(m.body, framing.measure(f.box, f.head, self.width, self.height))
                         for m, f in zip(members, frame.figures, strict=True)]
-            if heads and not all(found.head_in_frame for _, found in measured):
-                continue
-            if group:
-                met += framing.group_meets(size, measured)
-            else:
-                met += rule is None or framing.meets(measured[mine[0]][1], rule)
+            heads = size not in framing.GROUP_SIZES or all(found.head_in_frame for _, found in measured)
+            met += heads and framing.frame_meets(size, measured, mine)
         return met / samples
 
     def posed(self, seconds: float) -> list[tuple[motion.Actor, motion.Pose]]:
