@@ -7,9 +7,11 @@ this module recognises again and removes after a crash, and nothing else).
     cast/<id>.png          character reference sheets
     voice/<key>.wav/.json  spoken lines and their timings
     shots/<id>.<key>.mp4   shot clips; shots/.parts/<id>.<key>.<head>-<tail>/ their pieces; shots/.thumbs/
+    keyframes/<id>.first.png, .last.png   what a generator starts a shot from (the director may replace them)
     edit/<key>.mp4         the film's picture in segments between cuts
     timeline.json, music.mid, mix.wav, stems/*.wav, film.mp4, subtitles, exports
-    .storyagent/           the run's own state: checkpoints, catalogue, lock, options, stem cache, scratch
+    .storyagent/           the run's own state: checkpoints, catalogue, lock, options, stem cache, scratch,
+                           hosted providers' jobs (remote.sqlite) and the clips they made (remote/)
 
 A key is `key(kind, inputs, version)`: one canonical JSON encoding, one hash
 length, so the same inputs name the same file and any change to them, or to
@@ -45,6 +47,7 @@ VOICE = "voice"
 SHOTS = "shots"
 SHOT_PARTS = f"{SHOTS}/.parts"
 SHOT_THUMBS = f"{SHOTS}/.thumbs"
+KEYFRAMES = "keyframes"
 EDIT = "edit"
 STEMS = "stems"
 MIX = "mix.wav"
@@ -58,6 +61,8 @@ OPTIONS = f"{STATE_DIR}/options.json"
 MADE_BY = f"{STATE_DIR}/made-by"
 STEM_CACHE = f"{STATE_DIR}/stems"
 SCRATCH = f"{STATE_DIR}/scratch"
+REMOTE_JOBS = f"{STATE_DIR}/remote.sqlite"
+REMOTE_CLIPS = f"{STATE_DIR}/remote"
 
 def planning_dir(parent: Path, run_key: str) -> Path:
     """Where a `make` without a film folder plans, before the title names its folder."""
@@ -65,7 +70,7 @@ def planning_dir(parent: Path, run_key: str) -> Path:
 
 
 # The folders storyagent writes artifacts into: the only places its clean-up looks.
-_WRITTEN = ("", CAST, VOICE, SHOTS, SHOT_THUMBS, EDIT, STEMS, STATE_DIR, STEM_CACHE)
+_WRITTEN = ("", CAST, VOICE, SHOTS, SHOT_THUMBS, KEYFRAMES, EDIT, STEMS, STATE_DIR, STEM_CACHE, REMOTE_CLIPS)
 
 
 def key(kind: str, inputs: Any, version: str | int) -> str:
@@ -337,3 +342,29 @@ def remove_leftovers(film_dir: Path) -> list[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
         removed.append(scratch)
     return removed
+
+
+# -- databases in the film folder ----------------------------------------------------------
+
+
+def sqlite_engine(url: str) -> Any:
+    """An engine for a SQLite database several processes write to at once (the shot workers, the run):
+    WAL + BEGIN IMMEDIATE, so no update is lost and none fails on 'database is locked' (measured:
+    SQLAlchemy's default lost updates). Returns a sqlalchemy Engine."""
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

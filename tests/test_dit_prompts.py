@@ -7,15 +7,9 @@ import pytest
 
 from storyagent.renderers.animatic import motion
 from storyagent.renderers.dit.checkpoints import COGVIDEOX, LTX, WAN
-from storyagent.renderers.dit.prompts import (
-    NEGATIVE_PROMPT,
-    blocking_words,
-    camera_phrase,
-    plan_render,
-    resample_indices,
-    shot_prompt,
-    shot_seed,
-)
+from storyagent.media.video import resample_indices
+from storyagent.renderers.dit.plan import plan_render
+from storyagent.renderers.prompts import NEGATIVE_PROMPT, blocking_words, camera_phrase, shot_prompt, shot_seed
 from storyagent.storyboard import Storyboard
 
 BOARD = {

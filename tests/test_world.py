@@ -14,7 +14,7 @@ import pytest
 from storyagent.cast import assign_cast
 from storyagent.errors import StoryboardError, WorldError
 from storyagent.planners import plan
-from storyagent.renderers.dit.prompts import shot_prompt
+from storyagent.renderers.prompts import shot_prompt
 from storyagent.sound.effects import ambience_for, render_cue
 from storyagent.storyboard import Motion, Storyboard, Weather
 from storyagent.world import world

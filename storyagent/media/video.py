@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from pydantic import BaseModel, Field
 
 from storyagent.cache import atomic_path
@@ -258,6 +259,30 @@ def read_frames(path: str | os.PathLike[str], width: int, height: int) -> Iterat
         ff.finish()
     finally:
         ff.kill()
+
+
+# -- fitting frames from elsewhere (a model, a provider) to the film ------------------------------
+
+
+def resample_indices(out_frames: int, out_fps: int, in_frames: int, in_fps: float) -> list[int]:
+    """Which source frame shows at each output frame, by time: frame-accurate, never past the end.
+
+    When the source is shorter than the shot (a stretched clip), its frames are spread over the shot."""
+    if (out_frames - 1) / out_fps > (in_frames - 1) / in_fps and out_frames > 1:
+        in_fps = (in_frames - 1) / ((out_frames - 1) / out_fps)
+    return [min(in_frames - 1, round(i / out_fps * in_fps)) for i in range(out_frames)]
+
+
+def fit_frame(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale to cover width x height and crop the centre: the film's exact size, no bars."""
+    h, w = frame.shape[:2]
+    if (w, h) == (width, height):
+        return frame
+    scale = max(width / w, height / h)
+    size = (max(width, round(w * scale)), max(height, round(h * scale)))
+    image = Image.fromarray(frame).resize(size, Image.Resampling.LANCZOS)
+    left, top = (size[0] - width) // 2, (size[1] - height) // 2
+    return np.asarray(image.crop((left, top, left + width, top + height)))
 
 
 # -- probing ---------------------------------------------------------------------

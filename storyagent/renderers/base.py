@@ -33,8 +33,21 @@ class ShotJob(BaseModel):
     height: int
     fps: int
     cast_dir: Path | None = Field(default=None, description="Folder of cast/<character id>.png reference sheets.")
+    film_dir: Path | None = Field(default=None, description="The film folder, for a renderer that keeps files there "
+                                  "(keyframes, a hosted provider's jobs); None when a shot is rendered on its own.")
+    key: str = Field(default="", description="Hash of what the shot is made from (its clip's name); empty on its own.")
     speech: list[Speech] = Field(default_factory=list, description="The shot's speech track, for a renderer that "
                                  "`reads_speech`; empty when no voice is known.")
+
+
+class ShotPrice(BaseModel):
+    """What one shot costs at a provider: the seconds it bills and their price in US dollars."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seconds: float = Field(description="Seconds billed: what is asked for, at the lengths the model allows.")
+    requests: int = Field(description="Requests made: one to create, one per extension.")
+    usd: float
 
 
 class RenderJob(BaseModel):
@@ -59,6 +72,13 @@ class ShotRenderer(Backend, Protocol):
     stages_shots: ClassVar[bool] = False
     # Its characters act to the speech track (see `renderers.speech`): the render stage fills `ShotJob.speech`.
     reads_speech: ClassVar[bool] = False
+    # The pre-vis keyframes it starts from ("first", "last"): a director's replacement image goes into the cache key.
+    starts_from: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def price(cls, options: Any, seconds: float) -> ShotPrice | None:
+        """What rendering a shot of `seconds` costs with `options`; None when it costs nothing (a local renderer)."""
+        return None
 
     def __init__(self, options: Any) -> None: ...
 

@@ -19,11 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Engine, exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
-from storyagent.cache import CATALOGUE, relative
+from storyagent.cache import CATALOGUE, relative, sqlite_engine
 from storyagent.errors import BackendError, StoryagentError
 
 
@@ -81,9 +81,7 @@ def _create_engine(url: str, film_dir: Path) -> Engine:
     try:
         if url.startswith("sqlite"):
             (film_dir / CATALOGUE).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-            _serialise_sqlite_writes(engine)
-            return engine
+            return sqlite_engine(url)
         return create_engine(url, pool_pre_ping=True)
     except exc.ArgumentError:
         raise BackendError("STORYAGENT_DATABASE_URL is not a database URL; give one like "
@@ -146,23 +144,6 @@ def set_aside_broken(database: Path) -> Path:
         raise StoryagentError(f"{database} is unreadable and cannot be set aside ({error.strerror}); "
                               "delete it to start afresh") from None
     return kept
-
-
-def _serialise_sqlite_writes(engine: Engine) -> None:
-    """WAL + BEGIN IMMEDIATE: several processes write without lost updates or
-    'database is locked' (measured: SQLAlchemy's default lost updates)."""
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def start_run(film_dir: Path, command: str) -> int:

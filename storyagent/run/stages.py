@@ -226,6 +226,10 @@ def shot_key(board: Storyboard, timeline: Timeline, shot_id: str, options: RunOp
     }
     if renderer.reads_reference_images:
         inputs["references"] = own_reference_digests(board, cast_ids, film_dir)
+    if renderer.starts_from:  # a keyframe the director replaced re-renders its shot, and only it
+        from storyagent.renderers.keyframes import key_inputs
+
+        inputs["keyframes"] = key_inputs(film_dir, shot_id, renderer.starts_from)
     if renderer.reads_speech and film_dir is not None:  # a line said otherwise re-renders its shot
         inputs["speech"] = [speech.model_dump(mode="json") for speech in shot_speech(timeline, shot_id, film_dir)]
     return cache.key("shot", inputs, f"{shared_render_version()}.{renderer.version}")
@@ -260,7 +264,7 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     frames = timeline.frames(timeline.shot(shot_id).duration)
     job = RenderJob(
         shot=ShotJob(board=board, shot_id=shot_id, frames=frames, width=timeline.width, height=timeline.height,
-                     fps=timeline.fps, cast_dir=film_dir / cache.CAST,
+                     fps=timeline.fps, cast_dir=film_dir / cache.CAST, film_dir=film_dir, key=key,
                      speech=shot_speech(timeline, shot_id, film_dir) if renderer.reads_speech else []),
         edges=timeline.edges(shot_id),
         renderer=renderer.name,

@@ -406,6 +406,15 @@ class AnimaticRenderer(ShotRenderer):
                 scene.draw(canvas, i / job.fps)
             yield pixels.copy()  # RGBA as drawn: a contiguous copy is a tenth of the cost of dropping the alpha
 
+    def still(self, job: ShotJob, seconds: float) -> np.ndarray:
+        """The shot's RGB frame at `seconds`: a keyframe for a generator to start from."""
+        scene = replace(self.scene(job), speech=tuple(job.speech))
+        pixels = np.zeros((job.height, job.width, 4), np.uint8)
+        surface = skia.Surface(pixels, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kPremul_AlphaType)
+        with surface as canvas:
+            scene.draw(canvas, seconds)
+        return pixels[:, :, :3].copy()
+
     def layout(self, job: ShotJob) -> ShotLayout:
         from storyagent.renderers.animatic.measure import shot_layout  # it measures what this module draws
 

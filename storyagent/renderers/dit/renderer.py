@@ -29,23 +29,16 @@ from PIL import Image
 from storyagent.cache import source_version
 from storyagent.errors import BackendError, ModelNotFoundError, RenderError
 from storyagent.plugins import Check
+from storyagent.media.video import fit_frame, resample_indices
 from storyagent.renderers.base import ShotJob, ShotRenderer, get_renderer
+from storyagent.renderers.keyframes import Reference, keyframes, reference_images
 from storyagent.renderers.dit.checkpoints import PIPELINES, Checkpoint, Conditioning, Family, find_checkpoint
 from storyagent.renderers.dit.options import DiTOptions
-from storyagent.renderers.dit.prompts import (
-    NEGATIVE_PROMPT,
-    RenderPlan,
-    fit_frame,
-    plan_render,
-    resample_indices,
-    shot_prompt,
-    shot_seed,
-)
-from storyagent.storyboard import Character, Shot, TimeOfDay
+from storyagent.renderers.dit.plan import RenderPlan, plan_render
+from storyagent.renderers.prompts import NEGATIVE_PROMPT, shot_prompt, shot_seed
+from storyagent.storyboard import Shot
 
 GREY = (128, 128, 128)  # what VACE reads as "nothing here yet"
-BACKDROPS = {TimeOfDay.DAWN: (236, 200, 190), TimeOfDay.DAY: (200, 225, 245),
-             TimeOfDay.DUSK: (240, 170, 120), TimeOfDay.NIGHT: (40, 50, 90)}
 
 LAYOUT_GUIDED = ("reference", "condition", "video")  # pipelines that can take the animatic as a video
 
@@ -62,6 +55,7 @@ class DiTRenderer(ShotRenderer):
     Options = DiTOptions
     needs_gpu = True
     reads_reference_images = True
+    starts_from = ("first",)
     # Its keyframes and layout are the animatic's frames, so the animatic's code is part of its pictures.
     version = source_version(Path(__file__).parent, Path(__file__).parent.parent / "animatic")
 
@@ -134,7 +128,7 @@ def render_segments(pipe: Any, job: ShotJob, plan: RenderPlan, conditioning: Con
     if conditioning == "video" and layout is None:
         raise BackendError(f"{pipe.__class__.__name__} renders over the animatic, which is not available")
     references = reference_images(job)
-    first = keyframe(job, plan, references) if conditioning in ("image", "condition") else None
+    first = keyframes(job, plan.width, plan.height, ("first",))["first"] if conditioning in ("image", "condition") else None
     strength = 0.7 if options.layout_strength is None else options.layout_strength
     steps = options.steps or family.steps
     common = {
@@ -252,47 +246,6 @@ def _generator(seed: int) -> Any:
 # -- consistency inputs ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reference:
-    """How one character on screen must look."""
-
-    character: str
-    image: Image.Image  # RGBA: a transparent background lets it stand in a keyframe
-    own: bool  # an image the storyboard names, which the animatic cannot draw
-
-
-def reference_images(job: ShotJob) -> list[Reference]:
-    """The reference image of each character on screen, in screen order."""
-    references = []
-    seen: set[str] = set()
-    for on in _shot(job).characters:
-        if on.character in seen:
-            continue
-        seen.add(on.character)
-        character = job.board.character(on.character)
-        own = own_reference(job, character)
-        path = own or cast_sheet(job, character)
-        if path is not None:
-            with Image.open(path) as image:
-                references.append(Reference(character.id, image.convert("RGBA"), own is not None))
-    return references
-
-
-def own_reference(job: ShotJob, character: Character) -> Path | None:
-    """The image the storyboard names for the character, found from the film folder (where storyboard.json lives)."""
-    if not character.visual.reference_image or job.cast_dir is None:
-        return None
-    path = job.cast_dir.parent / character.visual.reference_image
-    return path if path.is_file() else None
-
-
-def cast_sheet(job: ShotJob, character: Character) -> Path | None:
-    if job.cast_dir is None:
-        return None
-    sheet = job.cast_dir / f"{character.id}.png"
-    return sheet if sheet.is_file() else None
-
-
 def on_white(image: Image.Image) -> Image.Image:
     """VACE was trained on references on a white ground."""
     return Image.alpha_composite(Image.new("RGBA", image.size, (255, 255, 255, 255)), image).convert("RGB")
@@ -312,33 +265,6 @@ def animatic_frames(job: ShotJob, plan: RenderPlan, count: int) -> list[Image.Im
         return None
     sub = job.model_copy(update={"frames": count, "fps": plan.fps, "width": plan.width, "height": plan.height})
     return [Image.fromarray(frame).convert("RGB") for frame in renderer.frames(sub)]
-
-
-def keyframe(job: ShotJob, plan: RenderPlan, references: list[Reference]) -> Image.Image:
-    """The shot's first frame with its characters in place.
-
-    The animatic's first frame shows the cast as the cast sheets draw them. A
-    character with its own reference image is left out of the animatic and its
-    image stands in the frame instead, so the model starts from that look."""
-    own = [ref for ref in references if ref.own]
-    board = job.board
-    if own:
-        board = board.model_copy(deep=True)
-        shot = next(s for s in board.shots() if s.id == job.shot_id)
-        shot.characters = [on for on in shot.characters if on.character not in {ref.character for ref in own}]
-        shot.camera.subject = None
-    frames = animatic_frames(job.model_copy(update={"board": board}), plan, 1)
-    if frames:
-        frame, placed = frames[0], own
-    else:
-        location = job.board.location(job.board.scene_of(job.shot_id).location)
-        frame, placed = Image.new("RGB", (plan.width, plan.height), BACKDROPS[location.time_of_day]), references
-    for i, ref in enumerate(placed):
-        slot = plan.width // len(placed)
-        image = ref.image.copy()
-        image.thumbnail((slot, plan.height * 2 // 3))
-        frame.paste(image, (i * slot + (slot - image.width) // 2, plan.height - image.height), image)
-    return frame
 
 
 # -- loading ---------------------------------------------------------------------

@@ -1,7 +1,6 @@
-"""A shot, told the way video diffusion models understand it: a prompt and a
-negative prompt, a seed from the cast, and a render plan (size and frame
-counts that obey the model family's rules, split into chained segments) that
-is resampled back to exactly the film's frames.
+"""A shot, told the way video generation models understand it: a prompt and a
+negative prompt, and a seed from the cast. The dit renderer and the hosted
+generators send the same words.
 
 Prompts put the camera first, then who does what and where each stands (left
 or right, in front or behind, facing whom: the animatic's own blocking), then
@@ -13,15 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
-from dataclasses import dataclass
 
-import numpy as np
-from PIL import Image
 
 from storyagent.renderers.animatic.motion import SPEED, Actor, blocking, pose
-from storyagent.renderers.dit.checkpoints import Family
 from storyagent.storyboard import (
     CameraAngle,
     CameraMovement,
@@ -216,80 +210,3 @@ def shot_seed(board: Storyboard, shot_id: str) -> int:
 
 def _shot(board: Storyboard, shot_id: str):
     return next(s for s in board.shots() if s.id == shot_id)
-
-
-# -- frame rules ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RenderPlan:
-    """What the model is asked for: one size, and segments chained by their shared first/last frame."""
-
-    width: int
-    height: int
-    fps: int
-    segments: list[int]  # frames per call; every segment after the first repeats the previous one's last frame
-    stretched: bool  # True when a text-only model cannot continue and the clip is slowed to the shot's length
-
-    @property
-    def model_frames(self) -> int:
-        return self.segments[0] + sum(n - 1 for n in self.segments[1:])
-
-
-def snap_frames(count: int, family: Family) -> int:
-    """The smallest frame_step*k+1 count >= count (at least one step)."""
-    return max(1, math.ceil((count - 1) / family.frame_step)) * family.frame_step + 1
-
-
-def segment_limit(family: Family, segment_frames: int | None) -> int:
-    limit = min(segment_frames or family.max_frames, family.max_frames)
-    return max(1, (limit - 1) // family.frame_step) * family.frame_step + 1
-
-
-def model_size(width: int, height: int, family: Family) -> tuple[int, int]:
-    """The film's aspect ratio at no more than the family's trained area, on its size grid."""
-    if family.native_size:
-        return family.native_size
-    scale = min(1.0, math.sqrt(family.max_area / (width * height)))
-    m = family.size_multiple
-    return max(m, round(width * scale / m) * m), max(m, round(height * scale / m) * m)
-
-
-def plan_render(frames: int, fps: int, width: int, height: int, family: Family,
-                can_continue: bool, segment_frames: int | None = None) -> RenderPlan:
-    """Frames the model makes for a shot of `frames` at `fps`, at its own frame rate."""
-    needed = round((frames - 1) / fps * family.fps) + 1
-    limit = segment_limit(family, segment_frames)
-    w, h = model_size(width, height, family)
-    if family.fixed_frames:
-        calls = 1 if not can_continue else max(1, math.ceil((needed - 1) / (limit - 1)))
-        return RenderPlan(w, h, family.fps, [limit] * calls, stretched=needed > limit and not can_continue)
-    if needed <= limit or not can_continue:
-        return RenderPlan(w, h, family.fps, [min(snap_frames(needed, family), limit)], stretched=needed > limit)
-    segments = [limit]
-    made = limit
-    while made < needed:
-        segments.append(min(limit, snap_frames(needed - made + 1, family)))
-        made += segments[-1] - 1
-    return RenderPlan(w, h, family.fps, segments, stretched=False)
-
-
-def resample_indices(out_frames: int, out_fps: int, in_frames: int, in_fps: float) -> list[int]:
-    """Which source frame shows at each output frame, by time: frame-accurate, never past the end.
-
-    When the source is shorter than the shot (a stretched clip), its frames are spread over the shot."""
-    if (out_frames - 1) / out_fps > (in_frames - 1) / in_fps and out_frames > 1:
-        in_fps = (in_frames - 1) / ((out_frames - 1) / out_fps)
-    return [min(in_frames - 1, round(i / out_fps * in_fps)) for i in range(out_frames)]
-
-
-def fit_frame(frame: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Scale to cover width x height and crop the centre: the film's exact size, no bars."""
-    h, w = frame.shape[:2]
-    if (w, h) == (width, height):
-        return frame
-    scale = max(width / w, height / h)
-    size = (max(width, round(w * scale)), max(height, round(h * scale)))
-    image = Image.fromarray(frame).resize(size, Image.Resampling.LANCZOS)
-    left, top = (size[0] - width) // 2, (size[1] - height) // 2
-    return np.asarray(image.crop((left, top, left + width, top + height)))
