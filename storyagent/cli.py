@@ -230,6 +230,10 @@ def _report(result, quiet: bool, log_json: bool) -> None:
         out.print(escape(str(result.film)))
         return
     out.print(f"[green]Film ready:[/green] {escape(str(result.film))}")
+    from storyagent.run.cost import summary
+
+    for line in summary(result.film_dir):
+        out.print(escape(line), highlight=False)
     storyboard = escape(str(result.storyboard))
     out.print(f"Storyboard to edit: {storyboard}  (then: storyagent render {storyboard})")
 
@@ -300,6 +304,8 @@ def make(
     ray_address: RayAddress = None,
     burn_subtitles: BurnSubtitles = None,
     review: Annotated[bool, typer.Option("--review", help="Stop after planning so you can edit storyboard.json first.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan, print the shots and what rendering them would cost "
+                                          "(with a hosted --renderer), and stop: nothing is written or sent.")] = False,
     quiet: Quiet = False,
     log_json: LogJson = False,
     verbose: Verbose = False,
@@ -314,6 +320,16 @@ def make(
     options = _render_options(renderer, renderer_options, resolution, fps, voice_engine, jobs, burn_subtitles, executor,
                               ray_address)
     _show_details(verbose)
+    if dry_run:
+        from storyagent.planners import plan as plan_board
+
+        board = plan_board(premise, planner=planner, duration=duration, language=language, seed=seed, style=style,
+                           llm_base_url=llm_base_url, llm_model=llm_model)
+        seconds = sum(shot.camera.duration for shot in board.shots())
+        out.print(f"[green]{escape(board.title)}[/green]: {len(board.scenes)} scenes, {len(board.shots())} shots, "
+                  f"{seconds:.0f} s (dry run: nothing written)")
+        _print_estimate(board, None, options)
+        return
     with _reporter(quiet, log_json) as progress:
         result = make_film(premise, out_dir, progress=progress, planner=planner, duration=duration, language=language,
                            seed=seed, style=style, llm_base_url=llm_base_url, llm_model=llm_model, review=review,
@@ -351,6 +367,56 @@ def render(
     _report(result, quiet, log_json)
 
 
+@app.command(rich_help_panel="Make films")
+@with_renderer_flags
+def estimate(
+    path: StoryboardFile,
+    renderer: Renderer = None,
+    resolution: Resolution = None,
+    fps: Fps = None,
+    renderer_options: RendererOptions = None,
+) -> None:
+    """Print what rendering a storyboard would cost at a hosted renderer: each shot's billed seconds and price,
+    and the total still to pay (shots already rendered, or already asked for, cost nothing more).
+
+    Uses the film's timeline when it has one, else the planned shot lengths. Prices come from the table in the
+    package (overridden by a file named in STORYAGENT_PRICES); each estimate says which price and when it was read.
+    """
+    from storyagent.run.film import effective_options
+    from storyagent.run.options import RunOptions
+    from storyagent.run.status import current_timeline
+    from storyagent.storyboard import Storyboard
+
+    board = Storyboard.load(path)
+    options = effective_options(path.parent, RunOptions.given(**_render_options(
+        renderer, renderer_options, resolution, fps, None, None, None)))
+    _print_estimate(board, path.parent, options.model_dump(exclude_unset=True),
+                    current_timeline(board, path.parent))
+
+
+def _print_estimate(board, film_dir: Path | None, options: dict, timeline=None) -> None:
+    from rich.table import Table
+
+    from storyagent.run.cost import estimate as estimate_cost
+    from storyagent.run.options import RunOptions
+
+    found = estimate_cost(board, RunOptions.given(**options), film_dir, timeline)
+    if found is None:
+        name = options.get("renderer") or board.render.renderer
+        out.print(f"the {escape(name)} renderer runs on this machine: it costs nothing")
+        return
+    table = Table("shot", "length s", "billed s", "requests", "US$", "")
+    for shot in found.shots:
+        table.add_row(escape(shot.shot_id), f"{shot.seconds:.1f}", f"{shot.billed:g}", str(shot.requests),
+                      "?" if shot.usd is None else f"{shot.usd:.2f}", "" if shot.to_pay else "done or paid already")
+    out.print(table)
+    total = "unknown (no price for this model)" if found.to_pay != found.to_pay else f"${found.to_pay:.2f}"
+    out.print(f"{escape(found.renderer)} {escape(found.model)}: {total} to pay for "
+              f"{sum(s.to_pay for s in found.shots)} of {len(found.shots)} shots (lengths from {found.lengths_from})")
+    if found.price_source:
+        out.print(f"price: {escape(found.price_source)}", highlight=False)
+
+
 FilmFolder = Annotated[Path, typer.Argument(metavar="FOLDER", help="A film folder (default: the current folder).")]
 
 
@@ -362,12 +428,19 @@ def status(folder: FilmFolder = Path(".")) -> None:
     from storyagent.run.status import film_folder, shot_statuses
 
     film_dir = film_folder(folder)
-    table = Table("shot", "state", "clip")
-    colours = {"current": "green", "stale": "yellow", "failed": "red", "not rendered": "dim"}
     statuses = shot_statuses(film_dir)
+    remote = any(item.remote for item in statuses)
+    table = Table("shot", "state", "clip", *(("provider job", "US$") if remote else ()))
+    colours = {"current": "green", "stale": "yellow", "failed": "red", "not rendered": "dim"}
     for item in statuses:
-        table.add_row(escape(item.shot_id), f"[{colours[item.state]}]{item.state}[/]", escape(item.clip or ""))
+        job = ""
+        if item.remote:
+            job = ("rejected: kept its animatic" if item.remote == "rejected" else item.remote) + f" {item.job or ''}"
+        table.add_row(escape(item.shot_id), f"[{colours[item.state]}]{item.state}[/]", escape(item.clip or ""),
+                      *((escape(job.strip()), f"{item.usd:.2f}" if item.remote else "") if remote else ()))
     out.print(table)
+    if remote:
+        out.print(f"spent at providers so far: ${sum(item.usd for item in statuses):.2f}")
     stale = sum(item.state != "current" for item in statuses)
     out.print(f"{len(statuses) - stale} of {len(statuses)} shots current" +
               (f"; `storyagent render {escape(str(film_dir / 'storyboard.json'))}` brings the rest up to date" if stale else ""))
@@ -378,17 +451,21 @@ def history(folder: FilmFolder = Path(".")) -> None:
     """List the runs in a film folder: when, what, how long, and what each built or reused."""
     from rich.table import Table
 
-    from storyagent.run import catalogue
+    from storyagent.run import catalogue, cost
     from storyagent.run.status import film_folder
 
     film_dir = film_folder(folder)
-    table = Table("run", "command", "started (UTC)", "seconds", "status", "built", "reused")
+    paid = cost.spent_by_run(film_dir, catalogue.runs(film_dir))
+    table = Table("run", "command", "started (UTC)", "seconds", "status", "built", "reused", *(("US$ spent",) if paid else ()))
     for run in catalogue.runs(film_dir):
         made = catalogue.artifacts(film_dir, run.id)
         seconds = f"{(run.finished - run.started).total_seconds():.1f}" if run.finished else ""
+        spent = paid.get(run.id, {})
         table.add_row(str(run.id), escape(run.command), f"{run.started:%Y-%m-%d %H:%M:%S}", seconds,
                       escape(run.status + (f": {run.message}" if run.message else "")),
-                      str(sum(a.action == "built" for a in made)), str(sum(a.action == "reused" for a in made)))
+                      str(sum(a.action == "built" for a in made)), str(sum(a.action == "reused" for a in made)),
+                      *((f"{sum(spent.values()):.2f}" + "".join(f"\n  {escape(shot)} {usd:.2f}" for shot, usd in spent.items()),)
+                        if paid else ()))
     out.print(table)
 
 

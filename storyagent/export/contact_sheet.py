@@ -30,19 +30,27 @@ class ContactSheetExporter(Exporter):
         pass
 
     def export(self, job: ExportJob) -> dict[str, Path]:
-        written = write_contact_sheet(job.board, job.film_dir / "contact-sheet.png", clips=job.clips)
+        written = write_contact_sheet(job.board, job.film_dir / "contact-sheet.png", clips=job.clips, film_dir=job.film_dir)
         written["contact_sheet_pdf"] = write_contact_sheet_pdf(written["contact_sheet"], job.film_dir / "contact-sheet.pdf",
                                                                title=job.board.title)
         return written
 
 
 def write_contact_sheet(board: Storyboard, out: str | Path, *, clips: dict[str, Path] | None = None,
-                        columns: int = COLUMNS, thumb_width: int = THUMB_WIDTH) -> dict[str, Path]:
+                        columns: int = COLUMNS, thumb_width: int = THUMB_WIDTH,
+                        film_dir: Path | None = None) -> dict[str, Path]:
     """Write the sheet as PNG. Keyframes come from the rendered clips when given
-    (what the film shows, whichever renderer made it), else from the animatic."""
+    (what the film shows, whichever renderer made it), else from the animatic. In a film folder, a shot a
+    generator started from a keyframe shows that keyframe inset in its corner, and a shot a hosted provider
+    refused is marked: it shows its animatic."""
     import skia
 
     from storyagent.renderers.animatic import text
+    from storyagent.renderers.hosted.jobs import jobs_of
+    from storyagent.renderers.keyframes import keyframe_path
+
+    last_request = {job.shot_id: job for job in jobs_of(film_dir)} if film_dir is not None else {}
+    refused = {shot: job.provider for shot, job in last_request.items() if job.state == "rejected"}
 
     out = Path(out)
     shots = board.shots()
@@ -67,6 +75,14 @@ def write_contact_sheet(board: Storyboard, out: str | Path, *, clips: dict[str, 
             rgba = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
             image = skia.Image.fromarray(rgba, colorType=skia.kRGBA_8888_ColorType)
             canvas.drawImage(image, x, y)
+            started_from = keyframe_path(film_dir, shot.id, "first") if film_dir is not None else None
+            if started_from is not None and started_from.is_file():
+                _inset(canvas, started_from, x + thumb_width, y, thumb_width // 4)
+            if shot.id in refused:
+                band = skia.Paint(Color=skia.Color(190, 40, 40, 220))
+                canvas.drawRect(skia.Rect.MakeXYWH(x, y + thumb_height - 26, thumb_width, 26), band)
+                canvas.drawString(f"refused by {refused[shot.id]}: animatic", x + 8, y + thumb_height - 8,
+                                  text.font(16, bold=True), skia.Paint(Color=skia.ColorWHITE, AntiAlias=True))
             canvas.drawString(f"{shot.id}", x, y + thumb_height + 26, text.font(20, bold=True), ink)
             cam = shot.camera
             canvas.drawString(f"{cam.size} · {cam.angle} · {cam.movement} · {cam.duration:g} s", x,
@@ -76,6 +92,19 @@ def write_contact_sheet(board: Storyboard, out: str | Path, *, clips: dict[str, 
     with atomic_path(out) as tmp:
         surface.makeImageSnapshot().save(str(tmp), skia.kPNG)
     return {"contact_sheet": out}
+
+
+def _inset(canvas, keyframe: Path, right: int, y: int, width: int) -> None:
+    """The keyframe a generator started the shot from, small and framed in the corner left of `right`."""
+    import skia
+    from PIL import Image
+
+    with Image.open(keyframe) as image:
+        height = round(width * image.height / image.width)
+        small = np.asarray(image.convert("RGBA").resize((width, height)))
+    left = right - width - 6
+    canvas.drawRect(skia.Rect.MakeXYWH(left - 2, y + 4, width + 4, height + 4), skia.Paint(Color=skia.ColorWHITE))
+    canvas.drawImage(skia.Image.fromarray(np.ascontiguousarray(small), colorType=skia.kRGBA_8888_ColorType), left, y + 6)
 
 
 def spoken(board: Storyboard, shot: Shot) -> str:

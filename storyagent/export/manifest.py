@@ -37,6 +37,8 @@ class FilmInfo(BaseModel):
     seeds: dict[str, int] = Field(default_factory=dict, description="Seeds by what they fix (film, character ids, ...).")
     stage_seconds: dict[str, float] = Field(default_factory=dict, description="Wall seconds spent in each stage.")
     paths: dict[str, str] = Field(default_factory=dict, description="Outputs, relative to the film folder.")
+    spent_usd: dict[str, float] = Field(default_factory=dict, description="What each shot's requests to a hosted "
+                                        "provider cost, in US dollars at the price table's prices (none: nothing paid).")
     versions: dict[str, str] = Field(default_factory=lambda: library_versions())
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 

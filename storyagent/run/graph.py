@@ -24,7 +24,7 @@ from langgraph.types import Send, interrupt
 
 from storyagent import cache
 from storyagent.planners.report import understood
-from storyagent.run import stages
+from storyagent.run import cost, stages
 from storyagent.run.options import RunOptions
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import Timeline
@@ -129,7 +129,13 @@ def voice_node(state: FilmState) -> dict[str, Any]:
 def time_node(state: FilmState) -> dict[str, Any]:
     spoken = [SpokenLine.model_validate(line) for line in state.get("spoken", [])]
     timeline = stages.time_stage(_board(state), spoken, _film_dir(), _options(state))
-    get_stream_writer()({"stage": "render", "event": "total", "total": len(timeline.shots)})
+    writer = get_stream_writer()
+    found = cost.start_spending(_board(state), timeline, _film_dir(), _options(state))
+    if found is not None:
+        asked = [shot for shot in found.shots if shot.to_pay]
+        writer({"event": "notice", "message": f"{found.renderer} {found.model}: {len(asked)} of {len(found.shots)} shots "
+                f"to ask for, about ${found.to_pay:.2f}" + (f" ({found.price_source})" if found.price_source else "")})
+    writer({"stage": "render", "event": "total", "total": len(timeline.shots)})
     return {"timeline": timeline.model_dump(mode="json")}
 
 
@@ -155,7 +161,8 @@ def render_shot_node(task: ShotTask) -> dict[str, Any]:
     board = Storyboard.from_dict(task["storyboard"], source="storyboard.json")
     timeline = Timeline.model_validate(task["timeline"])
     options = _with_this_runs(task["options"])
-    clip, seconds = stages.render_stage(board, timeline, task["shot_id"], _film_dir(), options, run_id=_run_id())
+    clip, seconds = stages.render_stage(board, timeline, task["shot_id"], _film_dir(), options, run_id=_run_id(),
+                                        report=writer)
     writer({"stage": "render", "event": "shot", "shot": task["shot_id"], "seconds": round(seconds, 3)})
     return {"clips": {task["shot_id"]: _stored(clip)}, "timings": {f"render:{task['shot_id']}": seconds}}
 

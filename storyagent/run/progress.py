@@ -37,6 +37,7 @@ class RichProgress:
         )
         self.tasks: dict[str, Any] = {}
         self.totals: dict[str, int] = {}  # stages that count frames finish at their count, others at 1
+        self.remote: dict[str, str] = {}  # shot -> where its request to a provider stands
 
     def __enter__(self) -> "RichProgress":
         self.progress.start()
@@ -71,6 +72,9 @@ class RichProgress:
             self.progress.update(self._task("render"), total=event["total"])
         elif stage == "render" and kind == "shot":
             self.progress.advance(self._task("render"))
+        elif stage == "render" and kind == "remote":
+            self.remote[event["shot"]] = event["state"]
+            self.progress.update(self._task("render"), description=self._remote_description())
         elif kind == "frames":
             self.totals[stage] = event["total"]
             self.progress.update(self._task(stage), completed=event["done"], total=event["total"])
@@ -79,6 +83,14 @@ class RichProgress:
         elif kind == "done":
             total = self.totals.get(stage, 1)
             self.progress.update(self._task(stage), completed=total, total=total)
+
+
+    def _remote_description(self) -> str:
+        """The render bar's name with how many shots' requests stand where: 'Rendering shots · 2 running · 1 done'."""
+        counts: dict[str, int] = {}
+        for state in self.remote.values():
+            counts[state] = counts.get(state, 0) + 1
+        return " · ".join([STAGES["render"], *(f"{n} {state}" for state, n in sorted(counts.items()))])
 
 
 class JsonLines:

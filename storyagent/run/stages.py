@@ -10,7 +10,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import BrokenExecutor, Executor
+from concurrent.futures import BrokenExecutor, Executor, Future
 from pathlib import Path
 
 import numpy as np
@@ -252,8 +252,9 @@ def _clip_whole(timeline: Timeline, shot_id: str, clip: Path, staged: bool) -> b
 
 
 def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: Path, options: RunOptions,
-                 run_id: int | None = None) -> tuple[Path, float]:
-    """The shot's clip, rendered in a worker process unless an identical, whole one exists."""
+                 run_id: int | None = None, report: Callable[[dict], None] | None = None) -> tuple[Path, float]:
+    """The shot's clip, rendered in a worker process unless an identical, whole one exists. `report` hears
+    how a paid renderer's requests for it stand (queued, running, done, refused) as they change."""
     key = shot_key(board, timeline, shot_id, options, film_dir)
     clip = film_dir / cache.SHOTS / f"{shot_id}.{key}.mp4"
     renderer, settings = chosen_renderer(board, options)
@@ -279,7 +280,7 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     else:
         future = executor.submit(render_clip, job)
     try:
-        result = future.result()
+        result = _result_watching(future, film_dir, shot_id, key, report) if renderer.price(settings, 1.0) else future.result()
         if isinstance(result, dict):  # files from a Ray worker; the clip goes last, as a local worker writes it
             for name in sorted(result, key=lambda name: name == clip.name):
                 write_bytes_atomic(clip.parent / name, result[name])
@@ -288,7 +289,45 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         raise _shot_failure(error, shot_id, renderer.name, film_dir) from None
     seconds = time.perf_counter() - started
     catalogue.record(film_dir, run_id, "shot", shot_id, "built", key=key, path=clip, seconds=seconds)
+    if renderer.price(settings, 1.0) is not None:
+        _report_remote_outcome(film_dir, shot_id, key, renderer.name, report)
     return clip, seconds
+
+
+def _result_watching(future: Future, film_dir: Path, shot_id: str, key: str,
+                     report: Callable[[dict], None] | None) -> object:
+    """The worker's result; meanwhile each change of the shot's remote job is reported as it is noted in the ledger."""
+    from concurrent.futures import TimeoutError as Waiting
+
+    from storyagent.renderers.hosted.jobs import Ledger
+
+    told = None
+    while True:
+        try:
+            return future.result(timeout=0.5)
+        except Waiting:
+            jobs = Ledger(film_dir).of_shot(shot_id, key)
+            if jobs and report is not None and (jobs[-1].state, jobs[-1].step) != told:
+                told = jobs[-1].state, jobs[-1].step
+                report({"stage": "render", "event": "remote", "shot": shot_id, "state": jobs[-1].state,
+                        "step": jobs[-1].step, "job": jobs[-1].job_id})
+
+
+def _report_remote_outcome(film_dir: Path, shot_id: str, key: str, renderer: str,
+                           report: Callable[[dict], None] | None) -> None:
+    """A refused shot (kept as its animatic) and a clip fitted to its shot are said once, when the shot is done."""
+    from storyagent.renderers.hosted.jobs import Ledger, RemoteState
+
+    jobs = Ledger(film_dir).of_shot(shot_id, key)
+    if report is None or not jobs:
+        return
+    last = jobs[-1]
+    report({"stage": "render", "event": "remote", "shot": shot_id, "state": last.state, "step": last.step, "job": last.job_id})
+    if last.state == RemoteState.REJECTED:
+        report({"event": "notice", "message": f"shot {shot_id}: {renderer} refused it ({last.detail or 'its policy'}); "
+                "it keeps its animatic clip (--strict fails instead)"})
+    elif last.detail:
+        report({"event": "notice", "message": last.detail})
 
 
 def _shot_failure(error: Exception, shot_id: str, renderer: str, film_dir: Path) -> Exception:
@@ -387,6 +426,7 @@ def edit_stage(board: Storyboard, timeline: Timeline, clips: dict[str, Path], mi
 def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: Path, options: RunOptions) -> dict[str, Path]:
     from storyagent.export import ExportJob, export_all
     from storyagent.export.manifest import FilmInfo, write_film_manifest
+    from storyagent.run.cost import spent
 
     clips = {shot_id: cache.resolve(path, film_dir) for shot_id, path in state["clips"].items()}
     # Voice lines go on their own track line by line, so the voice stem is left out here.
@@ -406,6 +446,7 @@ def export_stage(board: Storyboard, timeline: Timeline, state: dict, film_dir: P
         seeds={"film": options.seed} | {c.id: c.seed for c in board.characters} | {loc.id: loc.seed for loc in board.locations},
         stage_seconds={k: round(v, 3) for k, v in state.get("timings", {}).items()},
         paths={name: cache.relative(p, film_dir) for name, p in {**exports, "film": state["film"]}.items()},
+        spent_usd=spent(film_dir),
     )
     exports["manifest"] = write_film_manifest(film_dir / "film.json", info)
     return exports
