@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
+from storyagent.errors import BackendError
 from storyagent.plugins import Check
 
 LANGUAGES = ("en", "zh")  # the storyboard's narration languages
@@ -54,7 +55,11 @@ def backend_checks(models: list[str]) -> list[Check]:
 
     checks = []
     for name in RENDERERS.names():
-        renderer = RENDERERS.get(name)
+        try:
+            renderer = RENDERERS.get(name)
+        except BackendError as broken:  # a plug-in that does not load says so on its line, the others still show
+            checks.append(Check(name=f"renderer {name}", ok=False, detail=str(broken), needed_for=f"--renderer {name}"))
+            continue
         missing = renderer.preflight(renderer.Options())
         checks.append(Check(name=f"renderer {name}", ok=missing is None,
                             detail=missing or "ready" + (" (wants a GPU)" if renderer.needs_gpu else ""),
