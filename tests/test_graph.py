@@ -37,7 +37,7 @@ class Recorder:
             "cast_stage": lambda b, d, o, seen=None: self.record("cast", b, save=d),
             "voice_stage": lambda b, d, o, run_id=None: self.record("voice", []),
             "time_stage": lambda b, spoken, d, o: self.record("time", build_timeline(b, spoken)),
-            "render_stage": lambda b, t, shot_id, d, o, run_id=None: self.record(f"render:{shot_id}", (made(d / f"{shot_id}.mp4"), 0.0)),
+            "render_stage": lambda b, t, shot_id, d, o, run_id=None, report=None: self.record(f"render:{shot_id}", (made(d / f"{shot_id}.mp4"), 0.0)),
             "sound_stage": lambda b, t, d, o: self.record("sound", {"mix": d / "mix.wav"}),
             "edit_stage": lambda b, t, clips, mix, d, o, progress=None: self.record("edit", self.check_edit(clips, t, d)),
             "export_stage": lambda b, t, state, d, o: self.record("export", {}),
