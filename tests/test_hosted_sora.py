@@ -159,6 +159,10 @@ def test_the_provider_sorts_the_apis_errors(fake):
     with pytest.raises(Transient) as busy:
         api.create(clip())
     assert busy.value.retry_after == 7
+    fake.misbehave("create", error(429, "Slow down.", "requests", "rate_limit_exceeded", headers={"Retry-After-Ms": "1500"}))
+    with pytest.raises(Transient) as busy:
+        api.create(clip())
+    assert busy.value.retry_after == 1.5
     fake.misbehave("create", server_error())
     with pytest.raises(Transient):
         api.create(clip())
