@@ -7,8 +7,7 @@ shaped like `openai.types.Video` and the character responses; errors like OpenAI
 It checks what the documented API checks (the key, the model, the allowed lengths and sizes, a
 reference image of the size asked), serves a real MP4 of the length and size of each job, and
 misbehaves on cue: jobs held running until `release()`, prompts refused by moderation (at the request
-or in the job), clips
-shorter than asked, and any reply queued with `misbehave(route, ...)`."""
+or in the job), clips shorter than asked, and any reply queued with `misbehave(route, ...)`."""
 
 from __future__ import annotations
 
