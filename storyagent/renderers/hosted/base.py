@@ -96,6 +96,8 @@ class Clip:
     last: bytes | None = None
     references: dict[str, bytes] = field(default_factory=dict)  # character id -> PNG, in screen order
     names: dict[str, str] = field(default_factory=dict)  # character id -> name, as the prompt says it
+    # The film's ledger, where a provider keeps what it makes once per film (Sora's characters, fal's uploads).
+    ledger: Ledger | None = field(default=None, compare=False, repr=False)
 
     def key(self, provider: str, options: dict[str, Any]) -> str:
         """A hash of everything the requests send."""
@@ -249,8 +251,8 @@ class HostedRenderer(ShotRenderer):
     # -- one shot ----------------------------------------------------------------------
 
     def frames(self, job: ShotJob) -> Iterator[np.ndarray]:
-        clip = self.clip(job)
         ledger = Ledger(job.film_dir)
+        clip = self.clip(job, ledger)
         request = clip.key(self.name, self.request_options(self.options))
         out = _remote_clip(job, request)
         try:
@@ -270,7 +272,7 @@ class HostedRenderer(ShotRenderer):
             self.provider().download(job_id, partial)
         cache.seal(out)
 
-    def clip(self, job: ShotJob) -> Clip:
+    def clip(self, job: ShotJob, ledger: Ledger | None = None) -> Clip:
         """What the provider is asked for this shot."""
         width, height = self.size(self.model, job.width, job.height)
         wanted = ("first", "last") if self.takes_last_frame(self.model) else ("first",)
@@ -280,7 +282,7 @@ class HostedRenderer(ShotRenderer):
             shot_id=job.shot_id, model=self.model, prompt=shot_prompt(job.board, job.shot_id),
             seconds=plan_lengths(self.lengths(self.model), job.frames / job.fps), width=width, height=height,
             seed=shot_seed(job.board, job.shot_id), first=frames.get("first"), last=frames.get("last"),
-            references=references, names={who: job.board.character(who).name for who in references},
+            references=references, names={who: job.board.character(who).name for who in references}, ledger=ledger,
         )
 
     def _obtain(self, clip: Clip, request: str, job: ShotJob, ledger: Ledger) -> str:

@@ -10,6 +10,11 @@ here too: every request's cost is reserved under the budget, in one transaction,
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
@@ -83,6 +88,7 @@ class OverBudget(BackendError):
 
 
 _engines: dict[str, object] = {}
+_alone = threading.Lock()  # `exclusive` for a ledger held in memory (a shot rendered on its own)
 
 
 class Ledger:
@@ -97,6 +103,7 @@ class Ledger:
             SQLModel.metadata.create_all(engine, tables=[RemoteJob.__table__, Remembered.__table__, Budget.__table__])
             _engines[url] = engine
         self.engine = _engines[url]
+        self._lock_file = Path(film_dir).resolve() / f"{cache.REMOTE_JOBS}.lock" if film_dir is not None else None
 
     # -- jobs --------------------------------------------------------------------
 
@@ -160,6 +167,22 @@ class Ledger:
         with Session(self.engine) as session:
             session.merge(Remembered(key=key, provider=provider, value=value))
             session.commit()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held by one worker of the film at a time (processes and threads alike), so that a thing made
+        once per film is: `remembered`, else made and `remember`ed, inside it. The shot workers are
+        separate processes: a lock in memory would let two of them make the same thing."""
+        if self._lock_file is None:
+            with _alone:
+                yield
+            return
+        lock = os.open(self._lock_file, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # each open() is its own lock: threads of one process wait too
+            yield
+        finally:
+            os.close(lock)  # closing releases it
 
     # -- the run's budget -----------------------------------------------------------
 
