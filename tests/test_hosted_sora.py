@@ -45,12 +45,12 @@ def fake(monkeypatch: pytest.MonkeyPatch):
     server.close()
 
 
-def film(folder: Path, fake: FakeSora, board: dict | None = None) -> Path:
+def film(folder: Path, fake: FakeSora, board: dict | None = None, **options) -> Path:
     """Render `board` (else the folder's storyboard, else the three-shot one) with Sora at 256x144."""
     if board is not None or not (folder / "storyboard.json").exists():
         write_board(folder, board or three_shot_board("sora"))
     return render(folder / "storyboard.json", progress=None, renderer="sora",
-                  renderer_options={"base_url": fake.base_url, **FAST}, **SIZE).film
+                  renderer_options={"base_url": fake.base_url, **FAST, **options}, **SIZE).film
 
 
 def assert_no_key(folder: Path) -> None:
@@ -134,12 +134,28 @@ def test_a_busy_server_a_short_clip_and_refused_shots_still_make_the_film(fake, 
     assert_no_key(tmp_path)
 
 
-def test_a_budget_too_small_for_the_first_request_sends_nothing(fake, tmp_path):
+def test_max_cost_under_the_estimate_refuses_before_any_request(fake, tmp_path):
+    with pytest.raises(BackendError, match=r"would cost \$1\.20 \(3 shots to ask sora for\), over --max-cost \$1\.00"):
+        film(tmp_path, fake, max_cost=1.0)  # 3 shots of 4 s of sora-2: $1.20
+    assert sum(fake.count.values()) == 0, "a request (or a character) was sent over the budget"
+    assert not (tmp_path / "film.mp4").exists()
+
+
+def test_the_request_that_would_cross_the_budget_is_not_sent(fake, tmp_path):
+    """The estimate fits, but the shots came out longer than planned: the ledger stops the crossing request."""
     write_board(tmp_path, three_shot_board("sora"))
     Ledger(tmp_path).open_budget(0.05)  # the first request (4 s of sora-2) costs $0.40
+    from storyagent.renderers.base import ShotJob
+    from storyagent.renderers.hosted.base import HostedOptions
+    from storyagent.renderers.hosted.sora import SoraRenderer
+    from storyagent.storyboard import Storyboard
+
+    board = Storyboard.load(tmp_path / "storyboard.json")
+    job = ShotJob(board=board, shot_id="walk", frames=24, width=256, height=144, fps=12, film_dir=tmp_path,
+                  cast_dir=tmp_path / "cast", key="k")
     with pytest.raises(BackendError, match="max-cost"):
-        film(tmp_path, fake)
-    assert sum(fake.count.values()) == 0, "a request (or a character) was sent over the budget"
+        list(SoraRenderer(HostedOptions(base_url=fake.base_url, **FAST)).frames(job))
+    assert fake.count["create"] == 0
 
 
 # -- the provider's calls, one by one --------------------------------------------------------

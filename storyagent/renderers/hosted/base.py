@@ -22,7 +22,6 @@ take and builds a `Provider`, the four calls over its SDK, which sorts the SDK's
 from __future__ import annotations
 
 import io
-import logging
 import os
 import random
 import time
@@ -44,8 +43,6 @@ from storyagent.renderers.hosted.jobs import Ledger, RemoteJob, RemoteState
 from storyagent.renderers.hosted.prices import price_of
 from storyagent.renderers.keyframes import keyframes, reference_images
 from storyagent.renderers.prompts import shot_prompt, shot_seed
-
-log = logging.getLogger(__name__)
 
 REQUEST_VERSION = 1  # how a request's key is made: change it and every request is new
 
@@ -182,6 +179,11 @@ class HostedRenderer(ShotRenderer):
         return False
 
     @classmethod
+    def sends_references(cls, model: str) -> bool:
+        """Whether the cast's reference images go with each request (then they are part of its key)."""
+        return True
+
+    @classmethod
     def request_options(cls, options: HostedOptions) -> dict[str, Any]:
         """The provider's own options that change what it makes (they go into the request's key)."""
         return {}
@@ -258,18 +260,27 @@ class HostedRenderer(ShotRenderer):
         try:
             if not cache.reusable(out):
                 job_id = self._obtain(clip, request, job, ledger)
-                self._retrying(lambda: self._download(job_id, out), f"shot {job.shot_id}: downloading {job_id}")
+                self._fetch(job_id, out, request, ledger, job.shot_id)
         except Rejected as refusal:
             if self.options.strict:
                 raise RenderError(f"shot {job.shot_id}: {self.name} refused it ({refusal}); --strict stops here") from None
-            log.warning("shot %s: %s refused it (%s); it keeps its animatic", job.shot_id, self.name, refusal)
             yield from get_renderer("animatic").frames(job)
             return
         yield from self._fitted(out, clip, job, ledger, request)
 
-    def _download(self, job_id: str, out: Path) -> None:
-        with cache.atomic_path(out) as partial:
-            self.provider().download(job_id, partial)
+    def _fetch(self, job_id: str, out: Path, request: str, ledger: Ledger, shot_id: str) -> None:
+        """Download the finished clip. One the provider no longer has (expired) is asked for anew next run."""
+        def download() -> None:
+            with cache.atomic_path(out) as partial:
+                self.provider().download(job_id, partial)
+
+        try:
+            self._retrying(download, f"shot {shot_id}: downloading {job_id}")
+        except BackendError as gone:
+            for row in ledger.all():
+                if row.request == request and row.state == RemoteState.DONE:
+                    ledger.update(row, state=RemoteState.FAILED, detail=f"download failed: {gone}"[:500])
+            raise RenderError(f"shot {shot_id}: {gone}; run again to ask for it anew") from None
         cache.seal(out)
 
     def clip(self, job: ShotJob, ledger: Ledger | None = None) -> Clip:
@@ -277,7 +288,8 @@ class HostedRenderer(ShotRenderer):
         width, height = self.size(self.model, job.width, job.height)
         wanted = ("first", "last") if self.takes_last_frame(self.model) else ("first",)
         frames = {which: _png(image) for which, image in keyframes(job, width, height, wanted).items()}
-        references = {ref.character: _png(ref.image) for ref in reference_images(job)}
+        references = ({ref.character: _png(ref.image) for ref in reference_images(job)}
+                      if self.sends_references(self.model) else {})
         return Clip(
             shot_id=job.shot_id, model=self.model, prompt=shot_prompt(job.board, job.shot_id),
             seconds=plan_lengths(self.lengths(self.model), job.frames / job.fps), width=width, height=height,
@@ -323,9 +335,12 @@ class HostedRenderer(ShotRenderer):
         provider = self.provider()
         deadline = time.monotonic() + self.options.wait_minutes * 60
         while row.state != RemoteState.DONE:
-            status = self._retrying(lambda: provider.status(row.job_id), f"shot {row.shot_id}: asking about {row.job_id}")
+            job_id = row.job_id
+            status = self._retrying(lambda: provider.status(job_id), f"shot {row.shot_id}: asking about {job_id}")
             if status.state != row.state:
-                row = ledger.update(row, state=status.state, detail=status.detail[:500])
+                # Only a failure's reason is kept: the detail of a finished job is for warnings about its clip.
+                failed = status.state in (RemoteState.FAILED, RemoteState.REJECTED)
+                row = ledger.update(row, state=status.state, detail=status.detail[:500] if failed else "")
             if status.state == RemoteState.REJECTED:
                 raise Rejected(status.detail or "refused")
             if status.state == RemoteState.FAILED:
@@ -363,7 +378,6 @@ class HostedRenderer(ShotRenderer):
             problems.append(f"{info.width}x{info.height}, not {clip.width}x{clip.height}")
         if problems:
             warning = f"shot {job.shot_id}: {self.name}'s clip is {' and '.join(problems)}; fitted to the shot"
-            log.warning("%s", warning)
             rows = [row for row in ledger.all() if row.request == request]
             if rows:
                 ledger.update(rows[-1], detail=warning)

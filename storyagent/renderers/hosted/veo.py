@@ -75,6 +75,10 @@ class VeoRenderer(HostedRenderer):
     def takes_last_frame(cls, model: str) -> bool:
         return model_info(model).last_frame
 
+    @classmethod
+    def sends_references(cls, model: str) -> bool:
+        return False  # Veo takes reference images only without a keyframe, and the keyframe wins
+
     def connect(self, key: str) -> VeoProvider:
         from google import genai
         from google.genai import types
