@@ -464,8 +464,7 @@ def history(folder: FilmFolder = Path(".")) -> None:
         table.add_row(str(run.id), escape(run.command), f"{run.started:%Y-%m-%d %H:%M:%S}", seconds,
                       escape(run.status + (f": {run.message}" if run.message else "")),
                       str(sum(a.action == "built" for a in made)), str(sum(a.action == "reused" for a in made)),
-                      *((f"{sum(spent.values()):.2f}" + "".join(f"\n  {escape(shot)} {usd:.2f}" for shot, usd in spent.items()),)
-                        if paid else ()))
+                      *((f"{sum(spent.values()):.2f} ({len(spent)} shots)" if spent else "",) if paid else ()))
     out.print(table)
 
 
