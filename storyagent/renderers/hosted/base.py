@@ -96,6 +96,8 @@ class Clip:
     last: bytes | None = None
     references: dict[str, bytes] = field(default_factory=dict)  # character id -> PNG, in screen order
     names: dict[str, str] = field(default_factory=dict)  # character id -> name, as the prompt says it
+    # The film's folder, not sent: a provider keeps what it makes once per film (uploads, characters) in its ledger.
+    film_dir: Path | None = None
 
     def key(self, provider: str, options: dict[str, Any]) -> str:
         """A hash of everything the requests send."""
@@ -281,6 +283,7 @@ class HostedRenderer(ShotRenderer):
             seconds=plan_lengths(self.lengths(self.model), job.frames / job.fps), width=width, height=height,
             seed=shot_seed(job.board, job.shot_id), first=frames.get("first"), last=frames.get("last"),
             references=references, names={who: job.board.character(who).name for who in references},
+            film_dir=job.film_dir,
         )
 
     def _obtain(self, clip: Clip, request: str, job: ShotJob, ledger: Ledger) -> str:
