@@ -3,6 +3,7 @@ StoryagentError becomes one red line and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import json
@@ -165,15 +166,25 @@ def _renderer_flags() -> tuple[inspect.Parameter, ...]:
     share is one flag, described by the first, and checked by whichever renderer the run uses."""
     from storyagent.renderers.base import RENDERERS
 
-    flags: dict[str, inspect.Parameter] = {}
+    owners: dict[str, list[tuple[str, FieldInfo]]] = {}
     for name in RENDERERS.names():
         try:
             renderer = RENDERERS.get(name)
         except BackendError:
             continue  # a plug-in that does not load has no flags; choosing it says why, in one line
-        for flag in option_flags(renderer.Options, f"{name} renderer"):
-            flags.setdefault(flag.name, flag)
-    return tuple(flags.values())
+        for option, field in renderer.Options.model_fields.items():
+            owners.setdefault(option, []).append((name, field))
+    flags = []
+    for option, fields in owners.items():
+        first, field = fields[0]
+        if len(fields) > 1:  # the help of the first says who else takes it
+            others = ", ".join(name for name, _ in fields[1:])
+            same = all(other.description == field.description for _, other in fields[1:])
+            field = copy.copy(field)
+            field.description = (f"{(field.description or '').rstrip('.')}; also for {others}." if same else
+                                 f"{first}: {(field.description or '').rstrip('.')}; {others}: see their README sections.")
+        flags.append(_flag(option, field, f"{first} renderer"))
+    return tuple(flags)
 
 
 def with_renderer_flags(command: Callable[..., None]) -> Callable[..., None]:
