@@ -138,8 +138,9 @@ def summary(film_dir: Path) -> list[str]:
     if not jobs:
         return []
     last = {job.shot_id: job for job in jobs}
-    lines = [f"paid to {', '.join(sorted({job.provider for job in jobs}))} for this film so far: "
-             f"${sum(spent(film_dir).values()):.2f} (`storyagent status` lists it by shot)"]
+    providers = ", ".join(sorted({job.provider for job in jobs}))
+    paid = f"${sum(spent(film_dir).values()):.2f}"
+    lines = [f"paid to {providers} for this film so far: {paid} (`storyagent status` lists it by shot)"]
     lines += [f"shot {shot}: {job.provider} refused it ({job.detail or 'its policy'}); it shows its animatic"
               for shot, job in last.items() if job.state == "rejected"]
     return lines

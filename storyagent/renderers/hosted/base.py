@@ -21,6 +21,7 @@ take and builds a `Provider`, the four calls over its SDK, which sorts the SDK's
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import random
@@ -335,8 +336,8 @@ class HostedRenderer(ShotRenderer):
         provider = self.provider()
         deadline = time.monotonic() + self.options.wait_minutes * 60
         while row.state != RemoteState.DONE:
-            job_id = row.job_id
-            status = self._retrying(lambda: provider.status(job_id), f"shot {row.shot_id}: asking about {job_id}")
+            status = self._retrying(functools.partial(provider.status, row.job_id),
+                                    f"shot {row.shot_id}: asking about {row.job_id}")
             if status.state != row.state:
                 # Only a failure's reason is kept: the detail of a finished job is for warnings about its clip.
                 failed = status.state in (RemoteState.FAILED, RemoteState.REJECTED)

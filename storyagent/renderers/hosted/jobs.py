@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -39,7 +39,7 @@ LIVE = (RemoteState.QUEUED, RemoteState.RUNNING, RemoteState.DONE)  # a job that
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class RemoteJob(SQLModel, table=True):
