@@ -428,6 +428,76 @@ def _print_estimate(board, film_dir: Path | None, options: dict, timeline=None) 
         out.print(f"price: {escape(found.price_source)}", highlight=False)
 
 
+@app.command(rich_help_panel="Make films")
+def studio(
+    folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="A film folder (the folder holding storyboard.json), or a "
+                                           "folder of film folders (default: the current folder).")] = Path("."),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. The default answers this machine only; "
+                                      "0.0.0.0 answers the network too (with a warning; the token is still required).")
+                    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 takes any free one.", min=0, max=65535)] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the URL; do not open a browser.")] = False,
+) -> None:
+    """Direct the film in your browser: the storyboard as panels, forms for every field, lint as you type,
+    preview a shot, render with live progress, play the film.
+
+    Starts a local web server and opens the studio's URL. The URL carries a random token (like Jupyter's):
+    every request must have it, so only whoever holds the printed URL can use the studio. The server checks
+    the Host header and the Origin of changes, and serves no file outside the film folders. Saving writes the
+    same storyboard.json `storyagent plan` writes (the previous one kept as storyboard.v<N>.json); an edit made
+    on disk meanwhile is detected and you choose to reload or overwrite. Stop it with Ctrl-C.
+
+    Without a film in FOLDER, the studio lists the films in its child folders and makes new ones from a premise
+    (stopping after planning, as `storyagent make --review` does, so you edit before rendering).
+    """
+    import secrets
+    import socket
+    import webbrowser
+
+    import uvicorn
+
+    from storyagent.studio import create_app
+
+    root = folder.parent if folder.is_file() else folder
+    if not root.is_dir():
+        raise typer.BadParameter(f"'{folder}' is not a folder", param_hint="FOLDER")
+    token = secrets.token_urlsafe(24)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise StoryagentError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port (0 takes any free one)") from None
+    port = listener.getsockname()[1]
+    app_ = create_app(root.resolve(), token, host, port)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+    url = f"http://{shown}:{port}/?token={token}"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning:[/yellow] listening on {escape(host)}: other machines can reach the studio; "
+                  "anyone with the URL (and its token) can edit and render your films", highlight=False)
+    out.print(f"storyagent studio for {escape(str(root.resolve()))}", highlight=False)
+    out.print(f"open: {url}", highlight=False, markup=False)
+    out.print("stop it with Ctrl-C", highlight=False)
+    sys.stdout.flush()
+    if not no_browser:
+        webbrowser.open(url)
+    stopped: list[int] = []
+    for signum in STOP_SIGNALS:  # uvicorn stops on SIGINT/SIGTERM and re-raises the signal here when it is done
+        signal.signal(signum, lambda got, _frame: stopped.append(got))
+    config = uvicorn.Config(app_, log_level="warning", lifespan="off", timeout_graceful_shutdown=3,
+                            access_log=False, server_header=False)
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        listener.close()
+        stages = sys.modules.get("storyagent.run.stages")
+        if stages is not None:  # a render still running: stop its shot workers with the studio
+            stages.stop_shot_pool()
+    out.print("studio stopped", highlight=False)
+
+
 FilmFolder = Annotated[Path, typer.Argument(metavar="FOLDER", help="A film folder (default: the current folder).")]
 
 
