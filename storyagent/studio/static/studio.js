@@ -36,8 +36,11 @@ function withToken(url) {
   return url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(TOKEN);
 }
 
+// "." is the film the studio's folder is: written %2E so the browser does not fold "/./" away.
+const filmSegment = (film) => encodeURIComponent(film).replace(/\./g, "%2E");
+
 function filmUrl(rest) {
-  return `/api/films/${encodeURIComponent(state.film)}/${rest}`;
+  return `/api/films/${filmSegment(state.film)}/${rest}`;
 }
 
 function fileUrl(path, bust = false) {
@@ -498,15 +501,25 @@ function renderEditor() {
 }
 
 function shotHeader(path, shot) {
-  const src = keyframeUrl(shot.id);
-  return el("div", { class: "shot-header" },
-    el("img", { src, alt: `keyframe of ${shot.id}`, onerror: (e) => e.target.classList.add("missing") }));
+  return el("div", { class: "shot-header" }, keyframe(shot.id, "editor", {}));
 }
 
 // ---------------------------------------------------------------- the board
 
 function keyframeUrl(id) {
   return withToken(filmUrl(`shots/${encodeURIComponent(id)}/keyframe.png`)) + `&v=${state.bust}`;
+}
+
+// The board is redrawn on every edit: its pictures are kept, not fetched again (the server draws each one).
+const frames = new Map();
+function keyframe(id, where, attrs) {
+  const key = `${where}|${id}|${state.bust}`;
+  let img = frames.get(key);
+  if (!img) {
+    img = el("img", { ...attrs, src: keyframeUrl(id), alt: `keyframe of ${id}`, onerror: (e) => e.target.classList.add("missing") });
+    frames.set(key, img);
+  }
+  return img;
 }
 
 function characterName(id) {
@@ -530,7 +543,7 @@ function renderBoard() {
       el("span", { class: "spacer" }),
       el("button", { class: "small", title: "Move the scene up", text: "▲", disabled: i === 0, onclick: () => moveScene(i, i - 1) }),
       el("button", { class: "small", title: "Move the scene down", text: "▼", disabled: i === state.board.scenes.length - 1, onclick: () => moveScene(i, i + 1) }),
-      el("button", { class: "small", title: "Duplicate the scene", text: "⧉", onclick: () => duplicateScene(i) }),
+      el("button", { class: "small", title: "Duplicate the scene", text: "Copy", onclick: () => duplicateScene(i) }),
       el("button", {
         class: "small", title: "Delete the scene", text: "✕", "data-testid": `delete-scene-${scene.id}`, disabled: state.board.scenes.length < 2,
         onclick: () => change((b) => b.scenes.splice(i, 1)),
@@ -587,7 +600,7 @@ function card(shot, i, j, level) {
   const preview = state.previews.get(shot.id);
   const picture = preview
     ? el("video", { class: "frame", src: preview, controls: true, autoplay: true, muted: true, playsinline: true, "data-testid": `preview-video-${shot.id}` })
-    : el("img", { class: "frame", src: keyframeUrl(shot.id), alt: `keyframe of ${shot.id}`, loading: "lazy", onerror: (e) => e.target.classList.add("missing") });
+    : keyframe(shot.id, "card", { class: "frame" });
   const node = el("article", {
     class: ["card", state.selection === path ? "selected" : "", level ? `has-${level}` : ""].join(" "),
     "data-testid": `card-${shot.id}`, "data-path": path, draggable: "true", tabindex: "0",
@@ -608,7 +621,7 @@ function card(shot, i, j, level) {
     el("span", { class: "spacer" }),
     el("button", { class: "small", title: "Move left", text: "◀", disabled: j === 0, onclick: (e) => { e.stopPropagation(); moveShot({ scene: i, index: j }, { scene: i, index: j - 1 }); } }),
     el("button", { class: "small", title: "Move right", text: "▶", disabled: j === state.board.scenes[i].shots.length - 1, onclick: (e) => { e.stopPropagation(); moveShot({ scene: i, index: j }, { scene: i, index: j + 1 }); } }),
-    el("button", { class: "small", title: "Duplicate the shot", text: "⧉", "data-testid": `duplicate-${shot.id}`, onclick: (e) => { e.stopPropagation(); duplicateShot(i, j); } }),
+    el("button", { class: "small", title: "Duplicate the shot", text: "Copy", "data-testid": `duplicate-${shot.id}`, onclick: (e) => { e.stopPropagation(); duplicateShot(i, j); } }),
     el("button", {
       class: "small", title: "Delete the shot", text: "✕", "data-testid": `delete-${shot.id}`,
       onclick: (e) => {
@@ -679,7 +692,7 @@ function renderSide() {
   cast.replaceChildren();
   const narrator = $("#narrator");
   narrator.replaceChildren(el("div", { class: "person narrator-row" },
-    el("div", { class: "portrait narrator-icon", text: "🎙" }),
+    el("div", { class: "portrait narrator-icon", title: "The narrator" }, microphone()),
     el("div", { class: "who" }, el("b", { text: "Narrator" }), el("small", { text: voiceText(state.board.narrator) })),
     voiceButton("narrator")));
   (state.board.characters || []).forEach((c, i) => {
@@ -701,6 +714,16 @@ function renderSide() {
     }, el("b", { text: loc.name || loc.id }),
     el("small", { text: [loc.biome, loc.time_of_day || "day", loc.weather || "clear"].join(" · ") })));
   });
+}
+
+function microphone() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "26");
+  svg.setAttribute("height", "26");
+  svg.innerHTML = '<rect x="9" y="3" width="6" height="11" rx="3" fill="currentColor"/>'
+    + '<path d="M6 11a6 6 0 0 0 12 0M12 17v4M8 21h8" stroke="currentColor" stroke-width="1.8" fill="none" stroke-linecap="round"/>';
+  return svg;
 }
 
 function voiceText(voice) {
@@ -1009,6 +1032,7 @@ function finishRender(event) {
   document.body.classList.remove("rendering");
   if (!event) return;
   state.bust = Date.now();
+  frames.clear();
   state.previews.clear();
   renderBoard();
   renderSide();
@@ -1056,7 +1080,7 @@ async function showFilms() {
     class: "film-card", href: `?token=${encodeURIComponent(TOKEN)}&film=${encodeURIComponent(f.film)}`, "data-testid": `film-${f.film}`,
     onclick: (e) => { e.preventDefault(); history.pushState({}, "", e.currentTarget.href); openFilm(f.film); },
   },
-  f.has_film ? el("img", { src: withToken(`/api/films/${encodeURIComponent(f.film)}/files/contact-sheet.png`), alt: "", onerror: (e) => e.target.remove() }) : el("div", { class: "no-film", text: "not rendered yet" }),
+  f.has_film ? el("img", { src: withToken(`/api/films/${filmSegment(f.film)}/files/contact-sheet.png`), alt: "", onerror: (e) => e.target.remove() }) : el("div", { class: "no-film", text: "not rendered yet" }),
   el("b", { text: f.title || f.film }), el("small", { text: `${f.film} · ${f.shots} shot${f.shots === 1 ? "" : "s"}${f.has_film ? " · rendered" : ""}` }))));
   if (!reply.data.length) list.append(el("p", { class: "help", text: "No films here yet: plan one from a premise." }));
   return reply.data;
@@ -1083,7 +1107,7 @@ async function newFilm(e) {
   note.textContent = "";
   // Planning may still be running in the background: wait for the storyboard.
   for (let i = 0; i < 120; i++) {
-    const r = await api(`/api/films/${encodeURIComponent(reply.data.film)}/storyboard`);
+    const r = await api(`/api/films/${filmSegment(reply.data.film)}/storyboard`);
     if (r.ok) break;
     note.textContent = "planning…";
     await new Promise((ok) => setTimeout(ok, 1000));
