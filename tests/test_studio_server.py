@@ -322,3 +322,32 @@ def test_the_studio_command_prints_a_tokened_url_and_stops_cleanly(films: Path) 
                 child.kill()
         assert child.returncode == 0, errors
         assert "studio stopped" in out and "Traceback" not in errors
+
+
+# -- one film, new films -----------------------------------------------------------------------------
+
+
+def test_a_folder_that_is_a_film_is_the_film_dot(tmp_path: Path) -> None:
+    write_board(tmp_path / "ice", three_shot_board("animatic"))
+    one = TestClient(create_app(tmp_path / "ice", TOKEN, "127.0.0.1", PORT), base_url=BASE,
+                     headers={"X-Storyagent-Token": TOKEN})
+    assert [film["film"] for film in one.get("/api/films").json()] == ["."]
+    # A browser sends /api/films/./storyboard as /api/films/storyboard: both are the film.
+    assert one.get("/api/films/storyboard").content == board_bytes(tmp_path / "ice")
+    assert raw_status(one.app, "/api/films/./storyboard") == 200
+    assert one.get("/api/films/files/storyboard.json").status_code == 200
+    assert one.get("/api/films/files/%2e%2e/ice/storyboard.json").status_code == 404
+    assert one.post("/api/films", json={"premise": "a fox flies a kite"}).status_code == 409
+
+
+def test_a_new_film_is_planned_from_a_premise_and_waits_for_review(tmp_path: Path) -> None:
+    maker = TestClient(create_app(tmp_path, TOKEN, "127.0.0.1", PORT, run_options=SMALL), base_url=BASE,
+                       headers={"X-Storyagent-Token": TOKEN})
+    assert maker.post("/api/films", json={"premise": "  "}).status_code == 422
+    made = maker.post("/api/films", json={"premise": "a fox learns to fly a kite", "duration": 20, "seed": 1})
+    assert made.status_code == 200, made.text
+    film = made.json()["film"]
+    assert (tmp_path / film / "storyboard.json").is_file() and not (tmp_path / film / "film.mp4").exists()
+    listed = maker.get("/api/films").json()
+    assert listed == [{"film": film, "title": made.json()["title"], "shots": listed[0]["shots"], "has_film": False}]
+    assert [p.name for p in tmp_path.iterdir()] == [film]  # no planning folder left behind
