@@ -467,6 +467,7 @@ def studio(
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
+        listener.listen(128)  # listening before the URL is printed: a browser opening it at once is queued, not refused
     except OSError as error:
         listener.close()
         raise StoryagentError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port (0 takes any free one)") from None

@@ -42,6 +42,7 @@ STUDIO_DIR = f"{cache.STATE_DIR}/studio"  # previews and voice samples, inside t
 KEYFRAME_WIDTH = 480
 FILM_NAME = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,254}$")  # a child folder's name, never hidden or a path
 SHOT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+FILM_ROUTES = {"storyboard", "lint", "shots", "render", "events", "estimate", "files", "voices"}
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
                     "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
 
@@ -60,8 +61,8 @@ def etag_of(raw: bytes) -> str:
 class Guard:
     """ASGI middleware: the Host, the token and the Origin, checked before any route (or 404) runs."""
 
-    def __init__(self, app: ASGIApp, token: str, host: str, port: int) -> None:
-        self.app, self.token, self.host, self.port = app, token, host, port
+    def __init__(self, app: ASGIApp, token: str, host: str, port: int, studio: Studio) -> None:
+        self.app, self.token, self.host, self.port, self.studio = app, token, host, port, studio
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +73,16 @@ class Guard:
         if refusal is not None:
             await error(403, refusal)(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        await self.app(self.one_film(scope), receive, send)
+
+    def one_film(self, scope: Scope) -> Scope:
+        """A browser drops the '.' segment of /api/films/./storyboard (so does %2e): when the studio's root
+        is the one film, /api/films/storyboard is that film's storyboard, and so on for every film route."""
+        parts = scope["path"].split("/")
+        if (len(parts) > 3 and parts[1:3] == ["api", "films"] and parts[3] in FILM_ROUTES and self.studio.single):
+            path = "/".join([*parts[:3], ".", *parts[3:]])
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        return scope
 
     def refusal(self, scope: Scope, headers: dict[str, str]) -> str | None:
         host = headers.get("host", "")
@@ -393,7 +403,7 @@ def create_app(root: Path, token: str, host: str, port: int, *, run_options: dic
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, StoryagentError: unexpected_error,
                                                          Exception: unexpected_error})
-    app.add_middleware(Guard, token=token, host=host, port=port)
+    app.add_middleware(Guard, token=token, host=host, port=port, studio=studio)
     app.state.studio = studio
     return app
 
