@@ -8,6 +8,7 @@ docs/studio/."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import shutil
@@ -44,17 +45,13 @@ def film_seconds(film_dir: Path) -> float:
     return Timeline.model_validate_json((film_dir / "timeline.json").read_bytes()).duration
 
 
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A studio over a folder holding one rendered three-shot film, `ice`: (its URL with the token, the film)."""
+@contextlib.contextmanager
+def serving(root: Path) -> Iterator[str]:
+    """The studio over `root` on a free port, in a thread: its URL with the token."""
     import uvicorn
 
-    from storyagent.run.film import render
     from storyagent.studio import create_app
 
-    root = tmp_path_factory.mktemp("studio")
-    film = root / "ice"
-    render(write_board(film, three_shot_board("animatic")), progress=lambda event: None, **SIZE)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -65,10 +62,24 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/?token=test-token", film
-    server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    try:
+        yield f"http://127.0.0.1:{port}/?token=test-token"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A studio over a folder holding one rendered three-shot film, `ice`: (its URL with the token, the film)."""
+    from storyagent.run.film import render
+
+    root = tmp_path_factory.mktemp("studio")
+    film = root / "ice"
+    render(write_board(film, three_shot_board("animatic")), progress=lambda event: None, **SIZE)
+    with serving(root) as url:
+        yield url, film
 
 
 def order(page: Page) -> list[str]:
@@ -123,7 +134,7 @@ def test_a_director_edits_saves_and_renders_in_the_browser(studio: tuple[str, Pa
         expect(note).to_be_visible()
         expect(page.get_by_test_id("card-walk")).to_have_class(lambda_has("has-error"))
         expect(page.get_by_test_id("lint")).to_contain_text("lines.0.text")
-        line.scroll_into_view_if_needed()
+        line.evaluate("field => field.scrollIntoView({block: 'center'})")
         page.screenshot(path=str(SCREENSHOTS / "editing.png"))
         line.fill("Nanuk walks far.")
         expect(note).to_have_count(0)
@@ -187,6 +198,22 @@ def test_a_director_edits_saves_and_renders_in_the_browser(studio: tuple[str, Pa
             return t && t.track.cues && t.track.cues.length > 0; }""", timeout=10_000)
         expect(page.get_by_test_id("download-film.mp4")).to_be_visible()
         assert not errors, errors
+        browser.close()
+
+
+def test_a_folder_that_is_one_film_opens_straight_on_its_panels(tmp_path: Path) -> None:
+    """The studio started in the film's own folder: no list of films; the panels, a keyframe drawn by the
+    animatic before any render, and the film-level check shown on the film's settings."""
+    write_board(tmp_path, three_shot_board("animatic"))
+    with serving(tmp_path) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(url)
+        expect(page.get_by_test_id("card-hug")).to_be_visible()
+        expect(page.locator("#films-view")).to_be_hidden()
+        keyframes_shown(page)
+        page.get_by_role("button", name="Film settings").click()
+        expect(page.locator('#editor [data-finding="target_duration"]')).to_contain_text("target")
         browser.close()
 
 
