@@ -481,10 +481,15 @@ def studio(
     stopped: list[int] = []
     for signum in STOP_SIGNALS:  # uvicorn stops on SIGINT/SIGTERM and re-raises the signal here when it is done
         signal.signal(signum, lambda got, _frame: stopped.append(got))
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            app_.state.studio.closing.set()  # open progress streams end, so stopping does not wait for them
+            await super().shutdown(sockets=sockets)
+
     config = uvicorn.Config(app_, log_level="warning", lifespan="off", timeout_graceful_shutdown=3,
                             access_log=False, server_header=False)
     try:
-        uvicorn.Server(config).run(sockets=[listener])
+        Server(config).run(sockets=[listener])
     finally:
         listener.close()
         stages = sys.modules.get("storyagent.run.stages")

@@ -319,11 +319,14 @@ def test_the_studio_command_prints_a_tokened_url_and_stops_cleanly(films: Path) 
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(url.split("?")[0] + "api/films", timeout=10)
             assert refused.value.code == 403
+            listening = urllib.request.urlopen(url.replace("/?", "/api/films/ice/events?"), timeout=10)
+            assert listening.readline() == b"retry: 2000\n"  # a page waiting for a render does not hold up the stop
             child.send_signal(signum)
             out, errors = child.communicate(timeout=15)
         finally:
             if child.poll() is None:
                 child.kill()
+        listening.close()
         assert child.returncode == 0, errors
         assert "studio stopped" in out and "Traceback" not in errors
 

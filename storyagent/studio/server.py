@@ -125,6 +125,7 @@ class Studio:
         self.renders = Renders()
         self._save_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self.closing = threading.Event()  # set when the server shuts down: its event streams end
 
     @property
     def single(self) -> bool:
@@ -572,7 +573,7 @@ async def event_stream(studio: Studio, film: str, request: Request):
     yield "retry: 2000\n\n"
     seen, sent = _last_event(request.headers.get("last-event-id", ""))
     quiet = 0.0
-    while True:
+    while not studio.closing.is_set():
         job = studio.renders.latest(film)
         if job is not None and job.id != seen:
             seen, sent = job.id, 0
