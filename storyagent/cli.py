@@ -438,17 +438,11 @@ def studio(
     port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 takes any free one.", min=0, max=65535)] = 8765,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the URL; do not open a browser.")] = False,
 ) -> None:
-    """Direct the film in your browser: the storyboard as panels, forms for every field, lint as you type,
-    preview a shot, render with live progress, play the film.
+    """Direct the film in your browser: the storyboard as panels, forms for every field, lint as you type, preview a shot, render with live progress, play the film.
 
-    Starts a local web server and opens the studio's URL. The URL carries a random token (like Jupyter's):
-    every request must have it, so only whoever holds the printed URL can use the studio. The server checks
-    the Host header and the Origin of changes, and serves no file outside the film folders. Saving writes the
-    same storyboard.json `storyagent plan` writes (the previous one kept as storyboard.v<N>.json); an edit made
-    on disk meanwhile is detected and you choose to reload or overwrite. Stop it with Ctrl-C.
+    Starts a local web server and opens its URL, e.g. `storyagent studio my-film/`. The URL carries a random token, as Jupyter's does: every request must have it, so only whoever holds the printed URL can use the studio. The server also checks the Host header (DNS rebinding) and the Origin of every change, and serves no file outside the film folders. Saving writes the same storyboard.json `storyagent plan` writes (the previous one kept as storyboard.v<N>.json); an edit made on disk meanwhile is detected, and you choose to reload or overwrite. Stop it with Ctrl-C.
 
-    Without a film in FOLDER, the studio lists the films in its child folders and makes new ones from a premise
-    (stopping after planning, as `storyagent make --review` does, so you edit before rendering).
+    Without a film in FOLDER, the studio lists the film folders under it and makes new ones from a premise, stopping after planning as `storyagent make --review` does, so you edit before rendering.
     """
     import secrets
     import socket
@@ -487,10 +481,15 @@ def studio(
     stopped: list[int] = []
     for signum in STOP_SIGNALS:  # uvicorn stops on SIGINT/SIGTERM and re-raises the signal here when it is done
         signal.signal(signum, lambda got, _frame: stopped.append(got))
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            app_.state.studio.closing.set()  # open progress streams end, so stopping does not wait for them
+            await super().shutdown(sockets=sockets)
+
     config = uvicorn.Config(app_, log_level="warning", lifespan="off", timeout_graceful_shutdown=3,
                             access_log=False, server_header=False)
     try:
-        uvicorn.Server(config).run(sockets=[listener])
+        Server(config).run(sockets=[listener])
     finally:
         listener.close()
         stages = sys.modules.get("storyagent.run.stages")

@@ -270,6 +270,10 @@ def test_a_render_streams_its_stages_and_ends_in_a_film_the_player_can_seek(clie
 
     late = client.get("/api/films/ice/events")  # a page that connects later hears the whole render
     assert late.text.count("data: ") == len(events)
+    last_id = re.findall(r"^id: (\S+)$", late.text, re.MULTILINE)[-1]
+    assert last_id == f"{started.json()['render']}-{len(events)}"
+    again = client.get("/api/films/ice/events", headers={"Last-Event-ID": f"{started.json()['render']}-3"})
+    assert again.text.count("data: ") == len(events) - 3  # a reconnecting browser goes on where it was
 
     whole = client.get(f"/api/films/ice/files/{events[-1]['film']}")
     assert whole.status_code == 200 and whole.headers["content-type"] == "video/mp4"
@@ -315,11 +319,14 @@ def test_the_studio_command_prints_a_tokened_url_and_stops_cleanly(films: Path) 
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(url.split("?")[0] + "api/films", timeout=10)
             assert refused.value.code == 403
+            listening = urllib.request.urlopen(url.replace("/?", "/api/films/ice/events?"), timeout=10)
+            assert listening.readline() == b"retry: 2000\n"  # a page waiting for a render does not hold up the stop
             child.send_signal(signum)
             out, errors = child.communicate(timeout=15)
         finally:
             if child.poll() is None:
                 child.kill()
+        listening.close()
         assert child.returncode == 0, errors
         assert "studio stopped" in out and "Traceback" not in errors
 

@@ -125,6 +125,7 @@ class Studio:
         self.renders = Renders()
         self._save_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self.closing = threading.Event()  # set when the server shuts down: its event streams end
 
     @property
     def single(self) -> bool:
@@ -565,36 +566,35 @@ def render_film(studio: Studio, film: str, film_dir: Path, progress: Any) -> dic
 
 
 async def event_stream(studio: Studio, film: str, request: Request):
-    """The film's render events as Server-Sent Events: those of the running render (or, when none runs, of
-    the last one) from its first event on; then the stream ends. Before any render, it waits for one."""
+    """The film's render events as Server-Sent Events, from the first event of the running render (or, when
+    none runs, of the last one) to its `finished` or `failed`; then the stream ends. Before any render it
+    waits for one. Each event's id is `<render>-<n>`: a browser reconnecting with `Last-Event-ID` goes on
+    after the event it last had, and once it has had a render's end it waits for the next render."""
     yield "retry: 2000\n\n"
-    job = studio.renders.latest(film)
-    waited = 0.0
-    while job is None:
-        await asyncio.sleep(0.2)
-        waited += 0.2
-        if waited >= 15:  # a comment line keeps proxies and the browser from timing the stream out
-            waited = 0.0
-            yield ": waiting for a render\n\n"
-        if await request.is_disconnected():
-            return
+    seen, sent = _last_event(request.headers.get("last-event-id", ""))
+    quiet = 0.0
+    while not studio.closing.is_set():
         job = studio.renders.latest(film)
-    sent = 0
-    idle = 0.0
-    while True:
-        new = job.since(sent)
+        if job is not None and job.id != seen:
+            seen, sent = job.id, 0
+        new = job.since(sent) if job is not None else []
         for event in new:
             sent += 1
             yield f"id: {job.id}-{sent}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
             if event.get("event") in ("finished", "failed"):
                 return
-        if new:
-            idle = 0.0
+        quiet = 0.0 if new else quiet + 0.1
+        if quiet >= 15:  # a comment line now and then keeps proxies and the browser from timing the stream out
+            quiet = 0.0
+            yield ": waiting\n\n"
+            if await request.is_disconnected():
+                return
         await asyncio.sleep(0.1)
-        idle += 0.1
-        if idle >= 15:
-            idle = 0.0
-            yield ": rendering\n\n"
+
+
+def _last_event(header: str) -> tuple[int | None, int]:
+    match = re.fullmatch(r"(\d+)-(\d+)", header.strip())
+    return (int(match[1]), int(match[2])) if match else (None, 0)
 
 
 def estimate_cost(studio: Studio, film_dir: Path) -> dict[str, Any]:
