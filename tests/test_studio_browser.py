@@ -4,15 +4,17 @@ new film; a second tab holding the old storyboard cannot overwrite the save.
 
 Needs Debian's `chromium` (/usr/bin/chromium) and the `playwright` package (no browser download): without
 them the test is skipped. Screenshots of the panels, a card being edited and the render's progress go to
-docs/studio/."""
+the folder named by STORYAGENT_SCREENSHOTS (`STORYAGENT_SCREENSHOTS=docs/studio` refreshes the README's),
+else to the test's temporary folder."""
 
 from __future__ import annotations
 
 import contextlib
 import copy
 import json
-import shutil
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +26,7 @@ from storyagent.storyboard import Storyboard
 from tests.helpers.hosted import three_shot_board, write_board
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "studio"
+SCREENSHOTS = Path(os.environ.get("STORYAGENT_SCREENSHOTS") or tempfile.mkdtemp(prefix="studio-screenshots-"))
 SIZE = {"width": 256, "height": 144, "fps": 12}
 
 try:
@@ -223,8 +225,3 @@ def lambda_has(name: str):
     return re.compile(rf"(^|\s){re.escape(name)}(\s|$)")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _no_leftover_screenshots_dir() -> Iterator[None]:
-    yield
-    if SCREENSHOTS.exists() and not any(SCREENSHOTS.iterdir()):
-        shutil.rmtree(SCREENSHOTS)
