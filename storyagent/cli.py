@@ -527,6 +527,20 @@ def status(folder: FilmFolder = Path(".")) -> None:
               (f"; `storyagent render {escape(str(film_dir / 'storyboard.json'))}` brings the rest up to date" if stale else ""))
 
 
+@app.command(rich_help_panel="Make films")
+def reroll(
+    folder: FilmFolder,
+    shot_id: Annotated[str, typer.Argument(metavar="SHOT_ID", help="Id of the shot, e.g. north-1.", show_default=False)],
+) -> None:
+    """Ask a hosted generator for another take of one shot: the next `storyagent render` asks for it again
+    with another seed (and pays for it); the current clip is kept in shots/.takes/."""
+    from storyagent.run.status import film_folder
+    from storyagent.run.takes import reroll as another_take
+
+    take = another_take(film_folder(folder), shot_id)
+    out.print(f"shot {escape(shot_id)}: take {take + 1} is asked for at the next render")
+
+
 @app.command(rich_help_panel="Inspect and preview")
 def history(folder: FilmFolder = Path(".")) -> None:
     """List the runs in a film folder: when, what, how long, and what each built or reused."""

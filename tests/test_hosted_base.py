@@ -222,3 +222,16 @@ def test_a_users_price_file_overrides_the_table(tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv(prices.USER_PRICES)
         prices.price_table.cache_clear()
+
+
+def test_another_take_is_a_new_request_with_another_seed(fake, tmp_path):
+    job = job_for(tmp_path)
+    seeds = []
+    original = fake.create
+    fake.create = lambda clip: seeds.append(clip.seed) or original(clip)
+    list(quick().frames(job))
+    list(quick().frames(job))
+    assert fake.creates == ["walk"]
+    assert Ledger(tmp_path).next_take("walk") == 1
+    list(quick().frames(job))
+    assert fake.creates == ["walk", "walk"] and seeds[1] == seeds[0] + 1

@@ -1,6 +1,6 @@
 """The hosted generators as a user meets them on the command line: the estimate before, `make --dry-run`,
 `doctor` naming the keys set (never their values), and after a render `status`, `history`, `film.json`
-and `--log-json`, none of which holds the key."""
+and `--log-json`, none of which holds the key; then `reroll` asks for another take of one shot."""
 
 from __future__ import annotations
 
@@ -71,5 +71,12 @@ def test_after_a_render_the_spend_is_told_and_the_key_is_nowhere(tmp_path):
         assert "done video_" in status.stdout and "spent at providers so far: $1.20" in status.stdout
         history = storyagent("history", str(tmp_path), env=env)
         assert "1.20 (3 shots)" in history.stdout
+        creates = fake.count["create"]
+        again = storyagent("reroll", str(tmp_path), "wave", env=env)
+        assert "shot wave: take 2 is asked for at the next render" in again.stdout
+        assert list((tmp_path / "shots" / ".takes").glob("wave.*.take0.mp4")), "the first take was not kept"
+        made = storyagent("render", str(tmp_path / "storyboard.json"), "--quiet", env=env)
+        assert made.returncode == 0, made.stderr
+        assert fake.count["create"] == creates + 1, "another take asks for that shot alone"
     finally:
         fake.close()

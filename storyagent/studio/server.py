@@ -346,6 +346,13 @@ def create_app(root: Path, token: str, host: str, port: int, *, run_options: dic
         await run_in_threadpool(render_preview, studio, film_dir, shot, board)
         return json_response({"url": f"/api/films/{film}/files/{STUDIO_DIR}/preview-{shot}.mp4"})
 
+    async def reroll(request: Request) -> Response:
+        from storyagent.run.takes import reroll as another_take
+
+        film_dir = studio.film_dir(request.path_params["film"])
+        take = await run_in_threadpool(another_take, film_dir, shot_id(request))
+        return json_response({"take": take})
+
     async def render(request: Request) -> Response:
         film = request.path_params["film"]
         film_dir = studio.film_dir(film)
@@ -396,6 +403,7 @@ def create_app(root: Path, token: str, host: str, port: int, *, run_options: dic
         Route("/api/films/{film}/lint", lint_board, methods=["POST"]),
         Route("/api/films/{film}/shots/{shot}/keyframe.png", keyframe, methods=["GET"]),
         Route("/api/films/{film}/shots/{shot}/preview", preview, methods=["POST"]),
+        Route("/api/films/{film}/shots/{shot}/reroll", reroll, methods=["POST"]),
         Route("/api/films/{film}/render", render, methods=["POST"]),
         Route("/api/films/{film}/events", events, methods=["GET"]),
         Route("/api/films/{film}/estimate", estimate, methods=["GET"]),

@@ -294,7 +294,8 @@ class HostedRenderer(ShotRenderer):
         return Clip(
             shot_id=job.shot_id, model=self.model, prompt=shot_prompt(job.board, job.shot_id),
             seconds=plan_lengths(self.lengths(self.model), job.frames / job.fps), width=width, height=height,
-            seed=shot_seed(job.board, job.shot_id), first=frames.get("first"), last=frames.get("last"),
+            seed=shot_seed(job.board, job.shot_id) + (ledger.take(job.shot_id) if ledger else 0),
+            first=frames.get("first"), last=frames.get("last"),
             references=references, names={who: job.board.character(who).name for who in references}, ledger=ledger,
         )
 

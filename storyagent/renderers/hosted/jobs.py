@@ -168,6 +168,18 @@ class Ledger:
             session.merge(Remembered(key=key, provider=provider, value=value))
             session.commit()
 
+    # -- takes: a director asks a generator for another version of a shot ------------
+
+    def take(self, shot_id: str) -> int:
+        """Which take of the shot a generator is asked for: 0 until the director asks for another."""
+        return int(self.remembered(f"take:{shot_id}") or 0)
+
+    def next_take(self, shot_id: str) -> int:
+        with self.exclusive():
+            take = self.take(shot_id) + 1
+            self.remember(f"take:{shot_id}", "any", str(take))
+        return take
+
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         """Held by one worker of the film at a time (processes and threads alike), so that a thing made

@@ -28,6 +28,7 @@ const state = {
   bust: Date.now(),    // changes after each render so keyframes reload
   events: null,        // the EventSource of a running render
   previews: new Map(), // shot id -> preview url
+  paid: false,         // the film's renderer is a paid generator: shots can be re-rolled
 };
 
 // ---------------------------------------------------------------- server
@@ -618,6 +619,7 @@ function card(shot, i, j, level) {
   ),
   el("div", { class: "card-tools" },
     el("button", { class: "small", title: "Preview the shot (animatic)", text: "▶ Preview", "data-testid": `preview-${shot.id}`, onclick: (e) => { e.stopPropagation(); previewShot(shot.id, e.target); } }),
+    state.paid ? el("button", { class: "small", title: "Ask the generator for another take of this shot at the next render", text: "↻ Re-roll", "data-testid": `reroll-${shot.id}`, onclick: (e) => { e.stopPropagation(); reroll(shot.id, e.target); } }) : null,
     el("span", { class: "spacer" }),
     el("button", { class: "small", title: "Move left", text: "◀", disabled: j === 0, onclick: (e) => { e.stopPropagation(); moveShot({ scene: i, index: j }, { scene: i, index: j - 1 }); } }),
     el("button", { class: "small", title: "Move right", text: "▶", disabled: j === state.board.scenes[i].shots.length - 1, onclick: (e) => { e.stopPropagation(); moveShot({ scene: i, index: j }, { scene: i, index: j + 1 }); } }),
@@ -668,6 +670,16 @@ function card(shot, i, j, level) {
 
 function fmt(n) {
   return typeof n === "number" ? (Math.round(n * 10) / 10).toString() : "?";
+}
+
+async function reroll(id, button) {
+  const reply = await api(filmUrl(`shots/${encodeURIComponent(id)}/reroll`), { method: "POST" });
+  if (!reply.ok) {
+    status(`re-roll failed: ${errorText(reply)}`, "error");
+    return;
+  }
+  button.textContent = `↻ take ${reply.data.take + 1}`;
+  status(`shot ${id}: take ${reply.data.take + 1} is asked for at the next render`);
 }
 
 async function previewShot(id, button) {
@@ -862,6 +874,8 @@ async function loadBoard() {
   state.redo = [];
   state.typing = null;
   if (state.selection !== null && getAt(state.board, state.selection) === undefined) state.selection = null;
+  const estimate = await api(filmUrl("estimate"));
+  state.paid = Boolean(estimate.ok && estimate.data && !estimate.data.free);
 }
 
 async function save({ overwrite = null } = {}) {
@@ -992,8 +1006,10 @@ async function startRender() {
   }
   const estimate = await api(filmUrl("estimate"));
   if (estimate.ok && estimate.data && !estimate.data.free) {
-    const cost = estimate.data.total ?? estimate.data.cost ?? estimate.data.usd;
-    const text = cost !== undefined ? `This render is estimated at ${cost}. Start it?` : `Estimate: ${JSON.stringify(estimate.data)}. Start?`;
+    const e = estimate.data;
+    const cost = e.to_pay === null ? "an unknown amount (no price for this model)" : `about $${e.to_pay.toFixed(2)}`;
+    const text = `This render asks ${e.renderer} ${e.model} for ${e.shots_to_pay} of ${e.shots.length} shots: ${cost}.` +
+      (e.price_source ? `\n(${e.price_source})` : "") + "\nStart it?";
     if (!confirm(text)) return;
   }
   $("#dock").hidden = false;
