@@ -874,8 +874,14 @@ async function loadBoard() {
   state.redo = [];
   state.typing = null;
   if (state.selection !== null && getAt(state.board, state.selection) === undefined) state.selection = null;
-  const estimate = await api(filmUrl("estimate"));
-  state.paid = Boolean(estimate.ok && estimate.data && !estimate.data.free);
+  // Whether shots can be re-rolled: asked beside the board, so the board never waits for it.
+  api(filmUrl("estimate")).then((estimate) => {
+    const paid = Boolean(estimate.ok && estimate.data && !estimate.data.free);
+    if (paid !== state.paid) {
+      state.paid = paid;
+      renderBoard();
+    }
+  });
 }
 
 async function save({ overwrite = null } = {}) {
