@@ -60,6 +60,7 @@ LOCK = f"{STATE_DIR}/lock"
 OPTIONS = f"{STATE_DIR}/options.json"
 MADE_BY = f"{STATE_DIR}/made-by"
 STEM_CACHE = f"{STATE_DIR}/stems"
+CUE_CACHE = f"{STATE_DIR}/cues"
 SCRATCH = f"{STATE_DIR}/scratch"
 REMOTE_JOBS = f"{STATE_DIR}/remote.sqlite"
 REMOTE_CLIPS = f"{STATE_DIR}/remote"
@@ -70,7 +71,8 @@ def planning_dir(parent: Path, run_key: str) -> Path:
 
 
 # The folders storyagent writes artifacts into: the only places its clean-up looks.
-_WRITTEN = ("", CAST, VOICE, SHOTS, SHOT_THUMBS, KEYFRAMES, EDIT, STEMS, STATE_DIR, STEM_CACHE, REMOTE_CLIPS)
+_WRITTEN = ("", CAST, VOICE, SHOTS, SHOT_THUMBS, KEYFRAMES, EDIT, STEMS, STATE_DIR, STEM_CACHE, CUE_CACHE,
+            REMOTE_CLIPS)
 
 
 def key(kind: str, inputs: Any, version: str | int) -> str:

@@ -129,3 +129,26 @@ def test_a_stem_over_full_scale_is_held_under_it_there_and_nowhere_else():
     held = under_full_scale(stem, sr)
     assert np.max(np.abs(held)) <= 1.0
     assert np.array_equal(held[:23000], stem[:23000]) and np.array_equal(held[25100:], stem[25100:])
+
+
+def test_an_edit_that_moves_the_cues_synthesises_only_the_cues_it_changed(mixed, tmp_path, monkeypatch):
+    """A longer line moves every cue after it: the effects stem is made again from the cues kept by
+    the last mix, and sounds exactly as it would made from scratch."""
+    from storyagent.sound import mix as mixing
+    from storyagent.timeline import Timeline
+
+    timeline, result, _, _ = mixed
+    assert timeline.effects
+    shutil.copytree(result.mix.parent / "voice", tmp_path / "voice")
+    mix(timeline, small_board("en"), tmp_path)
+    moved = Timeline.model_validate({**timeline.model_dump(), "effects": [
+        effect.model_copy(update={"start": effect.start + 0.5}) for effect in timeline.effects]})
+    synthesised = []
+    real = mixing.render_cue
+    monkeypatch.setattr(mixing, "render_cue", lambda tag, *a, **k: synthesised.append(tag) or real(tag, *a, **k))
+    again = mix(moved, small_board("en"), tmp_path)
+    assert synthesised == []
+    fresh = tmp_path / "fresh"
+    shutil.copytree(result.mix.parent / "voice", fresh / "voice")
+    assert again.stems["effects"].read_bytes() == mix(moved, small_board("en"), fresh).stems["effects"].read_bytes()
+    assert synthesised  # from scratch, every cue is synthesised

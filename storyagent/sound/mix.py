@@ -31,6 +31,7 @@ from scipy.signal import resample_poly
 
 from storyagent import cache
 from storyagent.cache import (
+    CUE_CACHE,
     STEM_CACHE,
     atomic_path,
     key,
@@ -123,8 +124,9 @@ def render_stems(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: i
     if "music" not in stems:
         sections, synth = render_sections(timeline, sr, seed=seed, synth=synth, midi_path=midi_path)
         tracks["music"] = Track([round(s.start * sr) for s in timeline.music], sections, lead=round(CROSSFADE * sr))
+    cues = CueCache(midi_path.parent / CUE_CACHE)
     if "effects" not in stems:
-        tracks["effects"] = effects_track(timeline, board, sr, seed)
+        tracks["effects"] = effects_track(timeline, board, sr, seed, cues)
     meters = {name: LoudnessMeter(sr) for name in tracks}
     stems |= {name: Scratch(scratch / f"{name}.raw") for name in tracks}
     for start, end in blocks(n, round(BLOCK * sr)):
@@ -134,6 +136,8 @@ def render_stems(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: i
             meters[name].add(block)
     lufs |= {name: meter.integrated() for name, meter in meters.items()}
     cache.keep({name: (stems[name].path, lufs[name]) for name in ("music", "effects")})
+    if "effects" in tracks:
+        cues.keep_only_used()
     return stems, lufs, synth
 
 
@@ -185,6 +189,37 @@ class StemCache:
         return self.folder / f"{stem}.raw", self.folder / f"{stem}.json"
 
 
+class CueCache:
+    """Each effect cue and ambience bed as `render_cue` made it, by what it is made from (tag, length,
+    rate, variation), wherever it sits in the film. An edit that moves the timeline moves most cues
+    without changing them, and the whole effects stem must be made again: the cues it already had are
+    read back instead of synthesised (measured: most of the effects stem's time on the default film).
+    The cache holds the last mix's cues only."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.used = folder, set()
+
+    def render(self, tag: str, seconds: float, sr: int, seed: int) -> np.ndarray | None:
+        path = self.folder / f"{key('cue', [tag, seconds, sr, seed], sound_code_version())}.npy"
+        self.used |= {path.name, seal_path(path).name}
+        if reusable(path):
+            return np.load(path)
+        audio = render_cue(tag, seconds, sr, seed=seed)
+        if audio is not None:  # an unknown tag is warned about on every mix, so it is never kept
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp, open(tmp, "wb") as out:
+                np.save(out, audio)
+            seal(path)
+        return audio
+
+    def keep_only_used(self) -> None:
+        if self.folder.is_dir():
+            for old in self.folder.iterdir():
+                # another mix's cues and their seals; a hidden file being written is left alone
+                if old.name not in self.used and (not old.name.startswith(".") or old.name.endswith(".seal")):
+                    old.unlink(missing_ok=True)
+
+
 def voice_track(timeline: Timeline, sr: int, film_dir: Path) -> Track:
     placements = sorted(timeline.voice, key=lambda p: p.start)
 
@@ -196,13 +231,15 @@ def voice_track(timeline: Timeline, sr: int, film_dir: Path) -> Track:
     return Track([round(p.start * sr) for p in placements], lines())
 
 
-def effects_track(timeline: Timeline, board: Storyboard, sr: int, seed: int = 0) -> Track:
+def effects_track(timeline: Timeline, board: Storyboard, sr: int, seed: int = 0,
+                  cache: CueCache | None = None) -> Track:
     placements = sorted(timeline.effects + ambience_placements(timeline, board), key=lambda p: p.start)
+    render = cache.render if cache is not None else lambda tag, seconds, sr, seed: render_cue(tag, seconds, sr, seed=seed)
 
     def cues():
         for placement in placements:
             variation = _seed(seed, placement.shot_id, placement.tag)
-            audio = render_cue(placement.tag, placement.duration, sr, seed=variation)
+            audio = render(placement.tag, placement.duration, sr, variation)
             if audio is None:  # an unknown tag: warned about, heard as nothing
                 audio = np.zeros(0)
             elif placement.ambience:
