@@ -171,3 +171,18 @@ def test_render_shot_pass_matte_writes_a_lossless_mkv_and_its_layout(tmp_path: P
     assert len(ShotLayout.load(tmp_path / "shot.layout.json").frames) == 12
     refused = storyagent("render-shot", str(path), "two", "--pass", "matte", "-o", "m.mp4", cwd=tmp_path)
     assert refused.returncode != 0 and "mkv" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_path_op_skia_gives_up_on_is_measured_by_its_cut_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Met on a director's edit of the default film: skia.Op raised 'Failed to apply op' and the shot failed."""
+    import skia
+
+    from storyagent.renderers.animatic import measure
+
+    def gives_up(*args: object) -> skia.Path:
+        raise RuntimeError("Failed to apply op")
+
+    monkeypatch.setattr(measure.skia, "Op", gives_up)
+    outline = skia.Path.Rect(skia.Rect.MakeLTRB(0, 0, 10, 10))
+    found = measure._on_frame(outline, skia.Matrix(), skia.Rect.MakeLTRB(5, -100, 100, 100), skia.Matrix.Scale(2, 2))
+    assert (found.left(), found.top(), found.right(), found.bottom()) == (10, 0, 20, 20)

@@ -116,7 +116,10 @@ def _on_frame(outline: skia.Path, figure_to_layer: skia.Matrix, clip: skia.Rect 
         bounds = path.computeTightBounds()
         if not bounds.intersect(clip):  # (clip rects reach far past the figure: path ops want near numbers)
             return skia.Rect.MakeEmpty()
-        path = skia.Op(path, skia.Path.Rect(bounds), skia.PathOp.kIntersect_PathOp)
+        try:
+            path = skia.Op(path, skia.Path.Rect(bounds), skia.PathOp.kIntersect_PathOp)
+        except RuntimeError:  # skia's path ops give up on some near-degenerate outlines: the cut bounds are near enough
+            path = skia.Path.Rect(bounds)
     return _moved(path, layer_to_frame).computeTightBounds()
 
 
