@@ -450,6 +450,7 @@ def studio(
 
     import uvicorn
 
+    from storyagent.run import stages
     from storyagent.studio import create_app
 
     root = folder.parent if folder.is_file() else folder
@@ -467,6 +468,7 @@ def studio(
         raise StoryagentError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port (0 takes any free one)") from None
     port = listener.getsockname()[1]
     app_ = create_app(root.resolve(), token, host, port)
+    stages.keep_shot_workers()  # render after render in this process: an edited shot never waits for workers to start
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?token={token}"
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -492,9 +494,7 @@ def studio(
         Server(config).run(sockets=[listener])
     finally:
         listener.close()
-        stages = sys.modules.get("storyagent.run.stages")
-        if stages is not None:  # a render still running: stop its shot workers with the studio
-            stages.stop_shot_pool()
+        stages.stop_shot_pool()  # the kept workers, and a render still running, stop with the studio
     out.print("studio stopped", highlight=False)
 
 

@@ -23,3 +23,21 @@ def test_ray_executor_renders_every_shot_into_the_film_folder(tmp_path: Path) ->
     assert built and len(clips) == len(built)
     assert all(clip.stat().st_size > 0 for clip in clips)
     assert (out / "film.mp4").is_file()
+
+
+def test_kept_shot_workers_outlive_a_run_and_start_again_for_other_options(monkeypatch) -> None:
+    """The studio renders again and again in one process: its workers stay warm, unless the options change."""
+    from storyagent.renderers.animatic.renderer import AnimaticRenderer
+    from storyagent.run import stages
+    from storyagent.run.options import RunOptions
+
+    monkeypatch.setattr(stages, "_kept", True)
+    try:
+        first = stages.shot_executor(RunOptions(jobs=1), AnimaticRenderer)
+        stages.close_shot_pool()
+        assert stages.shot_executor(RunOptions(jobs=1), AnimaticRenderer) is first
+        assert stages.shot_executor(RunOptions(jobs=2), AnimaticRenderer) is not first
+    finally:
+        monkeypatch.setattr(stages, "_kept", False)
+        stages.close_shot_pool()
+    assert stages._executor is None

@@ -5,12 +5,13 @@ derives, so the folder is the same whoever runs it."""
 
 from __future__ import annotations
 
+import atexit
 import functools
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import BrokenExecutor, Executor, Future
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -140,13 +141,38 @@ def _sound_bytes(timeline: Timeline) -> int:
 
 _executor: Executor | None = None
 _executor_lock = threading.Lock()  # shot branches run in parallel threads: create the workers once
+_kept = False  # see keep_shot_workers
+
+
+def keep_shot_workers() -> None:
+    """For a process that runs render after render (the studio): the local shot workers stay up between
+    runs, so an edit of one shot does not wait for new processes to start and import the renderer."""
+    global _kept
+    if not _kept:
+        atexit.register(_stop_kept)  # before the interpreter tears down what the pool's threads use
+    _kept = True
+
+
+def _stop_kept() -> None:
+    global _kept
+    _kept = False
+    close_shot_pool()
 
 
 def shot_executor(options: RunOptions, renderer: type[ShotRenderer]) -> Executor:
     """The run's shot workers: local processes, or Ray tasks with --executor ray."""
     global _executor
     with _executor_lock:
+        if _executor is not None and not _fits(_executor, options):  # workers kept from a run with other options
+            _executor.shutdown(wait=True, cancel_futures=True)
+            _executor = None
         return _executor or _start_executor(options, renderer)
+
+
+def _fits(executor: Executor, options: RunOptions) -> bool:
+    if not isinstance(executor, ProcessPoolExecutor):
+        return options.executor == "ray"
+    return options.executor == "local" and executor._max_workers == options.jobs and not executor._broken
 
 
 def _start_executor(options: RunOptions, renderer: type[ShotRenderer]) -> Executor:
@@ -171,8 +197,10 @@ def stop_shot_pool() -> None:
 
 
 def close_shot_pool() -> None:
+    """The run is over: its shot workers stop, unless they are kept warm (`keep_shot_workers`) and whole."""
     global _executor
-    if _executor is not None:
+    warm = _kept and isinstance(_executor, ProcessPoolExecutor) and not _executor._broken
+    if _executor is not None and not warm:
         _executor.shutdown(wait=True, cancel_futures=True)
         _executor = None
 
