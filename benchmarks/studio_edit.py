@@ -69,9 +69,11 @@ def main() -> None:
     length = json.loads((film_dir / "film.json").read_text())["duration"]
     print(f"full make: {full:.1f} s for a {length:.1f} s film ({full / length:.2f}x its length)")
 
-    from storyagent.run.stages import keep_shot_workers
+    from storyagent.run.options import RunOptions
+    from storyagent.run.stages import keep_shot_workers, warm_shot_workers
 
     keep_shot_workers()  # as `storyagent studio` does
+    warm_shot_workers(RunOptions())
     token = "benchmark"
     client = TestClient(create_app(film_dir, token, "127.0.0.1", 8765), base_url="http://127.0.0.1:8765")
     headers = {"X-Storyagent-Token": token}

@@ -451,6 +451,7 @@ def studio(
     import uvicorn
 
     from storyagent.run import stages
+    from storyagent.run.options import RunOptions
     from storyagent.studio import create_app
 
     root = folder.parent if folder.is_file() else folder
@@ -469,6 +470,7 @@ def studio(
     port = listener.getsockname()[1]
     app_ = create_app(root.resolve(), token, host, port)
     stages.keep_shot_workers()  # render after render in this process: an edited shot never waits for workers to start
+    stages.warm_shot_workers(RunOptions())
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?token={token}"
     if host not in ("127.0.0.1", "localhost", "::1"):

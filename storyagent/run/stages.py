@@ -153,6 +153,17 @@ def keep_shot_workers() -> None:
     _kept = True
 
 
+def warm_shot_workers(options: RunOptions) -> None:
+    """Start the kept shot workers now, each loading the animatic, so the first render does not wait for them."""
+    executor = shot_executor(options, RENDERERS.get("animatic"))
+    for _ in range(options.jobs):
+        executor.submit(_load_animatic)
+
+
+def _load_animatic() -> None:
+    import storyagent.renderers.animatic.renderer  # noqa: F401  (a worker's first shot pays this import otherwise)
+
+
 def _stop_kept() -> None:
     global _kept
     _kept = False
