@@ -368,15 +368,14 @@ class _Session:
         tries of 120 s took 363 s). A 400 in structured mode is the caller's to handle."""
         import openai
 
-        started = time.monotonic()
-        deadline = started + self.options.timeout
+        deadline = time.monotonic() + self.options.timeout
         attempt = 0
         while True:
             try:
                 return self._before(deadline, call, **request)
             except openai.APITimeoutError:  # it was given what was left of the deadline
                 raise LLMError(f"the LLM server at {self.base_url} did not answer within "
-                               f"{_seconds(time.monotonic() - started)} s{_tries(attempt + 1)}; "
+                               f"{_seconds(self.options.timeout)} s{_tries(attempt + 1)}; "
                                "try a smaller model or a longer timeout") from None
             except openai.APIConnectionError:
                 error: LLMError = LLMError(f"cannot reach the LLM server at {self.base_url}; is it running? "
