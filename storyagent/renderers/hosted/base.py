@@ -26,7 +26,7 @@ import io
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -125,6 +125,30 @@ class Transient(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """The seconds a busy provider asks to wait: Retry-After-Ms, else Retry-After (seconds or an HTTP date);
+    None when it says nothing readable (the renderer's own backoff applies)."""
+    from email.utils import parsedate_to_datetime
+
+    headers = headers or {}
+    if millis := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    text = headers.get("retry-after")
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(text).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
 
 
 class Rejected(Exception):

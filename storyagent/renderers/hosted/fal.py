@@ -36,6 +36,7 @@ from storyagent.renderers.hosted.base import (
     Lengths,
     Rejected,
     Transient,
+    retry_after,
 )
 from storyagent.renderers.hosted.jobs import Ledger, RemoteState
 from storyagent.renderers.prompts import NEGATIVE_PROMPT
@@ -360,7 +361,7 @@ def _sorted(response: Any, what: str, finished: bool) -> Exception:
     if _refused(body, response):
         return Rejected(detail)
     if status in (408, 409, 429) or status >= 500:
-        return Transient(f"{what}: fal answered {status} ({detail})", retry_after=_retry_after(response))
+        return Transient(f"{what}: fal answered {status} ({detail})", retry_after=retry_after(response.headers))
     if status in (401, 403):
         return BackendError(f"{what}: fal refused the key ({status}); check FAL_KEY")
     if finished:
@@ -397,21 +398,6 @@ def _refused(body: Any, response: Any) -> bool:
     return POLICY in typed or POLICY in (kind, response.headers.get("x-fal-error-type"))
 
 
-def _retry_after(response: Any) -> float | None:
-    """Retry-After in seconds: a number of seconds or an HTTP date."""
-    from email.utils import parsedate_to_datetime
-
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 @functools.cache

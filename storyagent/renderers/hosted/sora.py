@@ -23,9 +23,7 @@ import io
 import itertools
 import logging
 import tempfile
-import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,11 +33,10 @@ from PIL import Image
 from storyagent import cache
 from storyagent.errors import BackendError
 from storyagent.media.video import write_clip
-from storyagent.renderers.hosted.base import Clip, HostedRenderer, JobStatus, Lengths, Rejected, Transient
+from storyagent.renderers.hosted.base import Clip, HostedRenderer, JobStatus, Lengths, Rejected, Transient, retry_after
 from storyagent.renderers.hosted.jobs import Ledger, RemoteState
 
 if TYPE_CHECKING:
-    import httpx2
     from openai import APIStatusError, OpenAI
 
 log = logging.getLogger(__name__)
@@ -185,7 +182,7 @@ class SoraAPI:
         except openai.RateLimitError as error:
             if error.code == "insufficient_quota":  # waiting will not bring money
                 raise BackendError(f"sora, {what}: {self._said(error)}") from None
-            raise Transient(f"{what}: too many requests (429)", _retry_after(error.response.headers)) from None
+            raise Transient(f"{what}: too many requests (429)", retry_after(error.response.headers)) from None
         except openai.APITimeoutError:
             raise Transient(f"{what}: no answer in {TIMEOUT:g} s") from None
         except openai.APIConnectionError:
@@ -220,23 +217,6 @@ def _refusal(*words: str | None) -> bool:
     return any(refused in (word or "").lower() for word in words for refused in REFUSALS)
 
 
-def _retry_after(headers: httpx2.Headers) -> float | None:
-    """Seconds to wait, from Retry-After-Ms, else Retry-After (seconds or an HTTP date)."""
-    if millis := headers.get("retry-after-ms"):
-        try:
-            return float(millis) / 1000
-        except ValueError:
-            pass
-    text = headers.get("retry-after")
-    if not text:
-        return None
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(text).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
 
 
 def sheet_clip(sheet: bytes) -> bytes:

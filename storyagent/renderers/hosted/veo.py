@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from storyagent.errors import BackendError
-from storyagent.renderers.hosted.base import Clip, HostedRenderer, JobStatus, Lengths, Rejected, Transient
+from storyagent.renderers.hosted.base import Clip, HostedRenderer, JobStatus, Lengths, Rejected, Transient, retry_after
 from storyagent.renderers.hosted.jobs import RemoteState
 
 T = TypeVar("T")
@@ -173,7 +173,7 @@ class VeoProvider:
     def _client_error(self, error: Any) -> Exception:
         message = self._clean(error.message or str(error.details))
         if error.code == 429:
-            return Transient(f"veo is busy (HTTP 429): {message}", _retry_after(error.response))
+            return Transient(f"veo is busy (HTTP 429): {message}", retry_after(getattr(error.response, "headers", None)))
         if error.code in (401, 403):
             return BackendError(f"veo refused the API key (HTTP {error.code} {error.status or ''}): {message}. Veo runs on "
                                 "Google's Agent Platform (Vertex AI): set GOOGLE_API_KEY to a key of a project with "
@@ -212,9 +212,3 @@ def _empty(response: Any) -> JobStatus:
     return JobStatus(state=RemoteState.FAILED, detail="the operation finished without a video")
 
 
-def _retry_after(response: Any) -> float | None:
-    value = getattr(response, "headers", {}).get("retry-after") if response is not None else None
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: the renderer's own backoff applies
