@@ -83,8 +83,10 @@ def key(kind: str, inputs: Any, version: str | int) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """A file's content, as a key input (a reference image the director swapped, say)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:KEY_LENGTH]
+    """A file's content, as a key input (a reference image the director swapped, say). Read in chunks:
+    a long film's mix is digested without holding it."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()[:KEY_LENGTH]
 
 
 def source_version(*paths: str | os.PathLike[str]) -> str:

@@ -471,6 +471,7 @@ def studio(
     app_ = create_app(root.resolve(), token, host, port)
     stages.keep_shot_workers()  # render after render in this process: an edited shot never waits for workers to start
     stages.warm_shot_workers(RunOptions())
+    stages.warm_stages()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/?token={token}"
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -203,8 +203,15 @@ def write_clip_pieces(frames: Iterable[np.ndarray], pieces: Sequence[tuple[Path,
     """Encode consecutive runs of frames as clips of their own (each `(path,
     frame count)`), then join them without re-encoding into `joined`, which
     appears last: when it exists, every piece does too."""
+    write_runs(frames, pieces, fps, width, height, Path(joined).name)
+    return join_clips([path for path, _ in pieces], joined)
+
+
+def write_runs(frames: Iterable[np.ndarray], runs: Sequence[tuple[Path, int]], fps: int, width: int, height: int,
+               what: str) -> None:
+    """Encode consecutive runs of frames as clips of their own, each `(path, frame count)`."""
     frames = iter(frames)
-    for path, count in pieces:
+    for path, count in runs:
         shown = 0
 
         def counted(count: int = count) -> Iterator[np.ndarray]:
@@ -216,8 +223,7 @@ def write_clip_pieces(frames: Iterable[np.ndarray], pieces: Sequence[tuple[Path,
         write_clip(counted(), path, fps, width, height)
         if shown < count:
             Path(path).unlink()
-            raise RenderError(f"{Path(joined).name}: the renderer gave {shown} frames for {path.name}, which needs {count}")
-    return join_clips([path for path, _ in pieces], joined)
+            raise RenderError(f"{what}: the renderer gave {shown} frames for {path.name}, which needs {count}")
 
 
 def join_clips(clips: Sequence[Path], out: str | os.PathLike[str]) -> Path:

@@ -60,6 +60,9 @@ class RenderJob(BaseModel):
     renderer: str
     options: dict[str, Any] = Field(default_factory=dict, description="The renderer's options, as its Options model dumps them.")
     out: Path = Field(description="The clip to write.")
+    span: tuple[int, int] | None = Field(
+        default=None, description="Frames [first, end) this task draws and encodes, for a renderer that draws frames "
+        "apart; the render stage joins the spans into the clip. None: the whole shot, into its clip.")
 
 
 class ShotRenderer(Backend, Protocol):
@@ -74,6 +77,9 @@ class ShotRenderer(Backend, Protocol):
     reads_speech: ClassVar[bool] = False
     # The pre-vis keyframes it starts from ("first", "last"): a director's replacement image goes into the cache key.
     starts_from: ClassVar[tuple[str, ...]] = ()
+    # It draws each frame from the job alone, nothing carried over from the frame before: a shot is drawn in
+    # spans on several workers at once, and `frames` takes the frame to start from.
+    draws_frames_apart: ClassVar[bool] = False
 
     @classmethod
     def price(cls, options: Any, seconds: float) -> ShotPrice | None:
@@ -82,7 +88,10 @@ class ShotRenderer(Backend, Protocol):
 
     def __init__(self, options: Any) -> None: ...
 
-    def frames(self, job: ShotJob) -> Iterator[np.ndarray]: ...
+    def frames(self, job: ShotJob) -> Iterator[np.ndarray]:
+        """The shot's frames, first to last. A renderer that `draws_frames_apart` takes `start` too, and
+        gives the frames from that one on."""
+        ...
 
     def layout(self, job: ShotJob) -> ShotLayout:
         """Where the camera and every figure are in each frame `frames` gives (see `renderers.layout`)."""

@@ -185,6 +185,7 @@ def edit_node(state: FilmState) -> dict[str, Any]:
 
     film = stages.edit_stage(_board(state), timeline, clips, state["mix"], film_dir, _options(state),
                              progress=frames_done)
+    writer({"stage": "edit", "event": "film", "film": _stored(film)})  # it plays from now: the exports follow
     return {"film": _stored(film)}
 
 

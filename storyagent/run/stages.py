@@ -164,6 +164,33 @@ def _load_animatic() -> None:
     import storyagent.renderers.animatic.renderer  # noqa: F401  (a worker's first shot pays this import otherwise)
 
 
+def warm_stages(language: str = "en") -> threading.Thread:
+    """In the background, load what a render runs in this process: the graph, the mix, the editor, the
+    exporters, and the voice engine (by saying one word), so the first render after an edit does not pay
+    for them (measured on the default film: about 1.5 s of a 6 s re-render)."""
+    thread = threading.Thread(target=_warm, args=(language,), name="warm-stages", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(language: str) -> None:
+    import storyagent.edit.assemble  # noqa: F401
+    import storyagent.export.manifest  # noqa: F401
+    import storyagent.run.graph  # noqa: F401
+    import storyagent.sound.mix  # noqa: F401
+    from storyagent.export import EXPORTERS
+    from storyagent.storyboard import Voice
+    from storyagent.voice import choose_engine, get_narrator
+
+    for name in EXPORTERS.names():
+        EXPORTERS.get(name)
+    try:
+        engine = choose_engine(language)  # a free engine: a paid one is never chosen unasked
+        get_narrator(engine).synthesize("Ready.", Voice(engine=engine), language)
+    except StoryagentError:
+        pass  # no engine speaks here: the voice stage says so when a render needs one
+
+
 def _stop_kept() -> None:
     global _kept
     _kept = False
@@ -300,6 +327,8 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
     if _clip_whole(timeline, shot_id, clip, renderer.stages_shots):
         catalogue.record(film_dir, run_id, "shot", shot_id, "reused", key=key, path=clip)
         return clip, 0.0
+    from storyagent.edit.assemble import shot_parts
+
     started = time.perf_counter()
     frames = timeline.frames(timeline.shot(shot_id).duration)
     job = RenderJob(
@@ -310,20 +339,29 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         renderer=renderer.name,
         options=settings.model_dump(mode="json"),
         out=clip,
-    ).model_dump_json()
+    )
+    parts = shot_parts(timeline, shot_id, clip)
+    spans = parts.spans() if renderer.draws_frames_apart else [(0, frames)]
+    tasks = [job.model_dump_json()] if len(spans) == 1 else [job.model_copy(update={"span": span}).model_dump_json()
+                                                              for span in spans]
     executor = shot_executor(options, renderer)
     if options.executor == "ray":
         from storyagent.run.executors import render_clip_files
 
-        future = executor.submit(render_clip_files, render_clip, job)
+        futures = [executor.submit(render_clip_files, render_clip, task) for task in tasks]
     else:
-        future = executor.submit(render_clip, job)
+        futures = [executor.submit(render_clip, task) for task in tasks]
     try:
-        result = _result_watching(future, film_dir, shot_id, key, report) if renderer.price(settings, 1.0) else future.result()
-        if isinstance(result, dict):  # files from a Ray worker; the clip goes last, as a local worker writes it
-            for name in sorted(result, key=lambda name: name == clip.name):
-                write_bytes_atomic(clip.parent / name, result[name])
+        for future in futures:
+            result = _result_watching(future, film_dir, shot_id, key, report) if renderer.price(settings, 1.0) else future.result()
+            if isinstance(result, dict):  # files from a Ray worker; the clip goes last, as a local worker writes it
+                for name in sorted(result, key=lambda name: name == clip.name):
+                    write_bytes_atomic(clip.parent / name, result[name])
+        if len(spans) > 1:
+            parts.join_spans(spans)
     except Exception as error:
+        for future in futures:
+            future.cancel()
         catalogue.record(film_dir, run_id, "shot", shot_id, "failed", key=key)
         raise _shot_failure(error, shot_id, renderer.name, film_dir) from None
     seconds = time.perf_counter() - started
@@ -402,20 +440,27 @@ def _exactly(frames: Iterable[np.ndarray], count: int, shot_id: str, renderer: s
 
 def render_clip(job: str) -> str:
     """Runs in a worker process: draw the shot's frames and encode them as they
-    come, in the pieces the editor will cut the shot into. `job` is a RenderJob as JSON."""
+    come, in the pieces the editor will cut the shot into. `job` is a RenderJob as JSON; for one span of
+    the shot, its frames are encoded into that span's runs, which the render stage joins."""
     from storyagent.edit.assemble import ShotParts
 
     task = RenderJob.model_validate_json(job)
     shot = task.shot
     renderer = get_renderer(task.renderer, **task.options)
-    if renderer.stages_shots:  # written first: the clip, written last, is what says the shot is done
+    first, end = task.span or (0, shot.frames)
+    if renderer.stages_shots and first == 0:  # written first: the clip, written last, is what says the shot is done
         layout = renderer.layout(shot)
         if len(layout.frames) != shot.frames:
             raise RenderError(f"shot {shot.shot_id}: the {task.renderer} renderer's layout track has "
                               f"{len(layout.frames)} frames, not the {shot.frames} asked for")
         cache.seal(layout.save(layout_path(task.out)))
-    frames = _exactly(renderer.frames(shot), shot.frames, shot.shot_id, task.renderer)
-    ShotParts(task.out, *task.edges, shot.frames).write(frames, shot.fps, shot.width, shot.height)
+    parts = ShotParts(task.out, *task.edges, shot.frames)
+    if task.span is None:
+        parts.write(_exactly(renderer.frames(shot), shot.frames, shot.shot_id, task.renderer), shot.fps, shot.width,
+                    shot.height)
+    else:
+        frames = _exactly(renderer.frames(shot, first), shot.frames - first, shot.shot_id, task.renderer)
+        parts.write_span(frames, first, end, shot.fps, shot.width, shot.height)
     return str(task.out)
 
 
@@ -423,9 +468,12 @@ def render_clip(job: str) -> str:
 
 
 def sound_stage(board: Storyboard, timeline: Timeline, film_dir: Path, options: RunOptions) -> dict[str, Path]:
+    from storyagent.edit.assemble import encode_soundtrack
     from storyagent.sound.mix import mix
 
     result = mix(timeline, board, film_dir, seed=options.seed)
+    # Encoded here, beside the shots still rendering, so the edit that follows only copies it.
+    encode_soundtrack(result.mix, timeline, film_dir / cache.EDIT)
     return {"mix": result.mix, **result.stems}
 
 

@@ -383,6 +383,7 @@ class AnimaticRenderer(ShotRenderer):
     name = "animatic"
     stages_shots = True
     reads_speech = True
+    draws_frames_apart = True
     version = source_version(Path(__file__).parent)
 
     def __init__(self, options: NoOptions) -> None:
@@ -396,11 +397,11 @@ class AnimaticRenderer(ShotRenderer):
             self._staged = key, ShotScene.build(job.board, job.shot_id, job.width, job.height, job.frames / job.fps)
         return self._staged[1]
 
-    def frames(self, job: ShotJob) -> Iterator[np.ndarray]:
+    def frames(self, job: ShotJob, start: int = 0) -> Iterator[np.ndarray]:
         scene = replace(self.scene(job), speech=tuple(job.speech))  # speech moves mouths, never the staging
         pixels = np.zeros((job.height, job.width, 4), np.uint8)
         surface = skia.Surface(pixels, colorType=skia.kRGBA_8888_ColorType, alphaType=skia.kPremul_AlphaType)
-        for i in range(job.frames):
+        for i in range(start, job.frames):
             with surface as canvas:
                 canvas.resetMatrix()
                 scene.draw(canvas, i / job.fps)

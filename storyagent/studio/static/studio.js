@@ -970,6 +970,12 @@ function onEvent(event) {
   }
   if (kind === "up-to-date") renderState.textContent = "up to date: nothing to make again";
   if (kind === "notice") status(event.message);
+  if (kind === "film") {
+    // The new film plays from here; the exports are still being written and are listed when the render ends.
+    state.filmShown = true;
+    state.bust = Date.now();
+    loadPlayer(event.film, false);
+  }
   if (!stage) return;
   const row = stageRow(stage);
   const bar = row.querySelector("progress");
@@ -1019,6 +1025,7 @@ async function startRender() {
     if (!confirm(text)) return;
   }
   $("#dock").hidden = false;
+  state.filmShown = false;
   progressView();
   $("#render").disabled = true;
   $("#render").textContent = "● Rendering…";
@@ -1058,17 +1065,18 @@ function finishRender(event) {
   state.previews.clear();
   renderBoard();
   renderSide();
-  loadPlayer(event.film || "film.mp4");
+  if (state.filmShown) showExports();  // the player has this render's film already: it is not interrupted
+  else loadPlayer(event.film || "film.mp4");
 }
 
-async function loadPlayer(film = "film.mp4") {
+async function loadPlayer(film = "film.mp4", withExports = true) {
   $("#dock").hidden = false;
   const video = $("#player");
   video.replaceChildren();
   video.src = fileUrl(film, true);
   video.append(el("track", { kind: "subtitles", label: state.board.language === "zh" ? "中文" : "English", srclang: state.board.language || "en", src: fileUrl("subtitles.vtt", true), default: true }));
   video.load();
-  await showExports();
+  if (withExports) await showExports();
 }
 
 async function showExports() {
