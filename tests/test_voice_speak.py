@@ -79,6 +79,33 @@ def test_an_edited_line_is_the_only_one_spoken_again(spoken_en, tmp_path):
     assert changed == [False, False, False, True]
 
 
+def test_a_sentence_added_to_a_line_is_the_only_sentence_said_again(tmp_path, monkeypatch):
+    board = cast_voices(small_board("en"), "espeak")
+    speak_lines(board, tmp_path / "edited")
+    line = next(line for shot in board.shots() for line in shot.lines)
+    line.text += " The ice was thin."
+    said = []
+    real = speak.get_narrator
+
+    def counting(name):
+        narrator = real(name)
+        synthesize = narrator.synthesize
+        narrator.synthesize = lambda text, *args: said.append(text) or synthesize(text, *args)
+        return narrator
+
+    monkeypatch.setattr(speak, "get_narrator", counting)
+    edited = speak_lines(board, tmp_path / "edited")
+    assert said == ["The ice was thin."]
+    fresh = speak_lines(board, tmp_path / "fresh")
+    every = [sentence for shot in board.shots() for line in shot.lines for sentence in split_sentences(line.text)]
+    assert said[1:] == every, "a new folder says every sentence"
+    # espeak's timing varies a little with what it said before: the same speech, not the same bytes.
+    assert edited[0].duration == pytest.approx(fresh[0].duration, abs=0.01)
+    assert [s.text for s in edited[0].sentences] == [s.text for s in fresh[0].sentences]
+    kept = list((tmp_path / "edited" / ".storyagent" / "sentences").glob("*.wav"))
+    assert len(kept) == len(set(every)), "the cache holds the storyboard's sentences only"
+
+
 def test_the_voice_stage_reads_the_cast_voices_and_casts_nothing(spoken_en, monkeypatch):
     out, first = spoken_en
     cast = cast_voices(small_board("en"), "espeak")

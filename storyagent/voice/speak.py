@@ -4,6 +4,8 @@ Each sentence is synthesised on its own and the sentences joined with a
 breath, so sentence timings (for subtitles) are exact rather than guessed.
 A line's audio is named by the hash of its text, voice, engine and language:
 a re-run, or an edit elsewhere in the storyboard, re-speaks nothing it heard before.
+So is each sentence as the engine said it: editing one sentence of a line
+says only that sentence again.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.cache import VOICE, reusable, seal, write_bytes_atomic
+from storyagent.cache import SENTENCE_CACHE, VOICE, reusable, seal, seal_path, write_bytes_atomic
 from storyagent.errors import VoiceError
-from storyagent.media.audio import write_wav
+from storyagent.media.audio import read_wav, write_wav
 from storyagent.storyboard import NARRATOR, Storyboard, Voice
 from storyagent.voice import Narrator, get_narrator, voice_key
 
@@ -127,15 +129,17 @@ def level(audio: np.ndarray, sr: int, target_lufs: float = LINE_LOUDNESS) -> np.
     return audio.astype(np.float32)
 
 
-def speak_text(narrator: Narrator, text: str, voice: Voice, language: str) -> tuple[np.ndarray, int, list[Sentence]]:
-    """One line as audio: sentences spoken one by one, trimmed, joined with breaths."""
+def speak_text(narrator: Narrator, text: str, voice: Voice, language: str,
+               said: Path | None = None) -> tuple[np.ndarray, int, list[Sentence]]:
+    """One line as audio: sentences spoken one by one, trimmed, joined with breaths. With `said`, a
+    folder, each sentence the engine says is kept there and not said again."""
     pieces: list[np.ndarray] = []
     timings: list[Sentence] = []
     sr = 0
     cursor = 0
     for sentence in split_sentences(text):
-        audio, sr = narrator.synthesize(sentence, voice, language)
-        audio = _fade_edges(trim_silence(np.asarray(audio, dtype=np.float32), sr), sr)
+        audio, sr = _say(narrator, sentence, voice, language, said)
+        audio = _fade_edges(trim_silence(audio, sr), sr)
         if pieces:
             gap = np.zeros(int(SENTENCE_PAUSE.get(language, 0.3) / voice.rate * sr), dtype=np.float32)
             pieces.append(gap)
@@ -146,6 +150,39 @@ def speak_text(narrator: Narrator, text: str, voice: Voice, language: str) -> tu
     if not pieces or cursor == 0:
         raise VoiceError(f"the voice engine returned no speech for {text[:60]!r}")
     return level(np.concatenate(pieces), sr), sr, timings
+
+
+def _say(narrator: Narrator, sentence: str, voice: Voice, language: str, said: Path | None) -> tuple[np.ndarray, int]:
+    """The engine's audio of one sentence, from `said` when it said the same words in the same voice before."""
+    path = said / f"{_sentence_key(sentence, voice, language)}.wav" if said is not None else None
+    if path is not None and reusable(path):
+        return read_wav(path)
+    audio, sr = narrator.synthesize(sentence, voice, language)
+    audio = np.asarray(audio, dtype=np.float32)
+    if path is not None:
+        seal(write_wav(path, audio, sr, float32=True))  # float32 keeps the engine's samples exactly
+    return audio, sr
+
+
+def _sentence_key(sentence: str, voice: Voice, language: str) -> str:
+    return voice_key(sentence, voice, voice.engine or "", language)
+
+
+def _keep_only_said(board: Storyboard, said: Path) -> None:
+    """The sentence cache holds the sentences of the storyboard's lines, as they are now."""
+    if not said.is_dir():
+        return
+    kept = set()
+    for shot in board.shots():
+        for line in shot.lines:
+            voice = cast_voice(board, line.speaker)
+            for sentence in split_sentences(line.text):
+                name = f"{_sentence_key(sentence, voice, board.language)}.wav"
+                kept |= {name, seal_path(Path(name)).name}
+    for old in said.iterdir():
+        # another storyboard's sentences and their seals; a hidden file being written is left alone
+        if old.name not in kept and (not old.name.startswith(".") or old.name.endswith(".seal")):
+            old.unlink(missing_ok=True)
 
 
 def speak_lines(board: Storyboard, out_dir: Path) -> list[SpokenLine]:
@@ -165,7 +202,8 @@ def speak_lines(board: Storyboard, out_dir: Path) -> list[SpokenLine]:
             if not (reusable(wav) and reusable(meta)):
                 if line_engine not in narrators:
                     narrators[line_engine] = get_narrator(line_engine)
-                audio, sr, sentences = speak_text(narrators[line_engine], line.text, voice, board.language)
+                audio, sr, sentences = speak_text(narrators[line_engine], line.text, voice, board.language,
+                                                  said=Path(out_dir) / SENTENCE_CACHE)
                 write_wav(wav, audio, sr)
                 info = LineAudio(duration=round(len(audio) / sr, 4), sample_rate=sr, sentences=sentences)
                 write_bytes_atomic(meta, info.model_dump_json(indent=2).encode())
@@ -176,6 +214,7 @@ def speak_lines(board: Storyboard, out_dir: Path) -> list[SpokenLine]:
                            audio=f"{VOICE}/{wav.name}",
                            duration=info.duration, sentences=info.sentences)
             )
+    _keep_only_said(board, Path(out_dir) / SENTENCE_CACHE)
     return spoken
 
 
