@@ -267,6 +267,9 @@ def test_a_render_streams_its_stages_and_ends_in_a_film_the_player_can_seek(clie
     stages = {e.get("stage") for e in events}
     assert {"voice", "render", "edit"} <= stages
     assert {e["shot"] for e in events if e.get("event") == "shot"} == {"walk", "wave", "hug"}
+    kinds = [(e.get("stage"), e["event"]) for e in events]
+    # The page plays the film as soon as it is written, before the exports.
+    assert kinds.index(("edit", "film")) < kinds.index(("export", "start")) < kinds.index((None, "finished"))
 
     late = client.get("/api/films/ice/events")  # a page that connects later hears the whole render
     assert late.text.count("data: ") == len(events)
