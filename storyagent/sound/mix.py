@@ -47,7 +47,17 @@ from storyagent.cache import (
 from storyagent.media.audio import read_wav
 from storyagent.sound.effects import ambience_for, render_cue
 from storyagent.sound.music import CROSSFADE, fluidsynth_available, render_sections
-from storyagent.sound.stream import LoudnessMeter, PeakMeter, Recursive, Scratch, Track, WavWriter, blocks, one_pole
+from storyagent.sound.stream import (
+    LoudnessMeter,
+    PeakMeter,
+    Recursive,
+    Scratch,
+    Track,
+    WavWriter,
+    blocks,
+    one_pole,
+    oversampled_peaks,
+)
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import EffectPlacement, Timeline
 
@@ -499,8 +509,8 @@ def limiter_gain(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float
 
     ceiling = 10 ** (ceiling_db / 20)
     peaks = np.abs(audio)
-    if true_peak:
-        peaks = np.maximum(np.abs(resample_poly(audio, 4, 1))[: 4 * len(audio)].reshape(-1, 4).max(axis=1), peaks)
+    if true_peak:  # where the true peak cannot pass the ceiling, the sample's own level does as well
+        peaks = np.maximum(oversampled_peaks(audio, ceiling), peaks)
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     hold = int(lookahead * sr)
     held = minimum_filter1d(needed, size=2 * hold + 1)
