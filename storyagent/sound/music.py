@@ -348,7 +348,7 @@ def _render_lazily(sections: list[SectionScore], duration: float, sr: int, synth
             if cache is None:
                 audio = render(midi)
             else:
-                audio = cache.get("section", made_from(midi, sr, synth), lambda midi=midi: render(midi))
+                audio = cache.get("section", made_from(midi, sr, synth), lambda midi=midi: _compact(render(midi)))
             audio = _fades(audio, sr, section.fade_in, section.fade_out)
             at = round((section.start - _lead_in(midi)) * sr)
             lo, hi = max(at, fade_start), min(at + len(audio), fade_start + fade)
@@ -358,6 +358,13 @@ def _render_lazily(sections: list[SectionScore], duration: float, sr: int, synth
     finally:
         if renderer is not None:
             renderer.close()
+
+
+def _compact(audio: np.ndarray) -> np.ndarray:
+    """`audio` in float32 when that holds it exactly (FluidSynth's 16-bit samples averaged to mono
+    do), so a kept section takes half the space; else as it is."""
+    narrow = audio.astype(np.float32)
+    return narrow if np.array_equal(narrow, audio) else audio
 
 
 def _lead_in(midi) -> float:
