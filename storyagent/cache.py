@@ -61,10 +61,12 @@ OPTIONS = f"{STATE_DIR}/options.json"
 MADE_BY = f"{STATE_DIR}/made-by"
 STEM_CACHE = f"{STATE_DIR}/stems"
 CUE_CACHE = f"{STATE_DIR}/cues"
+SCORE_CACHE = f"{STATE_DIR}/score"
 SCRATCH = f"{STATE_DIR}/scratch"
 REMOTE_JOBS = f"{STATE_DIR}/remote.sqlite"
 REMOTE_CLIPS = f"{STATE_DIR}/remote"
 SENTENCE_CACHE = f"{STATE_DIR}/sentences"
+
 
 def planning_dir(parent: Path, run_key: str) -> Path:
     """Where a `make` without a film folder plans, before the title names its folder."""
@@ -73,7 +75,7 @@ def planning_dir(parent: Path, run_key: str) -> Path:
 
 # The folders storyagent writes artifacts into: the only places its clean-up looks.
 _WRITTEN = ("", CAST, VOICE, SHOTS, SHOT_THUMBS, KEYFRAMES, EDIT, STEMS, STATE_DIR, STEM_CACHE, CUE_CACHE,
-            REMOTE_CLIPS, SENTENCE_CACHE)
+            SCORE_CACHE, REMOTE_CLIPS, SENTENCE_CACHE)
 
 
 def key(kind: str, inputs: Any, version: str | int) -> str:

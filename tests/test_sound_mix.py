@@ -152,3 +152,35 @@ def test_an_edit_that_moves_the_cues_synthesises_only_the_cues_it_changed(mixed,
     shutil.copytree(result.mix.parent / "voice", fresh / "voice")
     assert again.stems["effects"].read_bytes() == mix(moved, small_board("en"), fresh).stems["effects"].read_bytes()
     assert synthesised  # from scratch, every cue is synthesised
+
+
+def test_an_edit_that_moves_the_score_renders_no_section_again(mixed, tmp_path, monkeypatch):
+    """A longer line moves every scene after it, and the music stem is made again: from the
+    sections the last mix kept (its fades put back where the sections now sit), rendering
+    none, and it sounds exactly, to the byte, as the mix of the moved film made from scratch."""
+    from storyagent.sound import music
+    from storyagent.timeline import Timeline
+
+    timeline, result, _, _ = mixed
+    assert len(timeline.music) >= 2
+    shutil.copytree(result.mix.parent / "voice", tmp_path / "voice")
+    mix(timeline, small_board("en"), tmp_path)
+    moved = Timeline.model_validate({**timeline.model_dump(), "music": [timeline.music[0]] + [
+        # later, and a length that is the same but for its last bits (an end minus a start)
+        section.model_copy(update={"start": section.start + 0.25, "duration": section.duration * (1 + 2e-16) + 1e-14})
+        for section in timeline.music[1:]]})
+    rendered = []
+    for renderer in (music._FluidSynth, music._Builtin):
+        real = renderer.render
+        monkeypatch.setattr(renderer, "render", lambda self, midi, real=real: rendered.append(midi) or real(self, midi))
+    loaded = []
+    real_init = music._FluidSynth.__init__
+    monkeypatch.setattr(music._FluidSynth, "__init__", lambda self, sr: loaded.append(sr) or real_init(self, sr))
+    again = mix(moved, small_board("en"), tmp_path)
+    assert rendered == [] and loaded == []  # not even the SoundFont is loaded
+    fresh = tmp_path / "fresh"
+    shutil.copytree(result.mix.parent / "voice", fresh / "voice")
+    scratch = mix(moved, small_board("en"), fresh)
+    assert len(rendered) == len(timeline.music)  # from scratch, every section is rendered
+    assert again.stems["music"].read_bytes() == scratch.stems["music"].read_bytes()
+    assert again.mix.read_bytes() == scratch.mix.read_bytes()

@@ -102,3 +102,36 @@ def test_a_broken_fluidsynth_library_leaves_the_score_to_the_built_in_synth(tmp_
                           env={**os.environ, "PYTHONPATH": path})
     assert done.returncode == 0, done.stderr[-800:]
     assert (tmp_path / "score.mid").stat().st_size > 0
+
+
+@pytest.mark.parametrize("synth", ["builtin", "fluidsynth"])
+def test_a_section_sounds_the_same_whatever_was_rendered_before_it(synth):
+    """A section kept from an earlier mix must equal one rendered now: nothing (reverb, chorus,
+    dither, the synth's block grid) carries from one section into the next."""
+    from storyagent.sound import music
+
+    if synth == "fluidsynth" and not fluidsynth_available():
+        pytest.skip("pyfluidsynth or a General MIDI SoundFont is not installed")
+    make = music._FluidSynth if synth == "fluidsynth" else music._Builtin
+    first, second = (s.midi for s in compose(score_timeline())[:2])
+    renderer = make(SR)
+    renderer.render(first)
+    after = renderer.render(second)
+    renderer.close()
+    alone = make(SR)
+    assert np.array_equal(after, alone.render(second))
+    alone.close()
+
+
+def test_a_moved_section_whose_length_differs_in_its_last_bits_is_the_same_section():
+    """An edit moves the scenes after it; their lengths, an end minus a start, may differ from
+    before in the last bits. Their notes must not."""
+    from storyagent.sound.music import compose_section, made_from
+
+    section = score_timeline().music[1]
+    moved = section.model_copy(update={"start": section.start + 0.9583333333333321,
+                                       "duration": section.duration * (1 + 2e-16) + 1e-14})
+    assert moved.duration != section.duration
+    for synth in ("builtin", "fluidsynth"):
+        scores = [compose_section(s, first=False, last=False).midi for s in (section, moved)]
+        assert made_from(scores[0], SR, synth) == made_from(scores[1], SR, synth)

@@ -61,6 +61,28 @@ def test_streamed_true_peak_matches_the_whole_signal():
     assert meter.db() > 20 * np.log10(np.max(np.abs(signal))) + 2.5  # it does see between the samples
 
 
+
+def test_true_peaks_read_only_where_they_may_pass_a_level_are_the_true_peaks_there():
+    """The limiter and the peak meter oversample only the stretches that may pass their level:
+    there, the true peak is exactly what oversampling the whole signal gives; elsewhere it cannot
+    pass the level."""
+    from scipy.signal import resample_poly
+
+    from storyagent.sound.stream import oversampled_peaks
+
+    rng = np.random.default_rng(5)
+    t = np.arange(3 * SR) / SR
+    # Quiet noise with loud bursts, and inter-sample peaks: a quarter-rate tone 45 degrees off its crests.
+    signal = 0.02 * rng.standard_normal(len(t)) + np.sin(2 * np.pi * SR / 4 * t + np.pi / 4) * ((t % 0.7) < 0.05)
+    whole = np.abs(resample_poly(signal, 4, 1)).reshape(-1, 4).max(axis=1)
+    for level in (0.5, 0.9, 1.2):
+        peaks = oversampled_peaks(signal, level)
+        may_pass = peaks > 0
+        assert 0 < may_pass.mean() < 0.5  # most of the signal is not oversampled
+        assert np.array_equal(peaks[may_pass], whole[may_pass])
+        assert np.all(whole[~may_pass] <= level)
+        assert np.array_equal(whole > level, peaks > level)
+
 def test_score_sections_add_up_to_the_score():
     timeline = score_timeline()
     whole, _ = render_score(timeline, SR, synth="builtin")

@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from contextlib import ExitStack, closing
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from scipy.signal import resample_poly
 from storyagent import cache
 from storyagent.cache import (
     CUE_CACHE,
+    SCORE_CACHE,
     STEM_CACHE,
     atomic_path,
     key,
@@ -45,7 +47,17 @@ from storyagent.cache import (
 from storyagent.media.audio import read_wav
 from storyagent.sound.effects import ambience_for, render_cue
 from storyagent.sound.music import CROSSFADE, fluidsynth_available, render_sections
-from storyagent.sound.stream import LoudnessMeter, PeakMeter, Recursive, Scratch, Track, WavWriter, blocks, one_pole
+from storyagent.sound.stream import (
+    LoudnessMeter,
+    PeakMeter,
+    Recursive,
+    Scratch,
+    Track,
+    WavWriter,
+    blocks,
+    one_pole,
+    oversampled_peaks,
+)
 from storyagent.storyboard import Storyboard
 from storyagent.timeline import EffectPlacement, Timeline
 
@@ -121,8 +133,9 @@ def render_stems(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: i
         if hit is not None:
             stems[name], lufs[name] = Scratch.copy_of(hit[0], scratch / f"{name}.raw"), hit[1]
     tracks = {"voice": voice_track(timeline, sr, midi_path.parent)}
+    score = ClipCache(midi_path.parent / SCORE_CACHE)
     if "music" not in stems:
-        sections, synth = render_sections(timeline, sr, seed=seed, synth=synth, midi_path=midi_path)
+        sections, synth = render_sections(timeline, sr, seed=seed, synth=synth, midi_path=midi_path, cache=score)
         tracks["music"] = Track([round(s.start * sr) for s in timeline.music], sections, lead=round(CROSSFADE * sr))
     cues = CueCache(midi_path.parent / CUE_CACHE)
     if "effects" not in stems:
@@ -138,6 +151,8 @@ def render_stems(timeline: Timeline, board: Storyboard, n: int, sr: int, seed: i
     cache.keep({name: (stems[name].path, lufs[name]) for name in ("music", "effects")})
     if "effects" in tracks:
         cues.keep_only_used()
+    if "music" in tracks:
+        score.keep_only_used()
     return stems, lufs, synth
 
 
@@ -189,23 +204,24 @@ class StemCache:
         return self.folder / f"{stem}.raw", self.folder / f"{stem}.json"
 
 
-class CueCache:
-    """Each effect cue and ambience bed as `render_cue` made it, by what it is made from (tag, length,
-    rate, variation), wherever it sits in the film. An edit that moves the timeline moves most cues
-    without changing them, and the whole effects stem must be made again: the cues it already had are
-    read back instead of synthesised (measured: most of the effects stem's time on the default film).
-    The cache holds the last mix's cues only."""
+class ClipCache:
+    """Clips as they were made (effect cues and ambience beds, sections of the score), by what they
+    are made from, wherever they sit in the film. An edit that moves the timeline moves most clips
+    without changing them, and a whole stem must be made again: the clips it already had are read
+    back instead of synthesised (measured on the default film: most of the effects stem's time, and
+    1.1 s of the music's). The cache holds the last mix's clips only."""
 
     def __init__(self, folder: Path) -> None:
         self.folder, self.used = folder, set()
 
-    def render(self, tag: str, seconds: float, sr: int, seed: int) -> np.ndarray | None:
-        path = self.folder / f"{key('cue', [tag, seconds, sr, seed], sound_code_version())}.npy"
+    def get(self, kind: str, inputs: object, make: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+        """The audio `inputs` make: as kept, or `make()` (None, for a clip that cannot be made, is never kept)."""
+        path = self.folder / f"{key(kind, inputs, sound_code_version())}.npy"
         self.used |= {path.name, seal_path(path).name}
         if reusable(path):
             return np.load(path)
-        audio = render_cue(tag, seconds, sr, seed=seed)
-        if audio is not None:  # an unknown tag is warned about on every mix, so it is never kept
+        audio = make()
+        if audio is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             with atomic_path(path) as tmp, open(tmp, "wb") as out:
                 np.save(out, audio)
@@ -215,9 +231,17 @@ class CueCache:
     def keep_only_used(self) -> None:
         if self.folder.is_dir():
             for old in self.folder.iterdir():
-                # another mix's cues and their seals; a hidden file being written is left alone
+                # another mix's clips and their seals; a hidden file being written is left alone
                 if old.name not in self.used and (not old.name.startswith(".") or old.name.endswith(".seal")):
                     old.unlink(missing_ok=True)
+
+
+class CueCache(ClipCache):
+    """Each effect cue and ambience bed as `render_cue` made it, by tag, length, rate and variation."""
+
+    def render(self, tag: str, seconds: float, sr: int, seed: int) -> np.ndarray | None:
+        # an unknown tag renders as None: warned about on every mix, so never kept
+        return self.get("cue", [tag, seconds, sr, seed], lambda: render_cue(tag, seconds, sr, seed=seed))
 
 
 def voice_track(timeline: Timeline, sr: int, film_dir: Path) -> Track:
@@ -266,8 +290,10 @@ def ambience_placements(timeline: Timeline, board: Storyboard) -> list[EffectPla
     for location, shot_id, start, end in runs:
         for tag, db in ambience_for(board.location(location)):
             # Beds overlap a little where they meet, so one place (or stretch of it) fades into the next.
+            # Its length to the microsecond: a run moved by an edit keeps its length but not always its
+            # last bits (an end minus a start), and the bed must still be found in the cue cache.
             beds.append(EffectPlacement(tag=tag, shot_id=shot_id, start=max(0.0, start - BED_FADE / 2),
-                                        duration=end - start + BED_FADE, volume_db=db, ambience=True))
+                                        duration=round(end - start + BED_FADE, 6), volume_db=db, ambience=True))
     return beds
 
 
@@ -483,8 +509,8 @@ def limiter_gain(audio: np.ndarray, sr: int, ceiling_db: float, lookahead: float
 
     ceiling = 10 ** (ceiling_db / 20)
     peaks = np.abs(audio)
-    if true_peak:
-        peaks = np.maximum(np.abs(resample_poly(audio, 4, 1))[: 4 * len(audio)].reshape(-1, 4).max(axis=1), peaks)
+    if true_peak:  # where the true peak cannot pass the ceiling, the sample's own level does as well
+        peaks = np.maximum(oversampled_peaks(audio, ceiling), peaks)
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     hold = int(lookahead * sr)
     held = minimum_filter1d(needed, size=2 * hold + 1)
