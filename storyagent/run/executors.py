@@ -24,6 +24,9 @@ from storyagent.errors import BackendError
 from storyagent.renderers.base import RenderJob
 
 
+SHOT_WORKER_NICENESS = 5
+
+
 def local_executor(jobs: int) -> ProcessPoolExecutor:
     # spawn, not fork: the graph runs nodes in threads, and forking a threaded process is unsafe.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
@@ -37,6 +40,11 @@ def _worker_started(parent: int) -> None:
     instead of leaving them to render queued shots into the folder."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True).start()
+    if hasattr(os, "nice"):
+        # Below the run itself: the sound stage beside the shots, which the edit waits for too, gets a core
+        # of its own instead of a third of two, and the shots take all that is left. After a one-line
+        # edit of the default film this brought the new film forward by 0.5 s of 4.4.
+        os.nice(SHOT_WORKER_NICENESS)
 
 
 def _exit_with(parent: int) -> None:

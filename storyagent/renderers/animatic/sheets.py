@@ -4,11 +4,12 @@ name and description. Model backends condition on it; directors read it."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import skia
 
-from storyagent.cache import write_bytes_atomic
+from storyagent.cache import key, reusable, seal, source_version, write_bytes_atomic, write_text_atomic
 from storyagent.cast import Look, character_look
 from storyagent.renderers.animatic import bodies, text
 from storyagent.storyboard import Storyboard
@@ -90,14 +91,24 @@ def reference_sheet_png(look: Look) -> bytes:
 
 def write_reference_sheets(board: Storyboard, cast_dir: Path) -> dict[str, Path]:
     """`cast/<id>.png` per character: large, facing right and left, mid-stride
-    and close up, with its name. Unchanged sheets are not rewritten."""
+    and close up, with its name. A sheet whose look did not change is not drawn again (a hidden
+    `.<id>.png.look` beside it names the look it shows)."""
     cast_dir = Path(cast_dir)
     cast_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for character in board.characters:
         path = cast_dir / f"{character.id}.png"
-        png = reference_sheet_png(character_look(board, character.id))
-        if not path.exists() or path.read_bytes() != png:
-            write_bytes_atomic(path, png)
+        look = character_look(board, character.id)
+        drawn_from, shows = path.with_name(f".{path.name}.look"), key("sheet", repr(look), _sheet_version())
+        if not (reusable(path) and drawn_from.is_file() and drawn_from.read_text(encoding="utf-8") == shows):
+            write_bytes_atomic(path, reference_sheet_png(look))
+            seal(path)
+            write_text_atomic(drawn_from, shows)
         written[character.id] = path
     return written
+
+
+@functools.cache
+def _sheet_version() -> str:
+    package = Path(__file__).parents[2]
+    return source_version(Path(__file__).parent, package / "cast", package / "world")
