@@ -451,7 +451,9 @@ def finish(stems: dict[str, Scratch], gain: float, n: int, sr: int,
         lo, hi = max(0, start - margin), min(n, end + margin)
         parts = {name: stem.read(lo, hi) for name, stem in stems.items()}
         total = (parts["voice"] + parts["music"] + parts["effects"]) * gain
-        limiting = limiter_gain(total, sr, TRUE_PEAK_CEILING_DB, LIMITER_LOOKAHEAD)
+        # Measuring only, the sample peaks stand in for the true peaks: the loudness comes out the same to
+        # a few hundredths of a LU (the written mix is measured again), at a third of the cost.
+        limiting = limiter_gain(total, sr, TRUE_PEAK_CEILING_DB, LIMITER_LOOKAHEAD, true_peak=bool(writers))
         finished = (total * limiting)[start - lo : end - lo]
         meter.add(finished)
         if writers:
