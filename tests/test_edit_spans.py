@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from storyagent.cache import reusable
-from storyagent.edit.assemble import MIN_SPAN_FRAMES, ShotParts, encode_soundtrack
+from storyagent.edit.assemble import MIN_SPAN_PIXELS, ShotParts, encode_soundtrack
 from storyagent.media.video import probe, read_frames
 from storyagent.renderers.base import RenderJob, ShotJob
 from storyagent.run.stages import render_clip
@@ -17,9 +17,13 @@ from tests.helpers.animatic_boards import board, shot
 W, H, FPS = 160, 90, 12
 
 
-def test_spans_halve_a_long_shot_and_cover_every_frame_once(tmp_path) -> None:
+W720 = 1280 * 720
+MIN_SPAN_FRAMES = MIN_SPAN_PIXELS // W720  # at 720p
+
+
+def test_spans_halve_a_big_shot_and_cover_every_frame_once(tmp_path) -> None:
     parts = ShotParts(tmp_path / "a.key.mp4", head=6, tail=4, frames=2 * MIN_SPAN_FRAMES + 1)
-    spans = parts.spans()
+    spans = parts.spans(W720)
     assert spans == [(0, MIN_SPAN_FRAMES), (MIN_SPAN_FRAMES, 2 * MIN_SPAN_FRAMES + 1)]
     runs = [run for first, end in spans for run in parts.runs(first, end)]
     assert sum(count for _, count in runs) == parts.frames
@@ -28,9 +32,11 @@ def test_spans_halve_a_long_shot_and_cover_every_frame_once(tmp_path) -> None:
     assert [name.split(".")[0] for name in names[1:-1]] == ["body", "body"], "the body is cut in two runs"
 
 
-@pytest.mark.parametrize("head,tail,frames", [(0, 0, 2 * MIN_SPAN_FRAMES - 1), (60, 0, 100), (0, 60, 100)])
-def test_a_short_shot_or_a_middle_inside_a_blend_is_drawn_whole(tmp_path, head, tail, frames) -> None:
-    assert ShotParts(tmp_path / "a.key.mp4", head, tail, frames).spans() == [(0, frames)]
+@pytest.mark.parametrize("head,tail,frames,pixels", [(0, 0, 2 * MIN_SPAN_FRAMES - 1, W720), (60, 0, 100, W720),
+                                                     (0, 60, 100, W720), (0, 0, 2 * MIN_SPAN_FRAMES, W720 // 4)],
+                         ids=["short", "long-head", "long-tail", "small-frames"])
+def test_a_small_shot_or_a_middle_inside_a_blend_is_drawn_whole(tmp_path, head, tail, frames, pixels) -> None:
+    assert ShotParts(tmp_path / "a.key.mp4", head, tail, frames).spans(pixels) == [(0, frames)]
 
 
 def _job(tmp_path, name: str, frames: int, edges: tuple[int, int], span=None) -> RenderJob:
@@ -41,14 +47,16 @@ def _job(tmp_path, name: str, frames: int, edges: tuple[int, int], span=None) ->
 
 @pytest.mark.parametrize("edges", [(0, 0), (5, 7)], ids=["no-pieces", "head-and-tail"])
 def test_a_shot_drawn_in_spans_is_the_shot_drawn_whole(tmp_path, edges) -> None:
-    frames = 2 * MIN_SPAN_FRAMES + 4
+    frames = 100
     whole = _job(tmp_path, "whole", frames, edges)
     render_clip(whole.model_dump_json())
     parts = ShotParts(tmp_path / "spans" / "a.key.mp4", *edges, frames)
-    for span in parts.spans():
+    spans = parts.spans(MIN_SPAN_PIXELS)  # as big as a 720p shot's, drawn small here
+    assert len(spans) == 2
+    for span in spans:
         render_clip(_job(tmp_path, "spans", frames, edges, span).model_dump_json())
     assert not parts.clip.exists(), "a span alone never makes the clip: the render stage joins them"
-    parts.join_spans(parts.spans())
+    parts.join_spans(spans)
 
     assert reusable(parts.clip) and probe(parts.clip).video.frames == frames
     assert not (parts.clip.parent / ".parts" / f"{parts.clip.stem}.spans").exists(), "the runs are joined and gone"
@@ -75,3 +83,20 @@ def test_the_soundtrack_is_encoded_once_per_mix_and_is_as_long_as_the_picture(tm
     syn.write_tone(mix, tl.duration, hz=330.0)
     newer = encode_soundtrack(mix, tl, tmp_path / "edit")
     assert newer != track and not track.exists(), "a changed mix is encoded again, and the old track goes"
+
+
+def test_the_render_stage_draws_a_big_shot_in_spans_and_joins_them(tmp_path, monkeypatch) -> None:
+    from storyagent.edit import assemble
+    from storyagent.run import stages
+    from storyagent.run.options import RunOptions
+    from storyagent.timeline import build_timeline
+
+    monkeypatch.setattr(assemble, "MIN_SPAN_PIXELS", 1)  # every shot counts as big: drawn small here
+    b = board([shot("a", "full", "pan-left", characters=[{"character": "nanuk", "motion": "walk"}])])
+    timeline = build_timeline(b, [], fps=FPS, width=W, height=H)
+    clip, _ = stages.render_stage(b, timeline, "a", tmp_path, RunOptions(jobs=2))
+    frames = timeline.frames(timeline.shot("a").duration)
+    assert reusable(clip) and probe(clip).video.frames == frames
+    assert stages.shot_reusable(b, timeline, "a", tmp_path, RunOptions()), "the next run reuses it"
+    assert not list(clip.parent.glob(".parts/*.spans")), "no run is left behind"
+    stages.close_shot_pool()

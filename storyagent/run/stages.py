@@ -341,7 +341,7 @@ def render_stage(board: Storyboard, timeline: Timeline, shot_id: str, film_dir: 
         out=clip,
     )
     parts = shot_parts(timeline, shot_id, clip)
-    spans = parts.spans() if renderer.draws_frames_apart else [(0, frames)]
+    spans = parts.spans(timeline.width * timeline.height) if renderer.draws_frames_apart else [(0, frames)]
     tasks = [job.model_dump_json()] if len(spans) == 1 else [job.model_copy(update={"span": span}).model_dump_json()
                                                               for span in spans]
     executor = shot_executor(options, renderer)
