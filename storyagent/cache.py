@@ -327,6 +327,17 @@ def scratch_dir(film_dir: Path, purpose: str) -> Iterator[Path]:
             folder.parent.rmdir()
 
 
+def keep_only(folder: Path, names: set[str]) -> None:
+    """A cache folder that holds what one run used: every file not named in `names` goes, with its seal.
+    A hidden file being written (another run's, or this one's) is left alone."""
+    if not folder.is_dir():
+        return
+    kept = names | {seal_path(Path(name)).name for name in names}
+    for old in folder.iterdir():
+        if old.name not in kept and (not old.name.startswith(".") or old.name.endswith(".seal")):
+            old.unlink(missing_ok=True)
+
+
 def remove_leftovers(film_dir: Path) -> list[Path]:
     """What a killed run left half-written in `film_dir`: this module's temporary files, by
     name, in the folders storyagent writes, and its scratch folder. Nothing else is touched.

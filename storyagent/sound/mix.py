@@ -36,11 +36,11 @@ from storyagent.cache import (
     SCORE_CACHE,
     STEM_CACHE,
     atomic_path,
+    keep_only,
     key,
     reusable,
     scratch_dir,
     seal,
-    seal_path,
     source_version,
     write_text_atomic,
 )
@@ -188,16 +188,13 @@ class StemCache:
         current = set()
         for name, (source, lufs) in stems.items():
             raw, meta = self._paths(name)
-            current |= {raw.name, meta.name, seal_path(raw).name, seal_path(meta).name}
+            current |= {raw.name, meta.name}
             if not (reusable(raw) and reusable(meta)):
                 with atomic_path(raw) as tmp:
                     shutil.copyfile(source, tmp)
                 write_text_atomic(meta, json.dumps({"lufs": lufs}))
                 seal(raw, meta)
-        for old in self.folder.iterdir():
-            # another mix's stems and their seals; a hidden file being written is left alone
-            if old.name not in current and (not old.name.startswith(".") or old.name.endswith(".seal")):
-                old.unlink(missing_ok=True)
+        keep_only(self.folder, current)
 
     def _paths(self, name: str) -> tuple[Path, Path]:
         stem = f"{name}-{self.keys[name]}"
@@ -217,7 +214,7 @@ class ClipCache:
     def get(self, kind: str, inputs: object, make: Callable[[], np.ndarray | None]) -> np.ndarray | None:
         """The audio `inputs` make: as kept, or `make()` (None, for a clip that cannot be made, is never kept)."""
         path = self.folder / f"{key(kind, inputs, sound_code_version())}.npy"
-        self.used |= {path.name, seal_path(path).name}
+        self.used.add(path.name)
         if reusable(path):
             return np.load(path)
         audio = make()
@@ -229,11 +226,7 @@ class ClipCache:
         return audio
 
     def keep_only_used(self) -> None:
-        if self.folder.is_dir():
-            for old in self.folder.iterdir():
-                # another mix's clips and their seals; a hidden file being written is left alone
-                if old.name not in self.used and (not old.name.startswith(".") or old.name.endswith(".seal")):
-                    old.unlink(missing_ok=True)
+        keep_only(self.folder, self.used)
 
 
 class CueCache(ClipCache):

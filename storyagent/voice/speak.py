@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyagent.cache import SENTENCE_CACHE, VOICE, reusable, seal, seal_path, write_bytes_atomic
+from storyagent.cache import SENTENCE_CACHE, VOICE, keep_only, reusable, seal, write_bytes_atomic
 from storyagent.errors import VoiceError
 from storyagent.media.audio import read_wav, write_wav
 from storyagent.storyboard import NARRATOR, Storyboard, Voice
@@ -170,19 +170,8 @@ def _sentence_key(sentence: str, voice: Voice, language: str) -> str:
 
 def _keep_only_said(board: Storyboard, said: Path) -> None:
     """The sentence cache holds the sentences of the storyboard's lines, as they are now."""
-    if not said.is_dir():
-        return
-    kept = set()
-    for shot in board.shots():
-        for line in shot.lines:
-            voice = cast_voice(board, line.speaker)
-            for sentence in split_sentences(line.text):
-                name = f"{_sentence_key(sentence, voice, board.language)}.wav"
-                kept |= {name, seal_path(Path(name)).name}
-    for old in said.iterdir():
-        # another storyboard's sentences and their seals; a hidden file being written is left alone
-        if old.name not in kept and (not old.name.startswith(".") or old.name.endswith(".seal")):
-            old.unlink(missing_ok=True)
+    keep_only(said, {f"{_sentence_key(sentence, cast_voice(board, line.speaker), board.language)}.wav"
+                     for shot in board.shots() for line in shot.lines for sentence in split_sentences(line.text)})
 
 
 def speak_lines(board: Storyboard, out_dir: Path) -> list[SpokenLine]:
